@@ -1,0 +1,11 @@
+#pragma once
+// Each command group lives in its own cmd_*.cpp and registers itself on the app here.
+#include <CLI/CLI.hpp>
+
+namespace agentguard::cli {
+void add_run_command(CLI::App& app);      // cmd_run.cpp
+void add_demo_command(CLI::App& app);     // cmd_demo.cpp
+void add_policy_commands(CLI::App& app);  // cmd_policy.cpp
+void add_audit_commands(CLI::App& app);   // cmd_audit.cpp: audit verify, log
+void add_notify_commands(CLI::App& app);  // cmd_notify.cpp: notify test/flush
+}  // namespace agentguard::cli

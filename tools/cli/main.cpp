@@ -1,0 +1,32 @@
+// agentguard: the command line. Each subcommand is registered by its own file (see commands.hpp).
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "common/logging.hpp"
+
+#ifndef AGENTGUARD_POLICY_SCHEMA
+#define AGENTGUARD_POLICY_SCHEMA 1
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"agentguard: stops AI agents from running destructive infrastructure commands"};
+  app.require_subcommand(1);
+  std::string log_level;
+  app.add_option("--log-level", log_level, "Diagnostics level: trace, debug, info, warn (default), error, off")
+      ->envname("AGENTGUARD_LOG_LEVEL");
+  app.set_version_flag("--version",
+                       std::string("agentguard ") + AGENTGUARD_VERSION + " (policy schema " +
+                           std::to_string(AGENTGUARD_POLICY_SCHEMA) + ")");
+  app.footer("Start here: agentguard run -- <your agent>   |   agentguard demo   |   agentguard <command> --help");
+  app.parse_complete_callback([&] { agentguard::logging::init(log_level); });
+
+  agentguard::cli::add_run_command(app);
+  agentguard::cli::add_demo_command(app);
+  agentguard::cli::add_policy_commands(app);
+  agentguard::cli::add_audit_commands(app);
+  agentguard::cli::add_notify_commands(app);
+
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,22 @@
+#include "logging.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+namespace agentguard::logging {
+
+void init(const std::string& level) {
+  std::string wanted = level;
+  if (wanted.empty()) {
+    const char* env = std::getenv("AGENTGUARD_LOG_LEVEL");
+    wanted = env ? env : "warn";
+  }
+  auto logger = spdlog::stderr_color_mt("agentguard");
+  logger->set_pattern("agentguard [%l] %v");
+  logger->set_level(spdlog::level::from_str(wanted));
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace agentguard::logging

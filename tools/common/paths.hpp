@@ -1,0 +1,30 @@
+#pragma once
+// Where agentguard's own files are: the programs find each other relative to themselves,
+// so the build tree and any install prefix behave the same.
+#include <filesystem>
+#include <string>
+
+namespace agentguard::paths {
+
+// Directory holding the running executable (via /proc/self/exe).
+std::filesystem::path self_dir();
+
+// <prefix>: the directory above bin/ (for the CLI) or above lib/agentguard/ (for the gate).
+std::filesystem::path prefix();
+
+std::filesystem::path preload_library();   // <prefix>/lib/agentguard/libagentguard.so
+std::filesystem::path gate_program();      // <prefix>/lib/agentguard/agentguard-gate
+std::filesystem::path cli_program();       // <prefix>/bin/agentguard
+std::filesystem::path default_policy_file(); // <prefix>/share/agentguard/default-policy.toml
+
+// $AGENTGUARD_STATE_DIR, else $XDG_STATE_HOME/agentguard, else ~/.local/state/agentguard.
+std::filesystem::path state_dir();
+// Creates the state directory (mode 0700) if needed; throws std::runtime_error with the reason.
+std::filesystem::path ensure_state_dir();
+
+std::filesystem::path system_policy_file(); // /etc/agentguard/policy.toml (AGENTGUARD_SYSTEM_POLICY overrides, for tests)
+std::filesystem::path user_policy_file();   // $XDG_CONFIG_HOME/agentguard/policy.toml or ~/.config/agentguard/policy.toml
+
+std::string home_dir();
+
+}  // namespace agentguard::paths
