@@ -1,0 +1,40 @@
+#pragma once
+// What a launch really runs. Async-signal-safe and allocation-free: the preload calls this in
+// vfork children, and the gate and `agentguard policy explain` call the same code.
+// Rules: docs/architecture.md, "What counts as the launched program".
+#include <cstddef>
+#include <cstdint>
+
+namespace agentguard::core {
+
+inline constexpr std::size_t kMaxPath = 4096;
+inline constexpr std::size_t kMaxProgramName = 64;
+
+enum class Via : std::uint8_t {
+  none,         // not watched
+  name,         // basename of the launched file (after symlinks) is on the watch list
+  content,      // size + fingerprint match a protected file (a renamed copy)
+  loader,       // ld-linux*.so run directly with the program as an argument
+  interpreter,  // python/node/perl/ruby running a watched script, or python -m MODULE
+  wrapper,      // a setuid wrapper that drops LD_PRELOAD (sudo, doas, su, pkexec)
+};
+
+const char* to_string(Via via);
+
+struct Identity {
+  bool watched = false;
+  Via via = Via::none;
+  char program[kMaxProgramName] = {};  // canonical name, e.g. "terraform"; empty if not watched
+  int argv_index = 0;                  // argv[argv_index] is the effective command's argv[0]
+  char resolved_path[kMaxPath] = {};   // the file the kernel will run, symlinks resolved
+};
+
+// `path` is what is passed to execve (relative paths are relative to the cwd); `argv` is
+// null-terminated; `watch_list` is an AGENTGUARD_WATCH string (nullptr: the built-in default).
+// Returns false only if `path` cannot be examined at all (then `out.resolved_path` holds `path`).
+bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out);
+
+// The watch list used when the environment carries none.
+const char* default_watch_list();
+
+}  // namespace agentguard::core
