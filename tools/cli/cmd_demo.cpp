@@ -1,0 +1,105 @@
+// `agentguard demo`: the guard on its built-in default policy, with no cloud. A scratch Terraform
+// workspace of terraform_data resources, a guarded shell that tries to destroy it in several
+// spellings, and proof that the state is intact afterwards. Exits non-zero if anything got through.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "commands.hpp"
+#include "common/paths.hpp"
+#include "terraform_state.hpp"
+
+namespace agentguard::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kConfig = R"(# Three stand-ins for real infrastructure: terraform_data needs no cloud and no network.
+resource "terraform_data" "database"  { input = "orders-db" }
+resource "terraform_data" "website"   { input = "www.example.com" }
+resource "terraform_data" "snapshots" { input = "nightly-backups" }
+)";
+
+// What the "agent" does inside the guarded shell. Every destructive spelling must be refused.
+constexpr const char* kAgentScript = R"(try() { printf '\n\033[1m$ %s\033[0m\n' "$1"; bash -c "$1"; echo "-> exit status $?"; }
+try 'terraform destroy -auto-approve'
+try 'terraform apply -destroy -auto-approve'
+try 'TF_CLI_ARGS="destroy -auto-approve" terraform'
+try 'env -i PATH="$PATH" terraform -chdir=. destroy -auto-approve'
+try 'python3 -c "import subprocess; subprocess.run([\"terraform\", \"destroy\", \"-auto-approve\"])"'
+try 'ln -sf "$(command -v terraform)" ./tf && ./tf destroy -auto-approve'
+try 'echo yes | terraform destroy'
+printf '\n\033[1mHarmless work still runs:\033[0m\n'
+try 'terraform plan -destroy -no-color | grep -E "^Plan:"'
+try 'terraform state list'
+)";
+
+int shell(const std::string& command) {
+  std::fflush(nullptr);
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+void heading(const std::string& text) { std::printf("\n\033[1;36m== %s\033[0m\n", text.c_str()); }
+
+int demo() {
+  if (shell("command -v terraform >/dev/null 2>&1") != 0) {
+    std::fprintf(stderr, "agentguard demo needs the terraform CLI on PATH (any recent version; it runs offline).\n");
+    return 2;
+  }
+  char tmpl[] = "/tmp/agentguard-demo-XXXXXX";
+  const char* dir = mkdtemp(tmpl);
+  if (!dir) {
+    std::perror("agentguard demo: mkdtemp");
+    return 2;
+  }
+  const fs::path workspace = fs::path(dir) / "infra";
+  const fs::path state_dir = fs::path(dir) / "state";
+  fs::create_directories(workspace);
+  std::ofstream(workspace / "main.tf") << kConfig;
+  std::ofstream(fs::path(dir) / "agent.sh") << kAgentScript;
+
+  heading("1. A Terraform workspace with three resources (set up without the guard)");
+  std::printf("workspace: %s\n", workspace.c_str());
+  if (shell("cd '" + workspace.string() + "' && terraform init -input=false -no-color >/dev/null && "
+            "terraform apply -auto-approve -input=false -no-color | tail -n 1") != 0) {
+    std::fprintf(stderr, "agentguard demo: terraform init/apply failed in %s\n", workspace.c_str());
+    return 2;
+  }
+  const auto before = read_state_ids(workspace);
+  for (const auto& [address, id] : before) std::printf("  %-28s id %s\n", address.c_str(), id.c_str());
+
+  heading("2. An agent's shell under `agentguard run` tries to destroy it");
+  const std::string self = paths::cli_program().string();
+  shell("cd '" + workspace.string() + "' && '" + self + "' run --default-only --state-dir '" + state_dir.string() +
+        "' -- bash '" + (fs::path(dir) / "agent.sh").string() + "'");
+
+  heading("3. The state afterwards");
+  const auto after = read_state_ids(workspace);
+  const bool intact = !before.empty() && before == after;
+  for (const auto& [address, id] : after) std::printf("  %-28s id %s\n", address.c_str(), id.c_str());
+  std::printf(intact ? "\033[1;32mintact: %zu resources, every id unchanged\033[0m\n"
+                     : "\033[1;31mCHANGED: %zu resources left\033[0m\n",
+              after.size());
+
+  heading("4. What the human sees: the audit log");
+  shell("AGENTGUARD_STATE_DIR='" + state_dir.string() + "' '" + self + "' log -n 20");
+  std::printf("\nworkspace and state kept in %s\n", dir);
+  return intact ? 0 : 1;
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("demo", "Show the guard stopping a real `terraform destroy` (offline, no cloud)");
+  cmd->footer("Example:\n  agentguard demo\nNeeds terraform on PATH. Uses only the built-in default policy.");
+  cmd->callback([] { throw CLI::RuntimeError(demo()); });
+}
+
+}  // namespace agentguard::cli

@@ -1,0 +1,50 @@
+// `agentguard run [--policy FILE]... -- CMD ARGS...`: the line for an agent's launch script.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "agentguard/policy.hpp"
+#include "commands.hpp"
+#include "launcher.hpp"
+#include "notify/flush.hpp"
+#include "session.hpp"
+
+namespace agentguard::cli {
+
+void add_run_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "Run a command (your agent) with every process it starts guarded");
+  auto options = std::make_shared<SessionOptions>();
+  auto argv = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--policy", options->policy_files,
+                  "Policy file layered above the built-in default, system and user policies (repeatable)")
+      ->envname("AGENTGUARD_POLICY_FILE");
+  cmd->add_option("--state-dir", options->state_dir, "Where the audit log and the notification spool live")
+      ->envname("AGENTGUARD_STATE_DIR");
+  cmd->add_flag("--default-only", options->builtin_only, "Use only the built-in default policy");
+  cmd->add_option("command", *argv, "The command to run, after --")->required();
+  cmd->footer(
+      "Examples:\n"
+      "  agentguard run -- claude\n"
+      "  agentguard run --policy ./team-policy.toml -- aider\n"
+      "  agentguard run -- bash          # a guarded shell\n"
+      "Exit status: the command's own; 126 when agentguard refused it.");
+  cmd->callback([options, argv] {
+    Session session;
+    try {
+      session = prepare_session(*options);
+    } catch (const policy::PolicyError& e) {
+      std::fprintf(stderr, "agentguard: the policy is broken, so nothing was started.\n%s: %s\n",
+                   e.where().to_string().c_str(), e.what());
+      throw CLI::RuntimeError(2);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());
+      throw CLI::RuntimeError(2);
+    }
+    const int status = run_supervised(session, *argv, guarded_environment(session, current_environment()));
+    // Whatever the webhooks did not take yet gets one more try before we go.
+    notify::flush_at_exit();
+    throw CLI::RuntimeError(status);
+  });
+}
+
+}  // namespace agentguard::cli

@@ -1,0 +1,97 @@
+#include "session.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+
+#include "agentguard/policy.hpp"
+#include "common/layers.hpp"
+#include "common/paths.hpp"
+
+extern char** environ;
+
+namespace agentguard::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string new_session_id() {
+  std::random_device rd;
+  std::uniform_int_distribution<unsigned> hex(0, 15);
+  std::string id = "s_";
+  for (int i = 0; i < 12; ++i) id += "0123456789abcdef"[hex(rd)];
+  return id;
+}
+
+void require_file(const fs::path& p, const char* what) {
+  if (access(p.c_str(), R_OK) != 0)
+    throw std::runtime_error(std::string("the ") + what + " is missing at " + p.string() +
+                             " (rebuild with `cmake --build build`, or reinstall agentguard)");
+}
+
+std::string env_name(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+
+}  // namespace
+
+Session prepare_session(const SessionOptions& options) {
+  Session s;
+  s.id = new_session_id();
+  if (!options.builtin_only) s.layer_files = layers::files_in_force(options.policy_files);
+
+  // Validate now, so a broken policy is reported before the agent starts, not at its first launch.
+  const auto policy = policy::Policy::load({.builtin_default = true, .files = s.layer_files});
+
+  if (!options.state_dir.empty()) setenv("AGENTGUARD_STATE_DIR", fs::absolute(options.state_dir).c_str(), 1);
+  const fs::path state = paths::ensure_state_dir();
+
+  const fs::path lib = paths::preload_library();
+  const fs::path gate = paths::gate_program();
+  require_file(lib, "preload library");
+  require_file(gate, "gate program");
+
+  const char* path_env = std::getenv("PATH");
+  s.vars["AGENTGUARD_LIB"] = lib.string();
+  s.vars["AGENTGUARD_GATE"] = gate.string();
+  s.vars["AGENTGUARD_WATCH"] = policy.watch_list(path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
+  s.vars["AGENTGUARD_POLICY"] = layers::join(s.layer_files);
+  s.vars["AGENTGUARD_STATE_DIR"] = state.string();
+  s.vars["AGENTGUARD_SESSION"] = s.id;
+
+  std::string preload = lib.string();
+  if (const char* existing = std::getenv("LD_PRELOAD"); existing && *existing) {
+    // Keep the caller's own preloads, after ours; drop a stale copy of ours.
+    std::string rest;
+    std::string list = existing;
+    for (size_t start = 0; start <= list.size();) {
+      size_t end = list.find_first_of(": ", start);
+      if (end == std::string::npos) end = list.size();
+      std::string item = list.substr(start, end - start);
+      if (!item.empty() && fs::path(item).filename() != lib.filename()) rest += ":" + item;
+      start = end + 1;
+    }
+    preload += rest;
+  }
+  s.vars["LD_PRELOAD"] = preload;
+  return s;
+}
+
+std::vector<std::string> guarded_environment(const Session& session, const std::vector<std::string>& base) {
+  std::vector<std::string> out;
+  for (const auto& entry : base)
+    if (!session.vars.count(env_name(entry))) out.push_back(entry);
+  for (const auto& [name, value] : session.vars) out.push_back(name + "=" + value);
+  return out;
+}
+
+std::vector<std::string> current_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) out.emplace_back(*e);
+  return out;
+}
+
+}  // namespace agentguard::cli

@@ -1,0 +1,87 @@
+#include "launch.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+
+namespace agentguard::gate {
+
+namespace {
+constexpr std::string_view kCallerPreload = "AGENTGUARD_CALLER_LD_PRELOAD=";
+constexpr std::string_view kPreload = "LD_PRELOAD=";
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+}  // namespace
+
+policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp) {
+  if (argc < 3 || argv[1][0] != '/')
+    throw std::invalid_argument(
+        "agentguard-gate is started by the guard, not by hand: expected `agentguard-gate /resolved/path argv0 [args...]`");
+  policy::ExecRequest request;
+  request.resolved_path = argv[1];
+  for (int i = 2; i < argc; ++i) request.argv.emplace_back(argv[i]);
+  for (char** e = envp; e && *e; ++e) request.env.emplace_back(*e);
+  std::vector<char> cwd(4096);
+  while (!getcwd(cwd.data(), cwd.size())) {
+    if (errno != ERANGE) throw std::runtime_error(std::string("cannot read the working directory: ") + std::strerror(errno));
+    cwd.resize(cwd.size() * 2);
+  }
+  request.cwd = cwd.data();
+  return request;
+}
+
+std::vector<std::string> environment_for_program(const std::vector<std::string>& env) {
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  std::string preload;
+  for (const std::string& entry : env) {
+    if (starts_with(entry, kCallerPreload)) {
+      preload = entry.substr(kCallerPreload.size());
+    } else if (!starts_with(entry, kPreload)) {
+      out.push_back(entry);
+    }
+  }
+  if (!preload.empty()) out.push_back(std::string(kPreload) + preload);
+  return out;
+}
+
+int exec_program(const policy::ExecRequest& request) {
+  std::vector<std::string> env = environment_for_program(request.env);
+  std::vector<char*> argv_ptrs;
+  for (const std::string& a : request.argv) argv_ptrs.push_back(const_cast<char*>(a.c_str()));
+  argv_ptrs.push_back(nullptr);
+  std::vector<char*> env_ptrs;
+  for (const std::string& e : env) env_ptrs.push_back(const_cast<char*>(e.c_str()));
+  env_ptrs.push_back(nullptr);
+
+  execve(request.resolved_path.c_str(), argv_ptrs.data(), env_ptrs.data());
+  const int err = errno;
+  std::fprintf(stderr, "agentguard: cannot run %s: %s\n", request.resolved_path.c_str(), std::strerror(err));
+  return err == ENOENT ? 127 : 126;
+}
+
+std::string shell_quote(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& arg : argv) {
+    if (!out.empty()) out += ' ';
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,@%+") == std::string::npos;
+    if (plain) {
+      out += arg;
+      continue;
+    }
+    out += '\'';
+    for (char c : arg) {
+      if (c == '\'') out += "'\\''";
+      else out += c;
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+}  // namespace agentguard::gate

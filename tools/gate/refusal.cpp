@@ -1,0 +1,56 @@
+#include "refusal.hpp"
+
+#include <cstdio>
+
+#include "events/event.hpp"
+#include "gate/launch.hpp"
+
+namespace agentguard::gate {
+
+namespace {
+
+events::Event event_for(const policy::ExecRequest& request, const policy::Decision& decision) {
+  events::Event ev = events::make_event();
+  ev.kind = "exec";
+  ev.argv = request.argv;
+  ev.program = decision.program;
+  ev.resolved_path = request.resolved_path;
+  ev.decision = std::string(policy::to_string(decision.action));
+  ev.rule_id = decision.rule_id;
+  ev.policy_file = decision.source.to_string();
+  ev.message = decision.message;
+  return ev;
+}
+
+}  // namespace
+
+int refuse(const policy::ExecRequest& request, const policy::Decision& decision) {
+  events::Event ev = event_for(request, decision);
+  ev.decision = "deny";
+  const std::string id = ev.id;
+  const bool recorded = events::report(ev);
+  // One paragraph, first words fixed: agents and people grep for "agentguard: blocked".
+  std::fprintf(stderr,
+               "agentguard: blocked `%s` (rule %s, %s). %s %s\n",
+               shell_quote(request.argv).c_str(), decision.rule_id.c_str(), decision.source.to_string().c_str(),
+               decision.message.c_str(),
+               recorded ? ("Recorded as event " + id + "; the person responsible for this session is notified.").c_str()
+                        : "The event could not be recorded; tell the person responsible for this session.");
+  return kRefusedStatus;
+}
+
+int refuse_undecidable(const policy::ExecRequest& request, const std::string& why) {
+  policy::Decision decision;
+  decision.action = policy::Action::deny;
+  decision.rule_id = "guard-error";
+  decision.source.file = "agentguard";
+  decision.message = "The guard could not decide (" + why +
+                     "), so nothing was run. Ask a human to fix the policy; `agentguard policy check` shows what is wrong.";
+  return refuse(request, decision);
+}
+
+void record(const policy::ExecRequest& request, const policy::Decision& decision) {
+  events::report(event_for(request, decision));
+}
+
+}  // namespace agentguard::gate

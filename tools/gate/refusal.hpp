@@ -1,0 +1,20 @@
+#pragma once
+// What the gate does when it says no (or only records): the event, then the paragraph the agent reads.
+#include <string>
+
+#include "agentguard/policy.hpp"
+
+namespace agentguard::gate {
+
+inline constexpr int kRefusedStatus = 126;
+
+// Records the event and prints the refusal; returns kRefusedStatus.
+int refuse(const policy::ExecRequest& request, const policy::Decision& decision);
+
+// The policy could not be loaded or evaluated: refuse, record and say what to fix.
+int refuse_undecidable(const policy::ExecRequest& request, const std::string& why);
+
+// Records a `log` decision without refusing.
+void record(const policy::ExecRequest& request, const policy::Decision& decision);
+
+}  // namespace agentguard::gate
