@@ -8,4 +8,5 @@ void add_demo_command(CLI::App& app);     // cmd_demo.cpp
 void add_policy_commands(CLI::App& app);  // cmd_policy.cpp
 void add_audit_commands(CLI::App& app);   // cmd_audit.cpp: audit verify, log
 void add_notify_commands(CLI::App& app);  // cmd_notify.cpp: notify test/flush
+void add_approval_commands(CLI::App& app);  // cmd_approve.cpp: approve, deny, approvals
 }  // namespace agentguard::cli

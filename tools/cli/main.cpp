@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   agentguard::cli::add_policy_commands(app);
   agentguard::cli::add_audit_commands(app);
   agentguard::cli::add_notify_commands(app);
+  agentguard::cli::add_approval_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

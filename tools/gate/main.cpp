@@ -1,17 +1,19 @@
 // agentguard-gate: decides one watched launch. The preload execs this program in place of the
 // real one (protocol in docs/architecture.md). It runs without the preload, reads the full policy,
-// and then either execs the real program or refuses with status 126. Any failure of its own is a
-// refusal: a guard that cannot decide must not wave a destructive command through.
+// and then either execs the real program, holds it for a human, or refuses with status 126. Any
+// failure of its own is a refusal: a guard that cannot decide must not wave a destructive command through.
 #include <unistd.h>
 
 #include <cstdio>
 #include <exception>
 #include <string>
 
+#include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "common/layers.hpp"
-#include "events/event.hpp"
+#include "gate/approval.hpp"
 #include "gate/launch.hpp"
+#include "gate/plan_review.hpp"
 #include "gate/refusal.hpp"
 
 extern char** environ;
@@ -19,31 +21,79 @@ extern char** environ;
 namespace {
 
 using agentguard::policy::Action;
+namespace gate = agentguard::gate;
+namespace policy = agentguard::policy;
+
+// The apply's verdict from its plan: which resources would go, and what the plan rules say.
+int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& request, policy::Decision decision) {
+  gate::PlanReview review;
+  try {
+    review = gate::review_apply(request, decision);
+  } catch (const std::exception& e) {
+    return gate::refuse_undecidable(request, e.what());
+  }
+  const policy::PlanVerdict verdict = policy::decide_plan(pol.plan_rules(), review.plan);
+  if (!verdict.deciding || verdict.action == Action::allow) return gate::exec_program(request);
+
+  std::vector<std::string> resources;
+  for (const auto& r : verdict.resources) resources.push_back(r.kind + " " + r.change.address);
+  const auto& d = *verdict.deciding;
+  decision.action = verdict.action;
+  decision.rule_id = d.rule_id;
+  decision.source = d.source;
+  decision.message = "This apply would " + verdict.summary() + ". " + d.message;
+
+  switch (verdict.action) {
+    case Action::log:
+      gate::record(request, decision);
+      return gate::exec_program(request);
+    case Action::deny:
+      return gate::refuse(request, decision);
+    case Action::ask:
+    case Action::allow:
+      break;
+  }
+  gate::HeldLaunch held{request, decision, resources, review.plan_file, review.plan_sha256, nullptr};
+  held.still_the_same = [request, decision, review, summary = verdict.summary(), &pol]() -> std::string {
+    if (!review.plan_file.empty())
+      return gate::sha256_file(review.plan_file) == review.plan_sha256 ? "" : "the plan file changed after the request";
+    // A plain apply plans again when it runs: it must still do exactly what was approved.
+    try {
+      const auto again = gate::review_apply(request, decision);
+      return policy::decide_plan(pol.plan_rules(), again.plan).summary() == summary ? "" : "the plan changed since the request";
+    } catch (const std::exception& e) {
+      return std::string("the plan could not be checked again (") + e.what() + ")";
+    }
+  };
+  return gate::hold_for_approval(held);
+}
 
 int run_gate(int argc, char** argv) {
-  const auto request = agentguard::gate::request_from_protocol(argc, argv, environ);
+  const auto request = gate::request_from_protocol(argc, argv, environ);
 
-  agentguard::policy::Decision decision;
+  policy::Decision decision;
+  std::optional<policy::Policy> pol;
   try {
-    const auto policy = agentguard::policy::Policy::load({.builtin_default = true,
-                                                          .files = agentguard::layers::files_for_session()});
-    const agentguard::policy::TerraformPlanInspector plans;
-    decision = policy.decide_exec(request, &plans);
+    pol = policy::Policy::load({.builtin_default = true, .files = agentguard::layers::files_for_session()});
+    const policy::TerraformPlanInspector plans;
+    decision = pol->decide_exec(request, &plans);
   } catch (const std::exception& e) {
-    return agentguard::gate::refuse_undecidable(request, e.what());
+    return gate::refuse_undecidable(request, e.what());
   }
 
   switch (decision.action) {
-    case Action::allow:
-      return agentguard::gate::exec_program(request);
-    case Action::log:
-      agentguard::gate::record(request, decision);
-      return agentguard::gate::exec_program(request);
-    case Action::ask:  // Human approval is not wired yet: until it is, an ask is a refusal.
     case Action::deny:
-      return agentguard::gate::refuse(request, decision);
+      return gate::refuse(request, decision);
+    case Action::ask:
+      return gate::hold_for_approval({request, decision, {}, {}, {}, nullptr});
+    case Action::log:
+      gate::record(request, decision);
+      [[fallthrough]];
+    case Action::allow:
+      if (gate::is_apply_to_review(decision)) return review_and_launch(*pol, request, decision);
+      return gate::exec_program(request);
   }
-  return agentguard::gate::refuse_undecidable(request, "unknown action");
+  return gate::refuse_undecidable(request, "unknown action");
 }
 
 }  // namespace
@@ -53,6 +103,6 @@ int main(int argc, char** argv) {
     return run_gate(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "agentguard: blocked: the guard could not decide this launch (%s). Nothing was run.\n", e.what());
-    return 126;
+    return gate::kRefusedStatus;
   }
 }
