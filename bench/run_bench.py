@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""agentguard's benchmark suite: what the guard costs, as ratios against the same work run
+unguarded in the same run (alternating A/B, medians of several rounds).
+
+    python3 bench/run_bench.py                 # the full table (several minutes)
+    python3 bench/run_bench.py --quick         # a smoke run: checks the bench works, not the numbers
+    python3 bench/run_bench.py --only exec_shell python_spawns --snoopy
+
+Needs a build (cmake --build build). Prints a Markdown table; --json FILE also writes the raw numbers."""
+import argparse
+import json
+import os
+import re
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(HERE)
+
+
+class Bench:
+    def __init__(self, build, quick, snoopy):
+        self.build = os.path.abspath(build)
+        self.quick = quick
+        self.cli = os.path.join(self.build, "bin", "agentguard")
+        self.gate = os.path.join(self.build, "lib", "agentguard", "agentguard-gate")
+        self.work = tempfile.mkdtemp(prefix="ag-bench-")
+        self.rounds = 3 if quick else 7
+        self.plain_env = {k: v for k, v in os.environ.items() if not (k.startswith("AGENTGUARD_") or k == "LD_PRELOAD")}
+        self.guard_env = self._session_env()
+        self.snoopy_env = self._snoopy_env() if snoopy else None
+        self.rows = []
+
+    def _session_env(self):
+        """The environment `agentguard run` gives an agent: captured once, reused for every guarded run."""
+        state = os.path.join(self.work, "state")
+        out = subprocess.run([self.cli, "run", "--default-only", "--state-dir", state, "--", "env", "-0"],
+                             env=self.plain_env, capture_output=True, check=True).stdout.decode()
+        env = dict(self.plain_env)
+        for entry in out.split("\0"):
+            name, _, value = entry.partition("=")
+            if name == "LD_PRELOAD" or name.startswith("AGENTGUARD_"):
+                env[name] = value
+        return env
+
+    def _snoopy_env(self):
+        lib = "/tmp/snoopy-x/lib/x86_64-linux-gnu/libsnoopy.so"
+        if not os.path.exists(lib):
+            deb_dir = tempfile.mkdtemp(prefix="snoopy-deb-")
+            subprocess.run(["apt-get", "download", "snoopy"], cwd=deb_dir, capture_output=True)
+            debs = [f for f in os.listdir(deb_dir) if f.endswith(".deb")]
+            if not debs:
+                print("snoopy: could not download the Debian package; skipping the comparison", file=sys.stderr)
+                return None
+            subprocess.run(["dpkg", "-x", os.path.join(deb_dir, debs[0]), "/tmp/snoopy-x"], check=True)
+        env = dict(self.plain_env, LD_PRELOAD=lib)
+        return env
+
+    # -- timing -----------------------------------------------------------------------------------
+    def time_once(self, argv, env, cwd=None):
+        t0 = time.perf_counter()
+        subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return time.perf_counter() - t0
+
+    def ab(self, argv, cwd=None, variants=None):
+        """Alternating rounds of each variant; returns {variant: median seconds}."""
+        variants = variants or {"unguarded": self.plain_env, "guarded": self.guard_env}
+        if self.snoopy_env and "snoopy" not in variants and len(variants) == 2:
+            variants = dict(variants, snoopy=self.snoopy_env)
+        names = list(variants)
+        self.time_once(argv, self.plain_env, cwd)  # warm the page cache
+        samples = {n: [] for n in names}
+        for r in range(self.rounds):
+            order = names if r % 2 == 0 else list(reversed(names))
+            for n in order:
+                samples[n].append(self.time_once(argv, variants[n], cwd))
+        return {n: statistics.median(s) for n, s in samples.items()}
+
+    def add_ratio(self, name, what, medians, target):
+        ratio = medians["guarded"] / medians["unguarded"]
+        snoopy = f"{medians['snoopy'] / medians['unguarded']:.3f}x" if "snoopy" in medians else "-"
+        self.rows.append({"measure": name, "work": what, "unguarded": f"{medians['unguarded'] * 1000:.0f} ms",
+                          "guarded": f"{medians['guarded'] * 1000:.0f} ms", "result": f"{ratio:.3f}x",
+                          "target": target, "snoopy": snoopy, "raw": medians, "value": ratio})
+
+    # -- the measures -----------------------------------------------------------------------------
+    def exec_shell(self):
+        n = 200 if self.quick else 2000
+        m = self.ab(["bash", "-c", f"for i in $(seq {n}); do /bin/true; done"])
+        self.add_ratio("exec-heavy shell", f"bash runs /bin/true {n} times", m, "<= 1.03x")
+
+    def python_spawns(self):
+        n = 50 if self.quick else 500
+        m = self.ab([sys.executable, "-c", f"import subprocess\nfor _ in range({n}): subprocess.run(['true'])"])
+        self.add_ratio("interpreter spawns (python)", f"subprocess.run(['true']) x{n}", m, "<= 1.03x")
+
+    def make_targets(self):
+        n = 40 if self.quick else 300
+        path = os.path.join(self.work, "Makefile.bench")
+        with open(path, "w") as f:
+            f.write("all: " + " ".join(f"t{i}" for i in range(n)) + "\n")
+            for i in range(n):
+                f.write(f"t{i}:\n\t@true\n")
+        m = self.ab(["make", "-s", "-j2", "-f", path])
+        self.add_ratio("interpreter spawns (make -j2)", f"{n} trivial targets", m, "<= 1.03x")
+
+    def real_build(self):
+        """Configure and compile a real C/C++ project with CMake: agentguard's own core and preload."""
+        out = os.path.join(self.work, "realbuild")
+        script = (f"rm -rf {out} && cmake -S {SOURCE} -B {out} -G Ninja -DAGENTGUARD_BUILD_TESTS=OFF >/dev/null && "
+                  f"cmake --build {out} -j2 --target agentguard_core agentguard_preload >/dev/null")
+        saved, self.rounds = self.rounds, (1 if self.quick else 3)
+        try:
+            m = self.ab(["bash", "-c", script])
+        finally:
+            self.rounds = saved
+        self.add_ratio("real build", "cmake configure + compile (agentguard core and preload)", m, "<= 1.03x")
+
+    def gated_launch(self):
+        terraform = shutil.which("terraform")
+        if not terraform:
+            return self.skip("gated launch", "terraform not installed")
+        env = dict(self.guard_env)
+        env["AGENTGUARD_CALLER_LD_PRELOAD"] = env.pop("LD_PRELOAD")
+        n = 5 if self.quick else 21
+        direct, gated = [], []
+        for i in range(n):
+            pair = [(direct, [terraform, "version"], self.plain_env), (gated, [self.gate, terraform, "terraform", "version"], env)]
+            for sink, argv, e in (pair if i % 2 == 0 else reversed(pair)):
+                sink.append(self.time_once(argv, e))
+        added = (statistics.median(gated) - statistics.median(direct)) * 1000
+        self.rows.append({"measure": "gated launch", "work": "terraform version through the gate vs direct",
+                          "unguarded": f"{statistics.median(direct) * 1000:.1f} ms",
+                          "guarded": f"{statistics.median(gated) * 1000:.1f} ms", "result": f"+{added:.1f} ms",
+                          "target": "<= +5 ms", "snoopy": "-", "value": added})
+
+    def memory(self):
+        def rss_kib(env):
+            p = subprocess.Popen(["sleep", "3"], env=env)
+            time.sleep(0.3)
+            with open(f"/proc/{p.pid}/status") as f:
+                kib = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+            p.kill()
+            p.wait()
+            return kib
+        plain = statistics.median(rss_kib(self.plain_env) for _ in range(3))
+        guarded = statistics.median(rss_kib(self.guard_env) for _ in range(3))
+        self.rows.append({"measure": "memory per process", "work": "VmRSS of `sleep`",
+                          "unguarded": f"{plain} KiB", "guarded": f"{guarded} KiB", "result": f"+{guarded - plain} KiB",
+                          "target": "<= +256 KiB", "snoopy": "-", "value": guarded - plain})
+
+    def tls(self):
+        script = os.path.join(HERE, "tls_bench.py")
+        r = subprocess.run([sys.executable, script, "--quick" if self.quick else "--full", "--guard-env-json",
+                            json.dumps({k: v for k, v in self.guard_env.items() if k == "LD_PRELOAD" or k.startswith("AGENTGUARD_")})],
+                           capture_output=True, text=True, env=self.plain_env)
+        if r.returncode != 0:
+            return self.skip("TLS", r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "tls_bench failed")
+        for row in json.loads(r.stdout):
+            self.rows.append(row)
+
+    def micro(self):
+        for exe in ("policy_bench", "http_bench"):
+            path = os.path.join(self.build, "bin", exe)
+            if not os.path.exists(path):
+                continue
+            args = [path, "--benchmark_format=json"]
+            if self.quick:
+                args.append("--benchmark_min_time=0.01")
+            out = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+            for b in out["benchmarks"]:
+                ns = b["cpu_time"] if b.get("time_unit") == "ns" else b["cpu_time"] * {"us": 1e3, "ms": 1e6}[b["time_unit"]]
+                self.rows.append({"measure": "micro: " + b["name"], "work": exe, "unguarded": "-", "guarded": "-",
+                                  "result": f"{ns:.0f} ns", "target": "<= 2000 ns" if "Exec" in b["name"] else "-",
+                                  "snoopy": "-", "value": ns})
+
+    def skip(self, name, why):
+        self.rows.append({"measure": name, "work": "skipped: " + why, "unguarded": "-", "guarded": "-", "result": "-",
+                          "target": "-", "snoopy": "-", "value": None})
+
+    def table(self):
+        head = "| measure | work | unguarded | guarded | result | target | snoopy |\n|---|---|---|---|---|---|---|\n"
+        return head + "".join(f"| {r['measure']} | {r['work']} | {r['unguarded']} | {r['guarded']} | {r['result']} | "
+                              f"{r['target']} | {r['snoopy']} |\n" for r in self.rows)
+
+
+MEASURES = ["exec_shell", "python_spawns", "make_targets", "real_build", "gated_launch", "tls", "memory", "micro"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(SOURCE, "build"))
+    ap.add_argument("--quick", action="store_true", help="smoke run: few iterations; checks the bench works")
+    ap.add_argument("--snoopy", action="store_true", help="also preload Debian's snoopy for a side-by-side figure")
+    ap.add_argument("--only", nargs="*", choices=MEASURES)
+    ap.add_argument("--json", help="write the rows to this file")
+    args = ap.parse_args()
+    bench = Bench(args.build, args.quick, args.snoopy)
+    try:
+        for name in args.only or MEASURES:
+            getattr(bench, name)()
+    finally:
+        shutil.rmtree(bench.work, ignore_errors=True)
+    print(f"machine: {os.cpu_count()} cores; rounds per figure: {bench.rounds}; medians; A/B alternating\n")
+    print(bench.table())
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(bench.rows, f, indent=2, default=str)
+    if any(r["value"] is None for r in bench.rows if r["measure"] not in ("TLS",)) and args.quick:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""TLS figures for run_bench.py: the added time per small HTTPS request (boto3 describe calls
+against a loopback HTTPS endpoint) and the throughput ratio of a bulk upload with curl. Prints
+JSON rows. The server runs in this process, unguarded; only the clients are guarded."""
+import argparse
+import http.server
+import json
+import os
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+
+DESCRIBE_BODY = (b'<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">'
+                 b"<DescribeDBInstancesResult><DBInstances/></DescribeDBInstancesResult>"
+                 b"<ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></DescribeDBInstancesResponse>")
+
+CLIENT = r"""
+import sys, time, boto3, botocore.config
+n = int(sys.argv[2])
+c = boto3.client("rds", endpoint_url=sys.argv[1], region_name="us-east-1", verify=False,
+                 aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+                 config=botocore.config.Config(retries={"max_attempts": 1}))
+c.describe_db_instances()
+t0 = time.perf_counter()
+for _ in range(n):
+    c.describe_db_instances()
+print((time.perf_counter() - t0) / n)
+"""
+
+
+def make_cert(work):
+    key, crt = os.path.join(work, "key.pem"), os.path.join(work, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return key, crt
+
+
+def start_server(key, crt):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            remaining = int(self.headers.get("Content-Length") or 0)
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            body = DESCRIBE_BODY
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_PUT = do_POST
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"https://127.0.0.1:{server.server_address[1]}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--guard-env-json", required=True)
+    args = ap.parse_args()
+    guard = json.loads(args.guard_env_json)
+    plain = {k: v for k, v in os.environ.items() if not (k.startswith("AGENTGUARD_") or k == "LD_PRELOAD")}
+    guarded = dict(plain, **guard)
+    rounds = 3 if args.quick else 7
+    work = tempfile.mkdtemp(prefix="ag-tls-")
+    rows = []
+    try:
+        key, crt = make_cert(work)
+        server, url = start_server(key, crt)
+        n = 20 if args.quick else 200
+        per = {"unguarded": [], "guarded": []}
+        for r in range(rounds):
+            for name, env in ((("unguarded", plain), ("guarded", guarded)) if r % 2 == 0 else
+                              (("guarded", guarded), ("unguarded", plain))):
+                out = subprocess.run([sys.executable, "-c", CLIENT, url, str(n)], env=env, capture_output=True,
+                                     text=True, check=True).stdout
+                per[name].append(float(out.strip().splitlines()[-1]))
+        u, g = statistics.median(per["unguarded"]), statistics.median(per["guarded"])
+        rows.append({"measure": "small HTTPS request", "work": f"boto3 DescribeDBInstances x{n} over loopback TLS",
+                     "unguarded": f"{u * 1e6:.0f} us", "guarded": f"{g * 1e6:.0f} us",
+                     "result": f"{(g - u) * 1e6:+.0f} us", "target": "<= +50 us", "snoopy": "-", "value": (g - u) * 1e6})
+
+        size_mb = 20 if args.quick else 200
+        blob = os.path.join(work, "blob")
+        with open(blob, "wb") as f:
+            f.write(os.urandom(1 << 20) * size_mb)
+        speeds = {"unguarded": [], "guarded": []}
+        curl = shutil.which("curl")
+        for r in range(rounds):
+            for name, env in ((("unguarded", plain), ("guarded", guarded)) if r % 2 == 0 else
+                              (("guarded", guarded), ("unguarded", plain))):
+                out = subprocess.run([curl, "-sk", "-o", "/dev/null", "-w", "%{speed_upload}", "-X", "PUT",
+                                      "--data-binary", f"@{blob}", url + "/upload"], env=env, capture_output=True,
+                                     text=True, check=True).stdout
+                speeds[name].append(float(out))
+        su, sg = statistics.median(speeds["unguarded"]), statistics.median(speeds["guarded"])
+        rows.append({"measure": "bulk upload throughput", "work": f"curl PUT of {size_mb} MB over loopback TLS",
+                     "unguarded": f"{su / 1e6:.0f} MB/s", "guarded": f"{sg / 1e6:.0f} MB/s", "result": f"{sg / su:.3f}x",
+                     "target": ">= 0.97x", "snoopy": "-", "value": sg / su})
+        server.shutdown()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
