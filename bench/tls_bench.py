@@ -108,8 +108,8 @@ def main():
         for r in range(rounds):
             for name, env in ((("unguarded", plain), ("guarded", guarded)) if r % 2 == 0 else
                               (("guarded", guarded), ("unguarded", plain))):
-                out = subprocess.run([curl, "-sk", "-o", "/dev/null", "-w", "%{speed_upload}", "-X", "PUT",
-                                      "--data-binary", f"@{blob}", url + "/upload"], env=env, capture_output=True,
+                out = subprocess.run([curl, "-sk", "-o", "/dev/null", "-w", "%{speed_upload}", "-T", blob,
+                                      url + "/upload"], env=env, capture_output=True,
                                      text=True, check=True).stdout
                 speeds[name].append(float(out))
         su, sg = statistics.median(speeds["unguarded"]), statistics.median(speeds["guarded"])

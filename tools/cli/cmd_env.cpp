@@ -1,0 +1,86 @@
+// `agentguard env` and `agentguard shell`: the guard for launch scripts that set up the environment
+// themselves, and a guarded interactive shell for a person (or to try things by hand).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "agentguard/policy.hpp"
+#include "commands.hpp"
+#include "launcher.hpp"
+#include "session.hpp"
+
+namespace agentguard::cli {
+
+namespace {
+
+std::string single_quoted(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void add_session_options(CLI::App* cmd, SessionOptions& options) {
+  cmd->add_option("--policy", options.policy_files, "Policy file layered above the default, system and user policies (repeatable)");
+  cmd->add_option("--state-dir", options.state_dir, "Where the audit log and the notification spool live")
+      ->envname("AGENTGUARD_STATE_DIR");
+  cmd->add_flag("--default-only", options.builtin_only, "Use only the built-in default policy");
+}
+
+Session open_session(const SessionOptions& options) {
+  try {
+    return prepare_session(options);
+  } catch (const policy::PolicyError& e) {
+    std::fprintf(stderr, "agentguard: the policy is broken, so the guard was not started.\n%s: %s\n"
+                         "Fix it, then check with `agentguard policy check`.\n",
+                 e.where().to_string().c_str(), e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());
+  }
+  throw CLI::RuntimeError(2);
+}
+
+}  // namespace
+
+void add_env_commands(CLI::App& app) {
+  auto options = std::make_shared<SessionOptions>();
+  auto* env = app.add_subcommand("env", "Print the export lines that guard every program started afterwards");
+  add_session_options(env, *options);
+  env->footer(
+      "Examples:\n"
+      "  eval \"$(agentguard env)\" && exec my-agent     # in a launch script\n"
+      "  agentguard env --policy team.toml > guard.env\n"
+      "The shell that evaluates these lines is not itself guarded, only what it starts: launch the agent\n"
+      "after them. `agentguard doctor`, run from the agent's shell, shows whether the guard is live.");
+  env->callback([options] {
+    const Session session = open_session(*options);
+    for (const auto& [name, value] : session.vars) std::printf("export %s=%s\n", name.c_str(), single_quoted(value).c_str());
+  });
+
+  auto shell_options = std::make_shared<SessionOptions>();
+  auto* shell = app.add_subcommand("shell", "Open a guarded interactive shell; its prompt shows it is guarded");
+  add_session_options(shell, *shell_options);
+  shell->footer("Example:\n  agentguard shell\n  (agentguard) $ terraform destroy    # refused\n  (agentguard) $ agentguard doctor    # all checks pass");
+  shell->callback([shell_options] {
+    const Session session = open_session(*shell_options);
+    std::string sh = std::getenv("SHELL") ? std::getenv("SHELL") : "/bin/bash";
+    std::vector<std::string> argv{sh, "-i"};
+    std::vector<std::string> env = guarded_environment(session, current_environment());
+    const std::string prompt = "(agentguard) ";
+    if (std::filesystem::path(sh).filename() == "bash") {
+      // bash reads ~/.bashrc after the environment, so the prompt is set from an rc file of ours.
+      const auto rc = std::filesystem::path(session.vars.at("AGENTGUARD_STATE_DIR")) / "guarded-bashrc";
+      std::ofstream(rc) << "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1='" << prompt << "'\"${PS1:-\\\\$ }\"\n";
+      argv = {sh, "--rcfile", rc.string(), "-i"};
+    } else {
+      const char* ps1 = std::getenv("PS1");
+      env.push_back("PS1=" + prompt + (ps1 ? ps1 : "$ "));
+    }
+    std::fprintf(stderr, "agentguard: guarded shell (session %s); `exit` to leave.\n", session.id.c_str());
+    throw CLI::RuntimeError(run_supervised(session, argv, env));
+  });
+}
+
+}  // namespace agentguard::cli
