@@ -8,7 +8,7 @@ packages=(
   libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libcurl4-openssl-dev libssl-dev libgnutls28-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  hyperfine binutils file git make perl python3 curl wget openssl
+  hyperfine binutils file git make perl python3 curl wget openssl dpkg-dev
   util-linux coreutils findutils procps
 )
 
