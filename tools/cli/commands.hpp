@@ -10,4 +10,5 @@ void add_audit_commands(CLI::App& app);   // cmd_audit.cpp: audit verify, log
 void add_notify_commands(CLI::App& app);  // cmd_notify.cpp: notify test/flush
 void add_approval_commands(CLI::App& app);  // cmd_approve.cpp: approve, deny, approvals
 void add_env_commands(CLI::App& app);       // cmd_env.cpp: env, shell
+void add_doctor_command(CLI::App& app);     // cmd_doctor.cpp
 }  // namespace agentguard::cli

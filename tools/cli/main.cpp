@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   agentguard::cli::add_notify_commands(app);
   agentguard::cli::add_approval_commands(app);
   agentguard::cli::add_env_commands(app);
+  agentguard::cli::add_doctor_command(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -16,6 +16,7 @@ std::filesystem::path preload_library();   // <prefix>/lib/agentguard/libagentgu
 std::filesystem::path gate_program();      // <prefix>/lib/agentguard/agentguard-gate
 std::filesystem::path cli_program();       // <prefix>/bin/agentguard
 std::filesystem::path default_policy_file(); // <prefix>/share/agentguard/default-policy.toml
+std::filesystem::path canary_program();      // <prefix>/lib/agentguard/agentguard-canary
 
 // $AGENTGUARD_STATE_DIR, else $XDG_STATE_HOME/agentguard, else ~/.local/state/agentguard.
 std::filesystem::path state_dir();

@@ -1,0 +1,172 @@
+// `agentguard doctor`: am I protected right now? Each check prints PASS, WARN or FAIL with the fix.
+// The exit status is 1 when protection is not in force (any FAIL), 0 otherwise.
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "agentguard/policy.hpp"
+#include "commands.hpp"
+#include "common/guarded.hpp"
+#include "common/layers.hpp"
+#include "common/paths.hpp"
+#include "common/subprocess.hpp"
+#include "notify/notify.hpp"
+#include "notify/payload.hpp"
+#include "notify_settings.hpp"
+
+extern char** environ;
+
+namespace agentguard::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Doctor {
+  int failures = 0;
+  void pass(const std::string& what) { std::printf("PASS  %s\n", what.c_str()); }
+  void warn(const std::string& what, const std::string& fix) {
+    std::printf("WARN  %s\n      fix: %s\n", what.c_str(), fix.c_str());
+  }
+  void fail(const std::string& what, const std::string& fix) {
+    ++failures;
+    std::printf("FAIL  %s\n      fix: %s\n", what.c_str(), fix.c_str());
+  }
+};
+
+bool writable_by_me(const fs::path& p) {
+  return access(p.c_str(), W_OK) == 0 || access(p.parent_path().c_str(), W_OK) == 0;
+}
+
+void check_guarded(Doctor& d) {
+  std::string why;
+  const char* gate = std::getenv("AGENTGUARD_GATE");
+  const bool loaded = guarded::inside_guarded_tree(&why) && why.find("loaded in this process") != std::string::npos;
+  if (loaded && gate && access(gate, X_OK) == 0)
+    d.pass("this process tree is guarded (the preload is loaded; gate " + std::string(gate) + ")");
+  else if (!loaded)
+    d.fail("this process is not guarded: the preload is not loaded here",
+           "start your agent with `agentguard run -- <agent>`, or open `agentguard shell`");
+  else
+    d.fail("the preload is loaded but the gate is missing (" + std::string(gate ? gate : "AGENTGUARD_GATE unset") +
+               "): every watched program will be refused",
+           "reinstall agentguard, or start the session again with `agentguard run`");
+}
+
+void check_policy(Doctor& d) {
+  const auto files = layers::files_for_session();
+  try {
+    const auto policy = policy::Policy::load({.builtin_default = true, .files = files});
+    const auto failures = policy.check_examples();
+    if (failures.empty())
+      d.pass("policy valid: built-in default" + (files.empty() ? std::string() : " + " + layers::join(files)));
+    else
+      d.fail("policy examples fail: " + failures.front(), "fix the rule, then run `agentguard policy check`");
+  } catch (const policy::PolicyError& e) {
+    d.fail("policy broken at " + e.where().to_string() + ": " + e.what(),
+           "fix it; until then every watched program is refused (`agentguard policy check` shows the error)");
+  }
+  if (getuid() == 0) return;  // root can write everything; the check only means something for the agent's user
+  for (const auto& f : files)
+    if (writable_by_me(f))
+      d.warn("the policy " + f + " can be edited by this user (and so by the agent): a policy the agent can edit is "
+                                 "a policy it can remove",
+             "sudo chown root: " + f + " && sudo chmod 644 " + f + " (and its directory)");
+}
+
+void check_state_dir(Doctor& d) {
+  try {
+    const fs::path dir = paths::ensure_state_dir();
+    const fs::path probe = dir / (".doctor-" + std::to_string(getpid()));
+    std::ofstream(probe) << "ok";
+    const bool ok = fs::exists(probe);
+    fs::remove(probe);
+    if (ok) d.pass("state directory writable: " + dir.string());
+    else d.fail("cannot write to the state directory " + dir.string(), "set AGENTGUARD_STATE_DIR to a writable directory");
+  } catch (const std::exception& e) {
+    d.fail(e.what(), "set AGENTGUARD_STATE_DIR to a writable directory");
+  }
+}
+
+void check_webhooks(Doctor& d, bool send) {
+  notify::Config config;
+  try {
+    config = notify_settings();
+  } catch (const std::exception& e) {
+    d.fail(std::string("webhook configuration: ") + e.what(), notify::how_to_configure());
+    return;
+  }
+  if (config.webhooks.empty()) {
+    d.warn("no webhook configured: refusals are logged, but nobody is told at once", notify::how_to_configure());
+    return;
+  }
+  for (const auto& hook : config.webhooks) {
+    if (!send) {
+      d.pass("webhook configured: " + hook.url + (hook.secret.empty() ? " (unsigned)" : " (signed)"));
+      continue;
+    }
+    nlohmann::json ev = {{"id", "doctor-" + std::to_string(getpid())}, {"kind", "test"}, {"decision", "test"},
+                         {"rule_id", "doctor"}, {"message", "agentguard doctor checks that this webhook is reachable."},
+                         {"argv", {"agentguard", "doctor"}}};
+    const auto result = notify::send_notification(hook, notify::single_notification(ev), 5000);
+    if (!result.ok())
+      d.fail("webhook " + hook.url + " is not reachable (" + (result.error.empty() ? "HTTP " + std::to_string(result.status) : result.error) + ")",
+             "check the URL and the network; events wait in the spool and are retried");
+    else if (hook.secret.empty())
+      d.warn("webhook " + hook.url + " reachable, but requests are not signed",
+             "set AGENTGUARD_WEBHOOK_SECRET (or _SECRET_FILE) and verify X-Agentguard-Signature in the receiver");
+    else
+      d.pass("webhook " + hook.url + " reachable, requests signed (HTTP " + std::to_string(result.status) + ")");
+  }
+}
+
+// Launches the canary through the real hooks: in a guarded tree the gate must refuse it.
+void check_canary(Doctor& d) {
+  const std::string canary = paths::canary_program().string();
+  if (access(canary.c_str(), X_OK) != 0) {
+    d.fail("the canary program is missing at " + canary, "reinstall agentguard");
+    return;
+  }
+  const auto r = subprocess::run({canary}, {.timeout = std::chrono::seconds(20)});
+  if (r.status == 126 && r.err.find("agentguard: blocked") != std::string::npos)
+    d.pass("live canary refused end to end through the hooks and the gate");
+  else if (r.status == 99)
+    d.fail("the canary ran: a stand-in for a destructive launch was NOT stopped in this process tree",
+           "start your agent with `agentguard run -- <agent>`, or open `agentguard shell`");
+  else
+    d.fail("the canary gave an unexpected result (status " + std::to_string(r.status) + "): " + r.err,
+           "run `agentguard doctor --log-level debug` and check the gate");
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("doctor", "Check whether protection is in force right now, and how to fix what is not");
+  auto no_send = std::make_shared<bool>(false);
+  cmd->add_flag("--no-webhook-test", *no_send, "Do not send a test request to the webhooks");
+  cmd->footer(
+      "Examples:\n"
+      "  agentguard doctor                 # from the agent's shell, or inside `agentguard shell`\n"
+      "  agentguard run -- agentguard doctor\n"
+      "Exit status: 0 when protection is in force (warnings allowed), 1 when it is not.");
+  cmd->callback([no_send] {
+    Doctor d;
+    check_guarded(d);
+    check_policy(d);
+    check_state_dir(d);
+    check_webhooks(d, !*no_send);
+    check_canary(d);
+    std::printf(d.failures == 0 ? "\nprotected: the guard is in force here\n"
+                                : "\nNOT protected: %d check(s) failed\n",
+                d.failures);
+    throw CLI::RuntimeError(d.failures == 0 ? 0 : 1);
+  });
+}
+
+}  // namespace agentguard::cli
