@@ -6,7 +6,8 @@
 #include "agentguard/policy.hpp"
 #include "commands.hpp"
 #include "launcher.hpp"
-#include "notify/flush.hpp"
+#include "notify/notify.hpp"
+#include "notify_settings.hpp"
 #include "session.hpp"
 
 namespace agentguard::cli {
@@ -40,9 +41,15 @@ void add_run_command(CLI::App& app) {
       std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());
       throw CLI::RuntimeError(2);
     }
+    remember_session_webhooks(session.id);
     const int status = run_supervised(session, *argv, guarded_environment(session, current_environment()));
-    // Whatever the webhooks did not take yet gets one more try before we go.
-    notify::flush_at_exit();
+    // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has
+    // finished and its launch script is waiting).
+    try {
+      notify::flush(notify_settings(), std::chrono::seconds(5));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "agentguard: could not deliver pending notifications: %s (they stay in the spool)\n", e.what());
+    }
     throw CLI::RuntimeError(status);
   });
 }
