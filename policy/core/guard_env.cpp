@@ -95,6 +95,17 @@ bool GuardEnvCache::capture(const char* const* envp, const char* self_path) {
   return complete;
 }
 
+GuardEnv guard_env_view(const char* const* envp) {
+  GuardEnv view;
+  for (const char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
+    const int k = forced_index(*e);
+    if (k >= 0 && view.forced[k] == nullptr) view.forced[k] = *e;
+  }
+  const char* lib = view.value(kVarLib);
+  if (lib != nullptr && lib[0] != '\0') view.library = lib;
+  return view;
+}
+
 bool preload_list_contains(const char* value, const char* library) {
   if (value == nullptr || library == nullptr || library[0] == '\0') return false;
   const std::size_t lib_len = text::length(library);

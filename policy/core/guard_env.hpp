@@ -53,6 +53,10 @@ class GuardEnvCache {
   GuardEnv env_{};
 };
 
+// A GuardEnv that points straight into envp (no copy). Used for launches that happen before the
+// preload's constructor has cached anything (another library's constructor calling exec).
+GuardEnv guard_env_view(const char* const* envp);
+
 // True if envp already carries the guard exactly (the fast path: nothing to copy).
 bool guard_env_intact(const char* const* envp, const GuardEnv& guard);
 
