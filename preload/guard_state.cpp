@@ -1,9 +1,12 @@
 #include "guard_state.hpp"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstddef>
 
 #include "real_functions.hpp"
 
@@ -21,13 +24,30 @@ const char* own_library_path() {
   return info.dli_fname;
 }
 
+// The compiler turns the core's copy and length loops into memcpy/strlen calls through our PLT.
+// Calling them once here binds those slots in every process at load time (where the lookup
+// pages are hot anyway), so a forked child that launches something binds nothing.
+void prebind_hot_path_imports() {
+  char source[2] = {'x', '\0'};
+  char target[2];
+  const char* volatile text = source;
+  const std::size_t volatile length = 2;
+  memcpy(target, text, length);
+  (void)strlen(text);
+}
+
 // Runs once per process load; keep it cheap: one pass over environ and a few dlsym calls.
+// It also touches errno, which binds our PLT slot for __errno_location here, once, instead of
+// in every forked child that launches something (a lazy binding there costs page faults).
 __attribute__((constructor)) void agentguard_initialize() {
+  const int saved_errno = errno;
   const char* const* envp = environ;
   const core::GuardEnv view = core::guard_env_view(envp);
   g_cache.capture(envp, view.library != nullptr ? nullptr : own_library_path());
   resolve_real_functions();
+  prebind_hot_path_imports();
   g_ready.store(true, std::memory_order_release);
+  errno = saved_errno;
 }
 
 }  // namespace

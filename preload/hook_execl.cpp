@@ -9,7 +9,6 @@
 using namespace agentguard::preload;
 
 AGENTGUARD_HOOK int execl(const char* path, const char* arg, ...) noexcept {
-  const int saved_errno = errno;
   CollectedArgv collected;
   va_list args;
   va_start(args, arg);
@@ -19,7 +18,6 @@ AGENTGUARD_HOOK int execl(const char* path, const char* arg, ...) noexcept {
     errno = ENOMEM;
     return -1;
   }
-  errno = saved_errno;
   char* const* argv = collected.argv();
   return guarded_exec(path, argv, environ, [&](char* const* env) { return call_real_execve(path, argv, env); });
 }

@@ -9,7 +9,6 @@
 using namespace agentguard::preload;
 
 AGENTGUARD_HOOK int execle(const char* path, const char* arg, ...) noexcept {
-  const int saved_errno = errno;
   CollectedArgv collected;
   char* const* envp = nullptr;
   va_list args;
@@ -20,7 +19,6 @@ AGENTGUARD_HOOK int execle(const char* path, const char* arg, ...) noexcept {
     errno = ENOMEM;
     return -1;
   }
-  errno = saved_errno;
   char* const* argv = collected.argv();
   return guarded_exec(path, argv, envp, [&](char* const* env) { return call_real_execve(path, argv, env); });
 }

@@ -9,7 +9,6 @@
 using namespace agentguard::preload;
 
 AGENTGUARD_HOOK int execlp(const char* file, const char* arg, ...) noexcept {
-  const int saved_errno = errno;
   CollectedArgv collected;
   va_list args;
   va_start(args, arg);
@@ -19,6 +18,5 @@ AGENTGUARD_HOOK int execlp(const char* file, const char* arg, ...) noexcept {
     errno = ENOMEM;
     return -1;
   }
-  errno = saved_errno;
   return guarded_path_exec(file, collected.argv(), environ);
 }

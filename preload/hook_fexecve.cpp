@@ -11,10 +11,8 @@
 using namespace agentguard::preload;
 
 AGENTGUARD_HOOK int fexecve(int fd, char* const argv[], char* const envp[]) noexcept {
-  const int saved_errno = errno;
   char fd_link[32];
   proc_fd_path(fd, fd_link, sizeof fd_link);
-  errno = saved_errno;
   return guarded_exec(fd_link, argv, envp, [&](char* const* env) {
     using Fn = int (*)(int, char* const*, char* const*);
     if (auto fn = real<Fn>(RealFn::fexecve)) return fn(fd, argv, env);

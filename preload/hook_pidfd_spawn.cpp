@@ -33,9 +33,7 @@ AGENTGUARD_HOOK int pidfd_spawn(int* pidfd, const char* path, const posix_spawn_
 AGENTGUARD_HOOK int pidfd_spawnp(int* pidfd, const char* file, const posix_spawn_file_actions_t* actions,
                                  const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
   char found[agentguard::core::kMaxPath];
-  const int saved_errno = errno;
   const char* examine = search_path(file, found);
-  errno = saved_errno;
   return guarded_spawn(
       examine, argv, envp,
       [&](char* const* env) { return call_real(RealFn::pidfd_spawnp, pidfd, file, actions, attr, argv, env); },

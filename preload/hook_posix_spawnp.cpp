@@ -10,9 +10,7 @@ using namespace agentguard::preload;
 AGENTGUARD_HOOK int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
                                  const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
   char found[agentguard::core::kMaxPath];
-  const int saved_errno = errno;
   const char* examine = search_path(file, found);
-  errno = saved_errno;
   return guarded_spawn(
       examine, argv, envp,
       [&](char* const* env) { return call_real_posix_spawnp(pid, file, actions, attr, argv, env); },

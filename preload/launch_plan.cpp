@@ -37,7 +37,7 @@ bool build_envp(char* const* envp, const core::GuardEnv& guard, core::EnvpMode m
 }
 
 // [gate, resolved program, argv[0], argv[1], ...]
-bool build_gate_argv(const char* gate, char* const* argv, const char* examine_path,
+bool build_gate_argv(const char* gate, const char* resolved, char* const* argv, const char* examine_path,
                      LaunchBuffers& buffers, char* const*& out) {
   std::size_t argc = 0;
   while (argv != nullptr && argv[argc] != nullptr) ++argc;
@@ -49,7 +49,7 @@ bool build_gate_argv(const char* gate, char* const* argv, const char* examine_pa
   }
   std::size_t n = 0;
   slots[n++] = gate;
-  slots[n++] = buffers.identity.resolved_path;
+  slots[n++] = resolved;
   if (argc == 0) slots[n++] = examine_path;  // the gate protocol needs an argv[0]
   for (std::size_t i = 0; i < argc; ++i) slots[n++] = argv[i];
   slots[n] = nullptr;
@@ -59,11 +59,16 @@ bool build_gate_argv(const char* gate, char* const* argv, const char* examine_pa
 
 }  // namespace
 
-void plan_launch(const char* examine_path, char* const* argv, char* const* envp,
-                 LaunchBuffers& buffers, LaunchPlan& plan) {
-  const core::GuardEnv guard = current_guard();
-  core::identify(examine_path, argv, guard.value(core::kVarWatch), buffers.identity);
-  plan.watched = buffers.identity.watched;
+bool launch_is_plain(const char* examine_path, char* const* argv, char* const* envp,
+                     core::Identity& identity, core::GuardEnv& guard) {
+  guard = current_guard();
+  core::identify(examine_path, argv, guard.value(core::kVarWatch), identity);
+  return !identity.watched && core::guard_env_intact(envp, guard);
+}
+
+void plan_launch(const core::Identity& identity, const core::GuardEnv& guard, const char* examine_path,
+                 char* const* argv, char* const* envp, LaunchBuffers& buffers, LaunchPlan& plan) {
+  plan.watched = identity.watched;
   if (!plan.watched) {
     plan.argv = argv;
     if (!build_envp(envp, guard, core::EnvpMode::child, buffers, plan.envp)) plan.envp = envp;
@@ -71,13 +76,13 @@ void plan_launch(const char* examine_path, char* const* argv, char* const* envp,
   }
   plan.gate = guard.value(core::kVarGate);
   if (plan.gate == nullptr || plan.gate[0] == '\0' ||
-      !build_gate_argv(plan.gate, argv, examine_path, buffers, plan.argv) ||
+      !build_gate_argv(plan.gate, identity.resolved_path, argv, examine_path, buffers, plan.argv) ||
       !build_envp(envp, guard, core::EnvpMode::gate, buffers, plan.envp)) {
     plan.refused = true;
   }
 }
 
-void report_gate_unusable(const LaunchBuffers& buffers, const LaunchPlan& plan) {
+void report_gate_unusable(const core::Identity& identity, const LaunchPlan& plan) {
   const int saved = errno;
   char line[core::kMaxPath + 512];
   std::size_t n = 0;
@@ -85,9 +90,9 @@ void report_gate_unusable(const LaunchBuffers& buffers, const LaunchPlan& plan) 
     for (; s != nullptr && *s != '\0' && n + 2 < sizeof line; ++s) line[n++] = *s;
   };
   put("agentguard: blocked ");
-  put(buffers.identity.program);
+  put(identity.program);
   put(" (");
-  put(buffers.identity.resolved_path);
+  put(identity.resolved_path);
   put("): it is a watched program and the agentguard gate is missing or not executable (AGENTGUARD_GATE=");
   put(plan.gate != nullptr && plan.gate[0] != '\0' ? plan.gate : "<unset>");
   put("), so it was refused. Ask a human to repair the agentguard installation.\n");

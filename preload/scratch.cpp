@@ -7,7 +7,9 @@ namespace agentguard::preload {
 
 void* ScratchMapping::allocate(std::size_t size) {
   release();
+  const int saved = errno;
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  errno = saved;
   if (p == MAP_FAILED) return nullptr;
   base_ = p;
   size_ = size;

@@ -1,5 +1,7 @@
 #include "core/guard_env.hpp"
 
+#include <sys/mman.h>
+
 #include "core/text.hpp"
 
 namespace agentguard::core {
@@ -65,7 +67,7 @@ const char* GuardEnv::value(std::size_t index) const {
 }
 
 const char* GuardEnvCache::store(const char* s, std::size_t len) {
-  if (used_ + len + 1 > kStorage) return nullptr;
+  if (used_ + len + 1 > capacity_) return nullptr;
   char* dst = storage_ + used_;
   for (std::size_t i = 0; i < len; ++i) dst[i] = s[i];
   dst[len] = '\0';
@@ -74,15 +76,32 @@ const char* GuardEnvCache::store(const char* s, std::size_t len) {
 }
 
 bool GuardEnvCache::capture(const char* const* envp, const char* self_path) {
-  used_ = 0;
   env_ = GuardEnv{};
-  bool complete = true;
-  bool seen[kForcedVarCount] = {};
+  used_ = 0;
+  // Room needed: first occurrence of each variable, plus our own path.
+  const char* first[kForcedVarCount] = {};
+  std::size_t needed = self_path != nullptr ? text::length(self_path) + 1 : 0;
   for (const char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
     const int k = forced_index(*e);
-    if (k < 0 || seen[k]) continue;  // first occurrence wins, as with getenv
-    seen[k] = true;
-    env_.forced[k] = store(*e, text::length(*e));
+    if (k < 0 || first[k] != nullptr) continue;  // first occurrence wins, as with getenv
+    first[k] = *e;
+    needed += text::length(*e) + 1;
+  }
+  if (storage_ == nullptr || needed > capacity_) {
+    storage_ = inline_storage_;
+    capacity_ = kInlineStorage;
+    if (needed > kInlineStorage) {
+      void* mapped = mmap(nullptr, needed, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (mapped != MAP_FAILED) {
+        storage_ = static_cast<char*>(mapped);
+        capacity_ = needed;
+      }
+    }
+  }
+  bool complete = true;
+  for (std::size_t k = 0; k < kForcedVarCount; ++k) {
+    if (first[k] == nullptr) continue;
+    env_.forced[k] = store(first[k], text::length(first[k]));
     if (env_.forced[k] == nullptr) complete = false;
   }
   const char* lib = env_.value(kVarLib);

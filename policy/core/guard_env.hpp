@@ -36,21 +36,28 @@ struct GuardEnv {
   const char* value(std::size_t index) const;
 };
 
-// Fixed static storage for the cached strings (no heap). 64 KiB holds a long watch list.
+// Storage for the cached strings, meant to be a static object (no heap, no constructor). A
+// small inline buffer holds the usual values; a larger set (a long f= watch list) goes to an
+// anonymous mmap made once at capture time. The inline buffer is small on purpose: the
+// preload's whole writable segment then fits in the page it already maps, which saves an
+// extra mapping in every process.
 class GuardEnvCache {
  public:
   // Copies the guard's variables out of envp. `self_path` is the library's own file (from
-  // dladdr), used when AGENTGUARD_LIB is unset. A variable that does not fit is dropped and
-  // capture returns false (the watch list then falls back to the built-in default).
+  // dladdr), used when AGENTGUARD_LIB is unset. Returns false if something could not be kept
+  // (the watch list then falls back to the built-in default, which is never "watch nothing").
   bool capture(const char* const* envp, const char* self_path);
   const GuardEnv& env() const { return env_; }
 
+  static constexpr std::size_t kInlineStorage = 1536;
+
  private:
   const char* store(const char* text, std::size_t len);
-  static constexpr std::size_t kStorage = 64 * 1024;
-  char storage_[kStorage] = {};
-  std::size_t used_ = 0;
   GuardEnv env_{};
+  char* storage_ = nullptr;
+  std::size_t capacity_ = 0;
+  std::size_t used_ = 0;
+  char inline_storage_[kInlineStorage] = {};
 };
 
 // A GuardEnv that points straight into envp (no copy). Used for launches that happen before the

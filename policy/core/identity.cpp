@@ -1,10 +1,12 @@
 #include "core/identity.hpp"
 
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fingerprint.hpp"
 #include "core/interpreter_args.hpp"
+#include "core/syscalls.hpp"
 #include "core/text.hpp"
 #include "core/watch_list.hpp"
 
@@ -26,7 +28,7 @@ bool resolve_links(const char* path, char* out) {
   if (!text::copy(out, kMaxPath, path)) return false;
   char target[kMaxPath];
   for (int i = 0; i < kMaxLinks; ++i) {
-    const ssize_t n = readlink(out, target, sizeof target - 1);
+    const long n = sys::readlink(out, target, sizeof target - 1);
     if (n <= 0) return true;  // EINVAL: not a link (the common case, one syscall); or missing
     target[n] = '\0';
     if (target[0] == '/') {
@@ -35,7 +37,7 @@ bool resolve_links(const char* path, char* out) {
     }
     const std::size_t dir_len = static_cast<std::size_t>(text::basename(out) - out);
     if (dir_len + static_cast<std::size_t>(n) + 1 > kMaxPath) return true;
-    for (ssize_t k = 0; k <= n; ++k) out[dir_len + static_cast<std::size_t>(k)] = target[k];
+    for (long k = 0; k <= n; ++k) out[dir_len + static_cast<std::size_t>(k)] = target[k];
   }
   return true;
 }
@@ -53,12 +55,15 @@ std::size_t name_length(const char* base) {
 // f= entries: stat for the size (open/stat follow the links themselves), hash only on a size match.
 bool content_match(const char* path, const char* list, char* name_out) {
   struct stat st;
-  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (sys::stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (!watch_list_has_size(list, size)) return false;
   std::uint64_t file_size = 0;
   std::uint64_t hash = 0;
-  if (!fingerprint_file(path, file_size, hash) || file_size != size) return false;
+  const int saved_errno = errno;  // identify never changes errno; fingerprint_file uses libc
+  const bool read = fingerprint_file(path, file_size, hash);
+  errno = saved_errno;
+  if (!read || file_size != size) return false;
   return watch_list_content(list, size, hash, name_out, kMaxProgramName);
 }
 

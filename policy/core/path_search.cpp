@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/syscalls.hpp"
 #include "core/text.hpp"
 
 namespace agentguard::core {
@@ -10,7 +11,7 @@ namespace {
 
 bool is_executable_file(const char* path) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+  return sys::stat(path, &st) == 0 && S_ISREG(st.st_mode) && sys::access(path, X_OK) == 0;
 }
 
 }  // namespace

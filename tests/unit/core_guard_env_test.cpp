@@ -83,6 +83,17 @@ TEST_F(GuardEnvTest, CaptureFallsBackToOwnPathWithoutAgentguardLib) {
   EXPECT_EQ(other.env().forced[kVarGate], nullptr);
 }
 
+TEST_F(GuardEnvTest, LongValuesAreKeptBeyondTheInlineBuffer) {
+  std::string watch = "AGENTGUARD_WATCH=v1;p=terraform";
+  while (watch.size() < 3 * GuardEnvCache::kInlineStorage) watch += ";f=copy:123:0123456789abcdef";
+  Env env({watch, std::string("AGENTGUARD_LIB=") + kLib, "AGENTGUARD_GATE=/gate"});
+  GuardEnvCache big;
+  EXPECT_TRUE(big.capture(env.get(), nullptr));
+  EXPECT_EQ(std::string(big.env().forced[kVarWatch]), watch);
+  EXPECT_STREQ(big.env().value(kVarGate), "/gate");
+  EXPECT_STREQ(big.env().library, kLib);
+}
+
 TEST_F(GuardEnvTest, FastPathCopiesNothing) {
   Env env({"A=1", std::string("LD_PRELOAD=/other.so:") + kLib + " /third.so", std::string("AGENTGUARD_LIB=") + kLib,
            "AGENTGUARD_GATE=/opt/agentguard/lib/agentguard/agentguard-gate", "AGENTGUARD_WATCH=v1;p=terraform",
