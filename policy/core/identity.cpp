@@ -1,0 +1,165 @@
+#include "core/identity.hpp"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fingerprint.hpp"
+#include "core/interpreter_args.hpp"
+#include "core/syscalls.hpp"
+#include "core/text.hpp"
+#include "core/watch_list.hpp"
+
+namespace agentguard::core {
+namespace {
+
+constexpr const char kDefaultWatchList[] =
+    "v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec;m=awscli:aws";
+
+// The kernel gives up after 40 links (ELOOP); so do we.
+constexpr int kMaxLinks = 40;
+// ld.so running python running a script is two hops; allow a little more, never unbounded.
+constexpr int kMaxHops = 4;
+
+// Follows the final symlink chain of `path` the way execve will, into out[kMaxPath].
+// Relative link targets are relative to the link's own directory. /proc/self/fd/N is a
+// symlink too, so fexecve and execveat(AT_EMPTY_PATH) resolve to the real file here.
+bool resolve_links(const char* path, char* out) {
+  if (!text::copy(out, kMaxPath, path)) return false;
+  char target[kMaxPath];
+  for (int i = 0; i < kMaxLinks; ++i) {
+    const long n = sys::readlink(out, target, sizeof target - 1);
+    if (n <= 0) return true;  // EINVAL: not a link (the common case, one syscall); or missing
+    target[n] = '\0';
+    if (target[0] == '/') {
+      text::copy(out, kMaxPath, target);
+      continue;
+    }
+    const std::size_t dir_len = static_cast<std::size_t>(text::basename(out) - out);
+    if (dir_len + static_cast<std::size_t>(n) + 1 > kMaxPath) return true;
+    for (long k = 0; k <= n; ++k) out[dir_len + static_cast<std::size_t>(k)] = target[k];
+  }
+  return true;
+}
+
+// Basename of a resolved path, without the " (deleted)" that /proc/self/fd/N shows for an
+// unlinked file: the name is still the program's name.
+std::size_t name_length(const char* base) {
+  std::size_t len = text::length(base);
+  constexpr char kDeleted[] = " (deleted)";
+  constexpr std::size_t kDeletedLen = sizeof kDeleted - 1;
+  if (len > kDeletedLen && text::equal(base + len - kDeletedLen, kDeleted)) len -= kDeletedLen;
+  return len;
+}
+
+// f= entries: stat for the size (open/stat follow the links themselves), hash only on a size match.
+bool content_match(const char* path, const char* list, char* name_out) {
+  struct stat st;
+  if (sys::stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (!watch_list_has_size(list, size)) return false;
+  std::uint64_t file_size = 0;
+  std::uint64_t hash = 0;
+  const int saved_errno = errno;  // identify never changes errno; fingerprint_file uses libc
+  const bool read = fingerprint_file(path, file_size, hash);
+  errno = saved_errno;
+  if (!read || file_size != size) return false;
+  return watch_list_content(list, size, hash, name_out, kMaxProgramName);
+}
+
+bool list_has_content_entries(const char* list) {
+  for (const char* p = list; *p != '\0'; ++p) {
+    if (*p == ';' && p[1] == 'f' && p[2] == '=') return true;
+  }
+  return false;
+}
+
+void set_watched(Identity& out, Via via, const char* name, std::size_t len, int argv_index) {
+  out.watched = true;
+  out.via = via;
+  text::copy_n(out.program, kMaxProgramName, name, len < kMaxProgramName ? len : kMaxProgramName - 1);
+  out.argv_index = argv_index;
+}
+
+}  // namespace
+
+const char* to_string(Via via) {
+  switch (via) {
+    case Via::none: return "none";
+    case Via::name: return "name";
+    case Via::content: return "content";
+    case Via::loader: return "loader";
+    case Via::interpreter: return "interpreter";
+    case Via::wrapper: return "wrapper";
+  }
+  return "none";
+}
+
+const char* default_watch_list() { return kDefaultWatchList; }
+
+bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out) {
+  out.watched = false;
+  out.via = Via::none;
+  out.program[0] = '\0';
+  out.argv_index = 0;
+  out.resolved_path[0] = '\0';
+  if (path == nullptr || path[0] == '\0') return false;
+  if (!resolve_links(path, out.resolved_path)) {
+    text::copy(out.resolved_path, kMaxPath, path);
+    return false;
+  }
+  const char* list = watch_list_valid(watch_list) ? watch_list : kDefaultWatchList;
+  const bool has_content = list_has_content_entries(list);
+
+  // Each hop examines one file: the launched one, then the program a loader or interpreter runs.
+  char nested_resolved[kMaxPath];
+  const char* current_path = path;
+  const char* current_resolved = out.resolved_path;
+  int index = 0;
+  Via seen_through = Via::none;
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    const char* base = text::basename(current_resolved);
+    const std::size_t len = name_length(base);
+    if (watch_list_has_name(list, 'p', base, len)) {
+      set_watched(out, hop == 0 ? Via::name : seen_through, base, len, index);
+      return true;
+    }
+    if (watch_list_has_name(list, 'w', base, len)) {
+      set_watched(out, Via::wrapper, base, len, index);
+      return true;
+    }
+    char content_name[kMaxProgramName];
+    if (has_content && content_match(current_path, list, content_name)) {
+      set_watched(out, hop == 0 ? Via::content : seen_through, content_name, text::length(content_name), index);
+      return true;
+    }
+
+    const int argc_from = index;
+    int next = -1;
+    const InterpreterKind kind = interpreter_kind(base);
+    if (kind == InterpreterKind::loader) {
+      next = loader_program_index(argv, argc_from);
+      seen_through = Via::loader;
+    } else if (kind != InterpreterKind::none) {
+      const InterpreterTarget target = interpreter_target(kind, argv, argc_from);
+      if (target.module != nullptr) {
+        char mapped[kMaxProgramName];
+        if (watch_list_module(list, target.module, mapped, sizeof mapped)) {
+          set_watched(out, Via::interpreter, mapped, text::length(mapped), target.index);
+          return true;
+        }
+        return true;
+      }
+      next = target.index;
+      seen_through = Via::interpreter;
+    }
+    if (next < 0) return true;  // nothing else runs: not watched
+    index = next;
+    current_path = argv[next];
+    if (!resolve_links(current_path, nested_resolved)) return true;
+    current_resolved = nested_resolved;
+  }
+  return true;
+}
+
+}  // namespace agentguard::core

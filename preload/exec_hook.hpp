@@ -1,0 +1,92 @@
+#pragma once
+// The shared template of every hook (Bear/gentoo-sandbox style): each hook file only says how
+// to find the file its function runs and how to make the original call; the decision, the envp
+// re-injection and the hand-off to the gate live here, once.
+//
+// Rules every path obeys: async-signal-safe (these run in vfork children), errno preserved,
+// nothing global written, the real function's result returned unchanged.
+#include <errno.h>
+
+#include "launch_plan.hpp"
+
+namespace agentguard::preload {
+
+// execve through libc, or the raw syscall if libc's is missing.
+int call_real_execve(const char* path, char* const* argv, char* const* envp);
+
+// The file a PATH-searching call (execvp, execlp, posix_spawnp) will run, found with the PATH of
+// `environ` as glibc does. If nothing is found, the bare name: a watched name is still caught.
+const char* search_path(const char* file, char* out);
+
+// The slow paths, out of line and out of the hot text: rewriting the envp, or the gate.
+template <typename RunOriginal>
+__attribute__((noinline, cold)) int exec_slow_path(const core::Identity& identity, const core::GuardEnv& guard,
+                                                    const char* examine_path, char* const* argv, char* const* envp,
+                                                    RunOriginal run_original) {
+  const int saved_errno = errno;
+  LaunchBuffers buffers;
+  LaunchPlan plan;
+  plan_launch(identity, guard, examine_path, argv, envp, buffers, plan);
+  if (plan.watched) {
+    if (!plan.refused) {
+      errno = saved_errno;
+      call_real_execve(plan.gate, plan.argv, plan.envp);  // returns only if the gate cannot run
+    }
+    report_gate_unusable(identity, plan);
+    errno = EACCES;
+    return -1;
+  }
+  errno = saved_errno;
+  return run_original(plan.envp);
+}
+
+// Exec family: returns only on failure, with errno set, like the function it replaces.
+// run_original(envp) makes the caller's own call with the given envp.
+template <typename RunOriginal>
+int guarded_exec(const char* examine_path, char* const* argv, char* const* envp, RunOriginal run_original) {
+  IdentitySlot slot;
+  core::GuardEnv guard;
+  if (launch_is_plain(examine_path, argv, envp, slot.get(), guard)) return run_original(envp);
+  return exec_slow_path(slot.get(), guard, examine_path, argv, envp, run_original);
+}
+
+template <typename RunOriginal, typename RunGate>
+__attribute__((noinline, cold)) int spawn_slow_path(const core::Identity& identity, const core::GuardEnv& guard,
+                                                     const char* examine_path, char* const* argv, char* const* envp,
+                                                     RunOriginal run_original, RunGate run_gate) {
+  const int saved_errno = errno;
+  int result = 0;
+  {
+    LaunchBuffers buffers;
+    LaunchPlan plan;
+    plan_launch(identity, guard, examine_path, argv, envp, buffers, plan);
+    if (plan.watched) {
+      result = plan.refused ? EACCES : run_gate(plan.gate, plan.argv, plan.envp);
+      if (result != 0) {
+        report_gate_unusable(identity, plan);
+        result = EACCES;
+      }
+    } else {
+      errno = saved_errno;
+      result = run_original(plan.envp);
+    }
+  }
+  errno = saved_errno;
+  return result;
+}
+
+// posix_spawn family: returns 0 or an error number. run_gate(gate, argv, envp) spawns the gate
+// with the caller's file actions and attributes.
+template <typename RunOriginal, typename RunGate>
+int guarded_spawn(const char* examine_path, char* const* argv, char* const* envp,
+                  RunOriginal run_original, RunGate run_gate) {
+  IdentitySlot slot;
+  core::GuardEnv guard;
+  if (launch_is_plain(examine_path, argv, envp, slot.get(), guard)) return run_original(envp);
+  return spawn_slow_path(slot.get(), guard, examine_path, argv, envp, run_original, run_gate);
+}
+
+}  // namespace agentguard::preload
+
+// Hooks are the only exported symbols (see libagentguard.version).
+#define AGENTGUARD_HOOK extern "C" __attribute__((visibility("default")))

@@ -1,0 +1,57 @@
+#pragma once
+// The decision for one launch, shared by every hook: identify the program, then either keep the
+// launch (with the guard re-injected into its envp) or hand it to the gate. Everything lives in
+// LaunchBuffers on the hook's stack (or an mmap for very large environments): no heap, no
+// globals written, so it is safe in a vfork child.
+#include <cstddef>
+#include <new>
+
+#include "core/guard_env.hpp"
+#include "core/identity.hpp"
+#include "scratch.hpp"
+
+namespace agentguard::preload {
+
+// Room for an Identity that is not zeroed first: identify() sets every field it reports, and in
+// a forked child each stack page written costs a page fault, so 4 KiB of zeroes are not free.
+// (Identity is an aggregate, an implicit-lifetime type: the byte array provides its storage.)
+struct IdentitySlot {
+  alignas(core::Identity) unsigned char raw[sizeof(core::Identity)];
+  core::Identity& get() { return *std::launder(reinterpret_cast<core::Identity*>(raw)); }
+};
+
+// The common launch: not watched, and envp already carries the guard. Then nothing is copied
+// and the original call goes ahead with the caller's own envp. Touches no errno.
+bool launch_is_plain(const char* examine_path, char* const* argv, char* const* envp,
+                     core::Identity& identity, core::GuardEnv& guard);
+
+// Buffers for the rest (a rewritten envp, the gate's argv). Only the slow path has them on its
+// stack frame.
+struct LaunchBuffers {
+  static constexpr std::size_t kSlots = 256;
+  static constexpr std::size_t kText = 2048;
+  const char* env_slots[kSlots];
+  char env_text[kText];
+  const char* argv_slots[kSlots];
+  ScratchMapping env_mapping;
+  ScratchMapping argv_mapping;
+};
+
+struct LaunchPlan {
+  bool watched = false;
+  bool refused = false;             // watched but no usable gate: do not launch anything
+  const char* gate = nullptr;       // watched: the gate's path
+  char* const* argv = nullptr;      // watched: the gate's argv; else the caller's
+  char* const* envp = nullptr;      // the envp to hand to the kernel
+};
+
+// After launch_is_plain said no: `identity` is its verdict on `examine_path` (the file the kernel
+// will run, after any PATH search). Never fails an unwatched launch: if the envp cannot be
+// rebuilt, the caller's is used.
+void plan_launch(const core::Identity& identity, const core::GuardEnv& guard, const char* examine_path,
+                 char* const* argv, char* const* envp, LaunchBuffers& buffers, LaunchPlan& plan);
+
+// The one line on stderr for a watched launch that could not reach the gate. Preserves errno.
+void report_gate_unusable(const core::Identity& identity, const LaunchPlan& plan);
+
+}  // namespace agentguard::preload

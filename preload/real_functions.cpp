@@ -1,0 +1,54 @@
+#include "real_functions.hpp"
+
+#include <dlfcn.h>
+
+#include <atomic>
+
+namespace agentguard::preload {
+namespace {
+
+constexpr unsigned kCount = static_cast<unsigned>(RealFn::count);
+
+constexpr const char* kNames[kCount] = {"execve",       "execvpe", "fexecve", "execveat",
+                                        "posix_spawn",  "posix_spawnp", "system", "popen",
+                                        "pidfd_spawn",  "pidfd_spawnp"};
+
+// A distinct address meaning "looked up, not there", so a missing symbol is not looked up again.
+char g_missing_marker;
+
+std::atomic<void*> g_real[kCount];
+
+void* lookup(unsigned index) {
+  void* fn = dlsym(RTLD_NEXT, kNames[index]);
+  return fn != nullptr ? fn : static_cast<void*>(&g_missing_marker);
+}
+
+}  // namespace
+
+void resolve_real_functions() {
+  // pidfd_spawn* exist only from glibc 2.39 on; looking them up here costs as much as the rest,
+  // so only when the hooks for them were compiled in.
+#ifdef AGENTGUARD_HAVE_PIDFD_SPAWN
+  constexpr unsigned kEager = kCount;
+#else
+  constexpr unsigned kEager = static_cast<unsigned>(RealFn::pidfd_spawn);
+#endif
+  for (unsigned i = 0; i < kEager; ++i) {
+    if (g_real[i].load(std::memory_order_acquire) == nullptr) {
+      g_real[i].store(lookup(i), std::memory_order_release);
+    }
+  }
+}
+
+void* real_function(RealFn fn) {
+  const auto index = static_cast<unsigned>(fn);
+  void* p = g_real[index].load(std::memory_order_acquire);
+  if (p == nullptr) {
+    // Before the constructor only: a racing duplicate lookup stores the same value.
+    p = lookup(index);
+    g_real[index].store(p, std::memory_order_release);
+  }
+  return p == static_cast<void*>(&g_missing_marker) ? nullptr : p;
+}
+
+}  // namespace agentguard::preload

@@ -1,0 +1,14 @@
+#include <fcntl.h>
+#include <libgen.h>
+#include "driver_common.h"
+/* execveat(dirfd of PROGRAM's directory, "basename", ...): the path is relative to an fd. */
+int main(int argc, char** argv) {
+  int i = driver_setup(argc, argv);
+  char dir[4096], base[4096];
+  snprintf(dir, sizeof dir, "%s", argv[i]);
+  snprintf(base, sizeof base, "%s", argv[i]);
+  int dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) driver_exec_failed("open");
+  execveat(dirfd, basename(base), argv + i, environ, 0);
+  driver_exec_failed("execveat");
+}
