@@ -76,9 +76,15 @@ std::optional<PlanSummary> TerraformPlanInspector::inspect(const std::string& pr
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  // Its own process group, so a timeout also ends the provider plugins it started.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, program_path.c_str(), &actions, nullptr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid, program_path.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) throw std::runtime_error("cannot run " + program_path + ": " + std::strerror(rc));
   out.close_end(1);
   err.close_end(1);
@@ -111,7 +117,7 @@ std::optional<PlanSummary> TerraformPlanInspector::inspect(const std::string& pr
     }
     if (too_big) break;
   }
-  if (timed_out || too_big) kill(pid, SIGKILL);
+  if (timed_out || too_big) kill(-pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
