@@ -322,12 +322,12 @@ std::vector<std::string> Policy::check_examples(const PlanInspector* plans) cons
           why += (why.empty() ? "" : "; ") + describe_parsed(cmd) + (note.empty() ? "" : " (" + note + ")");
         }
       } catch (const std::exception& e) {
-        failures.push_back(example.where.to_string() + ": rule " + rule->id + ": example `" + example.line +
+        failures.push_back(example.where().to_string() + ": rule " + rule->id + ": example `" + example.line +
                            "`: " + e.what());
         return;
       }
       if (matched != should_match)
-        failures.push_back(example.where.to_string() + ": rule " + rule->id + ": example `" + example.line + "` " +
+        failures.push_back(example.where().to_string() + ": rule " + rule->id + ": example `" + example.line + "` " +
                            (should_match ? "should match but does not" : "should not match but does") +
                            (why.empty() ? " (runs nothing watched)" : " [" + why + "]"));
     };

@@ -1,6 +1,7 @@
 #pragma once
 // The policy model after loading: rules with their match conditions, where they were written,
 // and the raw sections other parts of agentguard read ([notify], [[api]]).
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,9 @@ struct Match {
 
 struct Example {
   std::string line;
-  Location where;
+  // Where it is written, computed only when reported: toml11 finds a line number by counting
+  // from the top of the file, and the gate loads every example on every launch.
+  std::function<Location()> where;
 };
 
 struct Rule {
