@@ -77,6 +77,10 @@ struct Decision {
 
 struct Rule;  // defined in the implementation
 
+// A top-level section of one layer that another part of agentguard reads ([notify], [[api]]).
+// Defined in agentguard/policy_sections.hpp (it carries a toml::value).
+struct RawSection;
+
 struct LoadOptions {
   bool builtin_default = true;
   std::vector<std::string> files;  // layers above the default, lowest first; missing system/user files are skipped by the caller
@@ -104,6 +108,14 @@ class Policy {
   std::vector<std::string> files() const;
   // A human-readable listing of every rule in force with the file:line it came from.
   std::string describe() const;
+
+  // Every layer's raw value of top-level `key` ("notify", "api"), lowest layer first; layers
+  // without that key are left out. Include agentguard/policy_sections.hpp to call this.
+  std::vector<RawSection> sections(std::string_view key) const;
+
+  // Number of rules in force and of examples they carry (for `agentguard policy check`).
+  std::size_t rule_count() const;
+  std::size_t example_count() const;
 
  private:
   struct Impl;

@@ -1,0 +1,378 @@
+// Policy: layering, the exec decision, the watch list, examples and listings.
+#include "agentguard/policy.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "agentguard/policy_sections.hpp"
+#include "core/fingerprint.hpp"
+#include "core/identity.hpp"
+#include "core/path_search.hpp"
+#include "glob.hpp"
+#include "loader.hpp"
+#include "matcher.hpp"
+#include "resolver.hpp"
+#include "shell_words.hpp"
+#include "wrappers.hpp"
+
+namespace agentguard::policy {
+
+extern const std::string_view kDefaultPolicyText;  // generated from policy/default-policy.toml
+
+std::string_view default_policy_text() { return kDefaultPolicyText; }
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::allow: return "allow";
+    case Action::deny: return "deny";
+    case Action::ask: return "ask";
+    case Action::log: return "log";
+  }
+  return "deny";
+}
+
+std::string Location::to_string() const {
+  if (line <= 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+PolicyError::PolicyError(Location where, const std::string& what)
+    : std::runtime_error(where.to_string() + ": " + what), where_(std::move(where)) {}
+
+bool PlanSummary::deletes_or_forgets() const {
+  for (const auto& change : changes)
+    for (const auto& action : change.actions)
+      if (action == "delete" || action == "forget") return true;
+  return false;
+}
+
+namespace {
+
+using detail::Layer;
+using detail::ParsedCommand;
+
+
+const std::vector<std::string>& default_programs() {
+  static const std::vector<std::string> names = {"terraform", "tofu", "terragrunt", "pulumi", "cdk", "aws"};
+  return names;
+}
+constexpr const char* kWrappers = "sudo,doas,su,pkexec";
+
+// Rule precedence: deny > allow > ask > log.
+int precedence(Action a) {
+  switch (a) {
+    case Action::deny: return 4;
+    case Action::allow: return 3;
+    case Action::ask: return 2;
+    case Action::log: return 1;
+  }
+  return 4;
+}
+// Across several commands of one launch the worst outcome wins: deny > ask > log > allow.
+int severity(Action a) {
+  switch (a) {
+    case Action::deny: return 3;
+    case Action::ask: return 2;
+    case Action::log: return 1;
+    case Action::allow: return 0;
+  }
+  return 3;
+}
+
+std::string default_message(const detail::Rule& rule) {
+  switch (rule.action) {
+    case Action::deny:
+      return "agentguard policy rule " + rule.id +
+             " refuses this command. Do not retry or work around it; ask a human to run it if it is really needed.";
+    case Action::ask: return "agentguard policy rule " + rule.id + " needs a human's approval for this command.";
+    case Action::log: return "agentguard policy rule " + rule.id + " records this command.";
+    case Action::allow: return "";
+  }
+  return "";
+}
+
+std::string describe_parsed(const ParsedCommand& cmd) {
+  std::string out = "words:";
+  for (const auto& w : cmd.words) out += " " + w;
+  if (cmd.words.empty()) out += " (none)";
+  out += " | flags:";
+  for (const auto& f : cmd.flags) out += " " + f.name + (f.value ? "=" + *f.value : "");
+  if (cmd.flags.empty()) out += " (none)";
+  out += " | cwd: " + cmd.cwd;
+  return out;
+}
+
+// A PlanInspector for examples: `plan=deletes` or `plan=keeps` in the example line.
+class ExamplePlanInspector : public PlanInspector {
+ public:
+  explicit ExamplePlanInspector(bool deletes) : deletes_(deletes) {}
+  std::optional<PlanSummary> inspect(const std::string&, const std::string&, const ExecRequest&) const override {
+    PlanSummary summary;
+    summary.changes.push_back({"example.resource", "example", {deletes_ ? "delete" : "create"}});
+    return summary;
+  }
+
+ private:
+  bool deletes_;
+};
+
+}  // namespace
+
+struct Policy::Impl {
+  std::vector<Layer> layers;
+  std::vector<const detail::Rule*> active;  // layer order, lowest first
+  std::vector<std::pair<std::string, Location>> disabled;
+
+  void build() {
+    for (const auto& layer : layers) {
+      for (const auto& [id, where] : layer.disables) {
+        auto it = std::find_if(active.begin(), active.end(), [&](const detail::Rule* r) { return r->id == id; });
+        if (it == active.end()) throw PolicyError(where, "`disable`: no rule \"" + id + "\" in a lower layer");
+        disabled.emplace_back(id, where);
+        active.erase(it);
+      }
+      for (const auto& rule : layer.rules) {
+        auto it = std::find_if(active.begin(), active.end(), [&](const detail::Rule* r) { return r->id == rule.id; });
+        if (it != active.end())
+          throw PolicyError(rule.where, "duplicate rule id \"" + rule.id + "\" (already defined at " +
+                                            (*it)->where.to_string() + "; `disable` it first to replace it)");
+        active.push_back(&rule);
+      }
+    }
+  }
+
+  Decision decide_one(const ParsedCommand& cmd, const PlanInspector* plans) const {
+    Decision d;
+    d.program = cmd.program;
+    d.effective_argv = cmd.argv;
+    d.trace.push_back("command (" + cmd.program + "): " + detail::join_argv(cmd.argv));
+    for (const auto& n : cmd.notes) d.trace.push_back("  " + n);
+    d.trace.push_back("  " + describe_parsed(cmd));
+    const detail::Rule* best = nullptr;
+    for (const detail::Rule* rule : active) {
+      std::string why;
+      detail::RuleOutcome outcome;
+      try {
+        outcome = detail::evaluate_rule(*rule, cmd, plans, why);
+      } catch (const detail::PlanCheckFailed& e) {
+        d.action = Action::deny;
+        d.rule_id = rule->id;
+        d.source = rule->where;
+        d.message = std::string("agentguard could not check the saved plan, so it refuses: ") + e.what() +
+                    ". Ask a human to review the plan.";
+        d.trace.push_back("  rule " + rule->id + " (" + rule->where.to_string() + "): " + e.what() + " -> deny");
+        return d;
+      }
+      if (outcome == detail::RuleOutcome::no_match) {
+        if (!why.empty()) d.trace.push_back("  rule " + rule->id + ": " + why);
+        continue;
+      }
+      if (outcome == detail::RuleOutcome::excepted) {
+        d.trace.push_back("  rule " + rule->id + " (" + rule->where.to_string() + ") matches, but " + why);
+        continue;
+      }
+      d.trace.push_back("  rule " + rule->id + " (" + rule->where.to_string() + ") matches: " +
+                        std::string(to_string(rule->action)) + (why.empty() ? "" : " (" + why + ")"));
+      if (!best || precedence(rule->action) > precedence(best->action)) best = rule;
+    }
+    if (best) {
+      d.action = best->action;
+      d.rule_id = best->id;
+      d.source = best->where;
+      d.message = best->message.empty() ? default_message(*best) : best->message;
+    } else {
+      d.trace.push_back("  no rule matches: allow");
+    }
+    return d;
+  }
+
+  std::vector<std::string> programs() const {
+    std::vector<std::string> names = default_programs();
+    for (const detail::Rule* rule : active)
+      for (const auto& p : rule->match.programs)
+        if (detail::glob_is_literal(p) && !detail::is_wrapper(p) &&
+            std::find(names.begin(), names.end(), p) == names.end())
+          names.push_back(p);
+    return names;
+  }
+
+  std::string watch_without_fingerprints() const {
+    std::string list = "v1;p=";
+    auto names = programs();
+    for (std::size_t i = 0; i < names.size(); ++i) list += (i ? "," : "") + names[i];
+    return list + ";w=" + kWrappers + ";m=awscli:aws";
+  }
+};
+
+Policy::Policy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Policy::Policy(Policy&&) noexcept = default;
+Policy& Policy::operator=(Policy&&) noexcept = default;
+Policy::~Policy() = default;
+
+Policy Policy::load(const LoadOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  if (options.builtin_default) impl->layers.push_back(detail::parse_layer(default_policy_text(), detail::kBuiltinFileName));
+  for (const auto& file : options.files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw PolicyError(Location{file, 0, 0}, "cannot read policy file");
+    std::stringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw PolicyError(Location{file, 0, 0}, "cannot read policy file");
+    impl->layers.push_back(detail::parse_layer(text.str(), file));
+  }
+  impl->build();
+  return Policy(std::move(impl));
+}
+
+Policy Policy::from_text(std::string_view toml, const std::string& file_name, bool with_builtin_default) {
+  auto impl = std::make_unique<Impl>();
+  if (with_builtin_default) impl->layers.push_back(detail::parse_layer(default_policy_text(), detail::kBuiltinFileName));
+  impl->layers.push_back(detail::parse_layer(toml, file_name));
+  impl->build();
+  return Policy(std::move(impl));
+}
+
+Decision Policy::decide_exec(const ExecRequest& request, const PlanInspector* plans) const {
+  Decision decision;
+  decision.effective_argv = request.argv;
+  detail::Resolver resolver;
+  resolver.watch_list = detail::env_value(request.env, "AGENTGUARD_WATCH").value_or(impl_->watch_without_fingerprints());
+  resolver.trace = &decision.trace;
+  std::vector<ParsedCommand> commands;
+  try {
+    commands = resolver.resolve(request);
+  } catch (const detail::UnresolvableLaunch& e) {
+    decision.action = Action::deny;
+    decision.rule_id = "agentguard.unresolvable";
+    decision.message = std::string("agentguard cannot tell what this launch would run (") + e.what() +
+                       "), so it refuses. Run the command directly, without wrappers, or ask a human.";
+    decision.trace.push_back(std::string("refused: ") + e.what());
+    return decision;
+  }
+  if (commands.empty()) {
+    decision.trace.push_back("decision: allow (nothing watched)");
+    return decision;
+  }
+  std::vector<std::string> trace = std::move(decision.trace);
+  bool chosen = false;
+  for (const auto& cmd : commands) {
+    Decision one = impl_->decide_one(cmd, plans);
+    trace.insert(trace.end(), one.trace.begin(), one.trace.end());
+    if (!chosen || severity(one.action) > severity(decision.action)) {
+      decision = std::move(one);
+      chosen = true;
+    }
+  }
+  decision.trace = std::move(trace);
+  decision.trace.push_back("decision: " + std::string(to_string(decision.action)) +
+                           (decision.rule_id.empty() ? "" : " by rule " + decision.rule_id + " (" +
+                                                                decision.source.to_string() + ")"));
+  return decision;
+}
+
+std::string Policy::watch_list(const std::string& search_path) const {
+  std::string list = impl_->watch_without_fingerprints();
+  std::set<std::string> seen_files;
+  for (const auto& name : impl_->programs()) {
+    char found[core::kMaxPath];
+    if (!core::find_in_path(name.c_str(), search_path.c_str(), found, sizeof found)) continue;
+    std::uint64_t size = 0, hash = 0;
+    if (!core::fingerprint_file(found, size, hash)) continue;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+    list += ";f=" + name + ":" + std::to_string(size) + ":" + hex;
+  }
+  return list;
+}
+
+std::vector<std::string> Policy::check_examples(const PlanInspector* plans) const {
+  std::vector<std::string> failures;
+  const std::string watch = impl_->watch_without_fingerprints();
+  for (const detail::Rule* rule : impl_->active) {
+    auto run = [&](const detail::Example& example, bool should_match) {
+      // Leading `cwd=DIR` and `plan=deletes|keeps` set the scene; the rest is a shell command line.
+      std::string cwd = "/";
+      std::optional<ExamplePlanInspector> fixture;
+      std::size_t pos = 0;
+      const std::string& line = example.line;
+      for (;;) {
+        pos = line.find_first_not_of(" \t", pos);
+        if (pos == std::string::npos) break;
+        std::size_t end = line.find_first_of(" \t", pos);
+        std::string word = line.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (word.rfind("cwd=", 0) == 0) cwd = word.substr(4);
+        else if (word == "plan=deletes") fixture.emplace(true);
+        else if (word == "plan=keeps") fixture.emplace(false);
+        else break;
+        pos = end;
+      }
+      std::string rest = pos == std::string::npos ? "" : line.substr(pos);
+      std::vector<std::string> trace;
+      detail::Resolver resolver{watch, false, &trace};
+      bool matched = false;
+      std::string why;
+      try {
+        for (const auto& cmd : resolver.resolve_shell(rest, {}, cwd, 0)) {
+          std::string note;
+          if (detail::evaluate_rule(*rule, cmd, fixture ? &*fixture : plans, note) == detail::RuleOutcome::match)
+            matched = true;
+          why += (why.empty() ? "" : "; ") + describe_parsed(cmd) + (note.empty() ? "" : " (" + note + ")");
+        }
+      } catch (const std::exception& e) {
+        failures.push_back(example.where().to_string() + ": rule " + rule->id + ": example `" + example.line +
+                           "`: " + e.what());
+        return;
+      }
+      if (matched != should_match)
+        failures.push_back(example.where().to_string() + ": rule " + rule->id + ": example `" + example.line + "` " +
+                           (should_match ? "should match but does not" : "should not match but does") +
+                           (why.empty() ? " (runs nothing watched)" : " [" + why + "]"));
+    };
+    for (const auto& e : rule->must_match) run(e, true);
+    for (const auto& e : rule->must_not_match) run(e, false);
+  }
+  return failures;
+}
+
+std::vector<std::string> Policy::files() const {
+  std::vector<std::string> out;
+  for (const auto& layer : impl_->layers) out.push_back(layer.file);
+  return out;
+}
+
+std::string Policy::describe() const {
+  std::ostringstream out;
+  for (const auto& layer : impl_->layers) out << "layer: " << layer.file << "\n";
+  for (const auto& [id, where] : impl_->disabled) out << "  disabled: " << id << " (by " << where.to_string() << ")\n";
+  for (const detail::Rule* rule : impl_->active) {
+    out << "  " << to_string(rule->action) << std::string(6 - to_string(rule->action).size(), ' ') << rule->id << "  ("
+        << rule->where.to_string() << ")";
+    if (!rule->description.empty()) out << "  " << rule->description;
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::vector<RawSection> Policy::sections(std::string_view key) const {
+  std::vector<RawSection> out;
+  for (const auto& layer : impl_->layers) {
+    if (!layer.root.is_table()) continue;
+    const auto& table = layer.root.as_table();
+    auto it = table.find(std::string(key));
+    if (it != table.end()) out.push_back({layer.file, it->second});
+  }
+  return out;
+}
+
+std::size_t Policy::rule_count() const { return impl_->active.size(); }
+
+std::size_t Policy::example_count() const {
+  std::size_t n = 0;
+  for (const detail::Rule* rule : impl_->active) n += rule->must_match.size() + rule->must_not_match.size();
+  return n;
+}
+
+}  // namespace agentguard::policy

@@ -1,0 +1,40 @@
+#pragma once
+// From a launch to the commands to decide: identity (core identify), setuid wrappers, `sh -c`
+// strings, then the tool's dialect. A launch may yield several commands (`sudo sh -c "a; b"`) or none
+// (not watched).
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "agentguard/policy.hpp"
+#include "parsed_command.hpp"
+
+namespace agentguard::policy::detail {
+
+// Something the guard cannot see through; the launch is refused.
+struct UnresolvableLaunch : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Resolver {
+  std::string watch_list;      // AGENTGUARD_WATCH value in force
+  bool use_filesystem = true;  // false for policy examples: programs are identified by their name only
+  std::vector<std::string>* trace = nullptr;
+
+  // The launch itself: identify() on resolved_path and argv.
+  std::vector<ParsedCommand> resolve(const ExecRequest& request) const;
+  // A shell command line (examples, sh -c strings): every simple command in it.
+  std::vector<ParsedCommand> resolve_shell(const std::string& text, const std::vector<std::string>& env,
+                                           const std::string& cwd, int depth) const;
+
+ private:
+  void resolve_words(std::vector<std::string> words, std::vector<std::string> env, const std::string& cwd, int depth,
+                     std::vector<ParsedCommand>& out) const;
+  void resolve_identified(const std::string& program, const std::string& resolved_path,
+                          std::vector<std::string> argv, const std::vector<std::string>& env, const std::string& cwd,
+                          int depth, std::vector<ParsedCommand>& out) const;
+  void note(const std::string& line) const;
+  bool watched_name(const std::string& name) const;
+};
+
+}  // namespace agentguard::policy::detail

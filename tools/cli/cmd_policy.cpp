@@ -1,0 +1,151 @@
+// agentguard policy check | explain | default: validate the layers, show how a command would be
+// decided (with the very code the gate runs), print the built-in default.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "agentguard/policy.hpp"
+#include "agentguard/terraform_plan_inspector.hpp"
+#include "commands.hpp"
+#include "common/paths.hpp"
+#include "core/identity.hpp"
+#include "core/path_search.hpp"
+
+extern char** environ;
+
+namespace agentguard::cli {
+namespace {
+
+namespace pol = agentguard::policy;
+
+// The layers the gate would load: built-in default, the system and user files if they exist, the
+// files in AGENTGUARD_POLICY, then the --policy files given here.
+pol::LoadOptions layer_options(const std::vector<std::string>& extra_files) {
+  pol::LoadOptions options;
+  for (const auto& file : {paths::system_policy_file(), paths::user_policy_file()}) {
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec)) options.files.push_back(file.string());
+  }
+  if (const char* env = std::getenv("AGENTGUARD_POLICY"); env && *env) {
+    std::stringstream list(env);
+    for (std::string file; std::getline(list, file, ':');)
+      if (!file.empty()) options.files.push_back(file);
+  }
+  options.files.insert(options.files.end(), extra_files.begin(), extra_files.end());
+  return options;
+}
+
+int run_check(const std::vector<std::string>& files) {
+  try {
+    pol::Policy policy = pol::Policy::load(layer_options(files));
+    auto failures = policy.check_examples();
+    for (const auto& line : failures) std::cerr << line << "\n";
+    if (!failures.empty()) {
+      std::cerr << failures.size() << " example(s) failed\n";
+      return 1;
+    }
+    std::cout << "ok: " << policy.rule_count() << " rules, " << policy.example_count() << " examples\n";
+    for (const auto& file : policy.files()) std::cout << "  layer: " << file << "\n";
+    return 0;
+  } catch (const pol::PolicyError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+std::vector<std::string> current_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  return env;
+}
+
+int run_explain(const std::vector<std::string>& files, const std::vector<std::string>& command) {
+  pol::Policy policy = [&] {
+    try {
+      return pol::Policy::load(layer_options(files));
+    } catch (const pol::PolicyError& e) {
+      std::cerr << e.what() << "\nagentguard: the policy does not load, so the guard refuses every watched launch\n";
+      throw CLI::RuntimeError(1);
+    }
+  }();
+  pol::ExecRequest request;
+  request.argv = command;
+  request.env = current_environment();
+  std::error_code ec;
+  request.cwd = std::filesystem::current_path(ec).string();
+  const char* path_env = std::getenv("PATH");
+  char found[core::kMaxPath];
+  if (core::find_in_path(command[0].c_str(), path_env, found, sizeof found)) {
+    request.resolved_path = found;
+  } else {
+    request.resolved_path = command[0];
+    std::cout << "note: " << command[0] << " is not found on PATH; it is judged by its name\n";
+  }
+  pol::TerraformPlanInspector plans;
+  pol::Decision decision = policy.decide_exec(request, &plans);
+
+  std::cout << "launch:    " << request.resolved_path << "\n";
+  std::cout << "program:   " << (decision.program.empty() ? "(not watched)" : decision.program) << "\n";
+  std::cout << "effective:";
+  for (const auto& arg : decision.effective_argv) std::cout << " " << arg;
+  std::cout << "\ntrace:\n";
+  for (const auto& line : decision.trace) std::cout << "  " << line << "\n";
+  std::cout << "decision:  " << pol::to_string(decision.action);
+  if (!decision.rule_id.empty()) std::cout << " (rule " << decision.rule_id << ", " << decision.source.to_string() << ")";
+  std::cout << "\n";
+  if (!decision.message.empty()) std::cout << "message:   " << decision.message << "\n";
+  return (decision.action == pol::Action::deny || decision.action == pol::Action::ask) ? 1 : 0;
+}
+
+}  // namespace
+
+void add_policy_commands(CLI::App& app) {
+  auto* policy = app.add_subcommand("policy", "Check, explain and print the policy");
+  policy->require_subcommand(1);
+  policy->footer(
+      "Layers, lowest first: the built-in default, /etc/agentguard/policy.toml, ~/.config/agentguard/policy.toml,\n"
+      "the files in AGENTGUARD_POLICY, then --policy files. Reference: docs/policy.md");
+
+  auto check_files = std::make_shared<std::vector<std::string>>();
+  auto* check = policy->add_subcommand("check", "Load every layer, validate it and run every rule's examples");
+  check->add_option("--policy", *check_files, "A policy file to add as the top layer (repeatable)");
+  check->add_option("files", *check_files, "More policy files to add as layers (after --policy files)");
+  check->footer(
+      "Prints \"ok: N rules, M examples\", or each problem as file:line:col: message and exits 1.\n"
+      "Examples:\n"
+      "  agentguard policy check\n"
+      "  agentguard policy check ./team-policy.toml\n"
+      "  agentguard policy check --policy /etc/agentguard/ci.toml --policy ./extra.toml");
+  check->callback([check_files] {
+    if (int status = run_check(*check_files); status != 0) throw CLI::RuntimeError(status);
+  });
+
+  auto explain_files = std::make_shared<std::vector<std::string>>();
+  auto command = std::make_shared<std::vector<std::string>>();
+  auto* explain = policy->add_subcommand("explain", "Show how a command would be decided, without running it");
+  explain->add_option("--policy", *explain_files, "A policy file to add as the top layer (repeatable)");
+  explain->add_option("command", *command, "The command line to decide (after --)")->required()->expected(1, -1);
+  explain->footer(
+      "The command is looked up on PATH and decided with the current environment and directory, by the\n"
+      "same code the gate runs. Exit status: 0 when allowed (or only logged), 1 when denied or asked.\n"
+      "Examples:\n"
+      "  agentguard policy explain -- terraform destroy -auto-approve\n"
+      "  TF_CLI_ARGS_apply=-destroy agentguard policy explain -- terraform apply\n"
+      "  agentguard policy explain -- terraform apply tfplan      (reads the saved plan with terraform show -json)\n"
+      "  agentguard policy explain --policy ./mine.toml -- aws s3 rb s3://bucket");
+  explain->callback([explain_files, command] {
+    if (int status = run_explain(*explain_files, *command); status != 0) throw CLI::RuntimeError(status);
+  });
+
+  auto* print_default = policy->add_subcommand("default", "Print the built-in default policy (TOML)");
+  print_default->footer(
+      "Examples:\n"
+      "  agentguard policy default | less\n"
+      "  agentguard policy default > ~/.config/agentguard/policy.toml   (then edit; use disable = [...] to loosen)");
+  print_default->callback([] { std::cout << pol::default_policy_text(); });
+}
+
+}  // namespace agentguard::cli
