@@ -87,7 +87,9 @@ Notification notification_for(const std::vector<events::SpoolEntry*>& members) {
   return n;
 }
 
-SendResult send(const Webhook& hook, const Notification& n, long timeout_ms) {
+}  // namespace
+
+SendResult send_notification(const Webhook& hook, const Notification& n, long timeout_ms) {
   SendResult result;
   result.webhook_name = hook.name;
   result.url = hook.url;
@@ -107,6 +109,8 @@ SendResult send(const Webhook& hook, const Notification& n, long timeout_ms) {
   result.error = answer.error;
   return result;
 }
+
+namespace {
 
 // One pass over the spool. The caller holds notify.lock.
 FlushReport deliver_pass(const Config& config, const fs::path& state, const PassOptions& options) {
@@ -157,7 +161,7 @@ FlushReport deliver_pass(const Config& config, const fs::path& state, const Pass
         out_of_time = true;
         break;
       }
-      SendResult result = send(hook, notification_for(missing), std::min<long>(kTotalTimeoutMs, static_cast<long>(left)));
+      SendResult result = send_notification(hook, notification_for(missing), std::min<long>(kTotalTimeoutMs, static_cast<long>(left)));
       spdlog::info("{} {} ({} event(s)) -> {}", hook.url, result.ok() ? "delivered" : "failed", missing.size(),
                    result.ok() ? std::to_string(result.status) : result.error);
       if (result.ok()) {

@@ -40,6 +40,10 @@ struct SendResult {
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
 };
 
+struct Notification;  // payload.hpp
+// POSTs one notification to one webhook, signed when the webhook has a secret.
+SendResult send_notification(const Webhook& hook, const Notification& notification, long timeout_ms);
+
 struct FlushReport {
   std::vector<SendResult> sends;
   size_t delivered = 0;      // events that reached every webhook and left the spool
