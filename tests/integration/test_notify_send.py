@@ -208,3 +208,57 @@ class AuditCommands(StateDirTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ApprovalRequest(StateDirTest):
+    """`agentguard notify send-approval-request`: what the gate pipes the one-time code through."""
+
+    def request(self, expires_in=600):
+        return {"id": "ev_20261126T040000Z_00000000000000aa", "time": "2026-11-26T04:00:00.000Z", "host": "h",
+                "user": "u", "cwd": "/srv", "pid": 1, "parents": [], "session": "", "kind": "exec",
+                "argv": ["terraform", "apply", "-var", "db_password=hunter2"], "program": "terraform",
+                "resolved_path": "/usr/bin/terraform", "decision": "ask", "rule_id": "terraform.apply.ask",
+                "policy_file": "p.toml", "message": "needs a human",
+                "approval": {"id": "ev_20261126T040000Z_00000000000000aa", "code": "WXYZ-2345",
+                             "expires_unix": int(time.time()) + expires_in,
+                             "approve_command": "agentguard approve ev_20261126T040000Z_00000000000000aa WXYZ-2345",
+                             "deny_command": "agentguard deny ev_20261126T040000Z_00000000000000aa"}}
+
+    def send(self, payload, urls, timeout=60):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_")}
+        env.update({"AGENTGUARD_STATE_DIR": self.state, "AGENTGUARD_WEBHOOK_URL": urls,
+                    "AGENTGUARD_WEBHOOK_SECRET": "k"})
+        return subprocess.run([AGENTGUARD, "notify", "send-approval-request"], input=json.dumps(payload), env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def test_the_code_reaches_the_human_redacted_signed_and_nowhere_else(self):
+        with WebhookSink(secret="k") as sink:
+            result = self.send(self.request(), "json:%s/j slack:%s/s" % (sink.url, sink.url))
+            self.assertEqual(result.returncode, 0, result)
+            self.assertTrue(sink.wait_for(2, timeout=5))
+            by_path = {r.path: r for r in sink.requests}
+            payload = by_path["/hook/j"].json
+            self.assertEqual(payload["approval"]["code"], "WXYZ-2345")
+            self.assertEqual(payload["argv"][-1], "db_password=[REDACTED]")
+            self.assertTrue(all(r.signature_ok for r in sink.requests))
+            self.assertEqual(by_path["/hook/j"].event_id, "ev_20261126T040000Z_00000000000000aa:approval")
+            self.assertIn("agentguard approve ev_20261126T040000Z_00000000000000aa WXYZ-2345",
+                          by_path["/hook/s"].json["text"])
+            for root, _, files in os.walk(self.state):  # not spooled, not logged
+                for name in files:
+                    with open(os.path.join(root, name), errors="replace") as f:
+                        self.assertNotIn("WXYZ-2345", f.read(), name)
+
+    def test_gives_up_when_the_request_expires(self):
+        sink = WebhookSink().start()
+        url = sink.url
+        sink.go_down()
+        started = time.monotonic()
+        result = self.send(self.request(expires_in=4), url)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertLess(time.monotonic() - started, 8)
+
+    def test_rejects_input_without_an_approval(self):
+        payload = self.request()
+        del payload["approval"]
+        self.assertEqual(self.send(payload, "http://127.0.0.1:9/").returncode, 2)

@@ -96,3 +96,49 @@ TEST(NotifyPayload, UnknownFormatIsAnError) {
 
 }  // namespace
 }  // namespace agentguard::notify
+
+namespace agentguard::notify {
+namespace {
+
+Notification approval_request() {
+  json event = sample();
+  event["decision"] = "ask";
+  Notification n = single_notification(event);
+  n.approval = {{"id", "ev_1"},
+                {"code", "ABCD-EFGH"},
+                {"expires_unix", 1795665381},
+                {"approve_command", "agentguard approve ev_1 ABCD-EFGH"},
+                {"deny_command", "agentguard deny ev_1"}};
+  return n;
+}
+
+TEST(NotifyApprovalPayload, EveryFormatCarriesTheApproveCommand) {
+  Notification n = approval_request();
+  EXPECT_EQ(n.dedupe_id(), "ev_1:approval");
+  EXPECT_EQ(single_notification(sample()).dedupe_id(), "ev_1");
+
+  json as_json = render_payload(n, "json");
+  EXPECT_EQ(as_json["approval"]["code"], "ABCD-EFGH");
+  EXPECT_EQ(as_json["decision"], "ask");
+
+  json slack = render_payload(n, "slack");
+  EXPECT_NE(slack["text"].get<std::string>().find("holding"), std::string::npos);
+  EXPECT_NE(slack["text"].get<std::string>().find("agentguard approve ev_1 ABCD-EFGH"), std::string::npos);
+  EXPECT_NE(slack["blocks"].dump().find("2026-11-26 03:56:21 UTC"), std::string::npos);
+
+  json huge = sample();
+  huge["decision"] = "ask";
+  huge["message"] = std::string(5000, 'm');
+  Notification big = approval_request();
+  big.event = huge;
+  std::string content = render_payload(big, "discord")["content"];
+  EXPECT_LE(content.size(), 2000u);
+  EXPECT_NE(content.find("agentguard approve ev_1 ABCD-EFGH"), std::string::npos);
+}
+
+TEST(NotifyApprovalPayload, OrdinaryEventsHaveNoApproval) {
+  EXPECT_FALSE(render_payload(single_notification(sample()), "json").contains("approval"));
+}
+
+}  // namespace
+}  // namespace agentguard::notify

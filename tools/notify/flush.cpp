@@ -103,7 +103,7 @@ SendResult send_notification(const Webhook& hook, const Notification& n, long ti
     result.error = error.what();
     return result;
   }
-  HttpAnswer answer = http_post(hook.url, body, request_headers(n.event_ids.front(), hook.secret, now_unix(), body),
+  HttpAnswer answer = http_post(hook.url, body, request_headers(n.dedupe_id(), hook.secret, now_unix(), body),
                                 timeout_ms);
   result.status = answer.status;
   result.error = answer.error;

@@ -1,5 +1,6 @@
 #include "notify/payload.hpp"
 
+#include <ctime>
 #include <stdexcept>
 
 namespace agentguard::notify {
@@ -35,13 +36,26 @@ std::string code_safe(std::string text) {
   return text;
 }
 
-std::string verb(const json& event) {
+std::string what(const json& event);
+
+// "agentguard blocked terraform", "agentguard is holding terraform for approval", ...
+std::string headline(const json& event, const std::string& subject) {
   std::string decision = field(event, "decision");
-  if (decision == "deny") return "blocked";
-  if (decision == "ask") return "is holding for approval";
-  if (decision == "log") return "logged";
-  if (decision == "allow") return "allowed";
-  return decision.empty() ? "recorded" : decision;
+  if (decision == "deny") return "agentguard blocked " + subject;
+  if (decision == "ask") return "agentguard is holding " + subject + " for approval";
+  if (decision == "log") return "agentguard logged " + subject;
+  if (decision == "allow") return "agentguard allowed " + subject;
+  return "agentguard: " + (decision.empty() ? std::string("event") : decision) + ": " + subject;
+}
+
+std::string expiry_text(const json& approval) {
+  if (!approval.contains("expires_unix") || !approval["expires_unix"].is_number()) return "";
+  std::time_t when = static_cast<std::time_t>(approval["expires_unix"].get<int64_t>());
+  std::tm utc{};
+  ::gmtime_r(&when, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return text;
 }
 
 std::string what(const json& event) {
@@ -63,6 +77,7 @@ json render_json(const Notification& n) {
   payload["event_ids"] = n.event_ids;
   payload["first_time"] = n.first_time;
   payload["last_time"] = n.last_time;
+  if (!n.approval.is_null()) payload["approval"] = n.approval;
   return payload;
 }
 
@@ -79,11 +94,17 @@ json render_slack(const Notification& n) {
   if (n.count() > 1) fields.push_back(mrkdwn("*Repeated*\n" + std::to_string(n.count()) + " times"));
   json blocks = json::array();
   blocks.push_back({{"type", "header"},
-                    {"text", {{"type", "plain_text"}, {"text", truncate("agentguard " + verb(e) + " " + what(e), 150)}}}});
+                    {"text", {{"type", "plain_text"}, {"text", truncate(headline(e, what(e)), 150)}}}});
   blocks.push_back({{"type", "section"}, {"text", mrkdwn("*Command*\n```" + truncate(code_safe(command_line(e)), 2800) + "```")}});
   blocks.push_back({{"type", "section"}, {"fields", fields}});
   if (!field(e, "message").empty())
     blocks.push_back({{"type", "section"}, {"text", mrkdwn("*Why*\n" + truncate(field(e, "message"), 2900))}});
+  if (!n.approval.is_null()) {
+    std::string how = "*To approve*, run (valid until " + expiry_text(n.approval) + "):\n```" +
+                      n.approval.value("approve_command", std::string()) + "```\n*To refuse:* `" +
+                      n.approval.value("deny_command", std::string()) + "`";
+    blocks.push_back({{"type", "section"}, {"text", mrkdwn(how)}});
+  }
   std::string context = field(e, "time") + " | event " + field(e, "id");
   if (!field(e, "session").empty()) context += " | session " + field(e, "session");
   if (!field(e, "policy_file").empty()) context += " | policy " + field(e, "policy_file");
@@ -94,17 +115,29 @@ json render_slack(const Notification& n) {
 
 json render_discord(const Notification& n) {
   const json& e = n.event;
-  std::string content = "**agentguard " + verb(e) + " " + what(e) + "**\n";
+  std::string content = "**" + headline(e, what(e)) + "**\n";
   content += "```\n" + truncate(code_safe(command_line(e)), 900) + "\n```\n";
   content += "**Where:** " + field(e, "host") + " `" + code_safe(field(e, "cwd")) + "` (user " + field(e, "user") + ")\n";
   content += "**Rule:** " + (field(e, "rule_id").empty() ? std::string("(none)") : field(e, "rule_id"));
   if (!field(e, "message").empty()) content += " - " + truncate(field(e, "message"), 500);
   content += "\n**When:** " + field(e, "time") + " (event " + field(e, "id") + ")";
   if (n.count() > 1) content += "\n**Repeated:** " + repeat_note(n);
+  if (!n.approval.is_null()) {
+    // The approval lines go first so that truncation can never cut the code off.
+    std::string how = "**To approve** (until " + expiry_text(n.approval) + "): `" +
+                      n.approval.value("approve_command", std::string()) + "`\n**To refuse:** `" +
+                      n.approval.value("deny_command", std::string()) + "`\n";
+    return json{{"content", how + truncate(content, 2000 - std::min<size_t>(how.size(), 1500))}};
+  }
   return json{{"content", truncate(content, 2000)}};
 }
 
 }  // namespace
+
+std::string Notification::dedupe_id() const {
+  std::string id = event_ids.empty() ? field(event, "id") : event_ids.front();
+  return approval.is_null() ? id : id + ":approval";
+}
 
 bool is_known_format(const std::string& format) { return format == "json" || format == "slack" || format == "discord"; }
 
@@ -136,10 +169,11 @@ std::string command_line(const json& event) {
 
 std::string summary_line(const Notification& n) {
   const json& e = n.event;
-  std::string line = "agentguard " + verb(e) + " `" + code_safe(truncate(command_line(e), 200)) + "` on " +
-                     field(e, "host") + " in " + field(e, "cwd");
+  std::string line = headline(e, "`" + code_safe(truncate(command_line(e), 200)) + "`") + " on " + field(e, "host") +
+                     " in " + field(e, "cwd");
   if (!field(e, "rule_id").empty()) line += " (rule " + field(e, "rule_id") + ")";
   if (n.count() > 1) line += " - " + std::to_string(n.count()) + " times";
+  if (!n.approval.is_null()) line += " - approve with: " + n.approval.value("approve_command", std::string());
   return line;
 }
 

@@ -19,7 +19,13 @@ struct Notification {
   nlohmann::json event;                // the first event of the burst (redacted)
   std::vector<std::string> event_ids;  // every event folded in, oldest first
   std::string first_time, last_time;
+  // For an approval request only (never spooled, never logged): {"id", "code", "expires_unix",
+  // "approve_command", "deny_command"}; null otherwise.
+  nlohmann::json approval;
   size_t count() const { return event_ids.size(); }
+  // The X-Agentguard-Event-Id of this notification: the first event id, or "<id>:approval" for an
+  // approval request (so receivers that drop duplicate events never drop the request with the code).
+  std::string dedupe_id() const;
 };
 
 Notification single_notification(const nlohmann::json& event);
