@@ -2,6 +2,7 @@
 // Shared by the events_* and notify_* unit tests: a private state directory per test.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -25,8 +26,13 @@ class TempStateDir {
       ::setenv("AGENTGUARD_STATE_DIR", old_.c_str(), 1);
     else
       ::unsetenv("AGENTGUARD_STATE_DIR");
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    // A notifier woken by report() may still be creating lock files in here; it gives up once the
+    // directory is gone, so keep removing until it is.
+    for (int attempt = 0; attempt < 100 && std::filesystem::exists(path_); ++attempt) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+      if (std::filesystem::exists(path_)) ::usleep(20000);
+    }
   }
   const std::filesystem::path& path() const { return path_; }
 
