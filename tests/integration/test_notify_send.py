@@ -1,0 +1,264 @@
+"""`agentguard notify test`, `agentguard audit verify` and `agentguard log` against a loopback
+webhook sink that checks signatures with Python's own hmac."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+from webhook_sink import WebhookSink, expected_signature
+
+BUILD_DIR = os.path.abspath(os.environ.get("AGENTGUARD_BUILD_DIR") or
+                            os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+AGENTGUARD = os.path.join(BUILD_DIR, "bin", "agentguard")
+
+EVENT_FIELDS = ["id", "time", "host", "user", "cwd", "pid", "parents", "session", "kind", "argv", "program",
+                "resolved_path", "service", "operation", "endpoint", "resources", "decision", "rule_id",
+                "policy_file", "message"]
+
+
+def agentguard(args, state_dir, timeout=60, **env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_") and k != "LD_PRELOAD"}
+    env["AGENTGUARD_STATE_DIR"] = state_dir
+    env.update(env_extra)
+    return subprocess.run([AGENTGUARD] + args, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+class StateDirTest(unittest.TestCase):
+    def setUp(self):
+        self.state = tempfile.mkdtemp(prefix="agentguard-notify-")
+        self.addCleanup(shutil.rmtree, self.state, True)
+
+
+class NotifyTestCommand(StateDirTest):
+    def test_without_a_webhook_it_fails_and_says_how_to_configure_one(self):
+        result = agentguard(["notify", "test"], self.state)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("AGENTGUARD_WEBHOOK_URL", result.stderr)
+
+    def test_json_and_slack_are_signed_and_complete(self):
+        with WebhookSink(secret="t0p-secret") as sink:
+            urls = "json:%s/json, slack:%s/slack" % (sink.url, sink.url)
+            before = int(time.time())
+            result = agentguard(["notify", "test"], self.state, AGENTGUARD_WEBHOOK_URL=urls,
+                                AGENTGUARD_WEBHOOK_SECRET="t0p-secret", AGENTGUARD_SESSION="s_test")
+            self.assertEqual(result.returncode, 0, result)
+            self.assertTrue(sink.wait_for(2, timeout=5))
+            by_path = {r.path: r for r in sink.requests}
+            self.assertEqual(set(by_path), {"/hook/json", "/hook/slack"})
+
+            for request in sink.requests:
+                # The signature is checked here, independently of agentguard's code.
+                self.assertTrue(request.signature_ok, request.headers)
+                timestamp = int(request.headers["x-agentguard-timestamp"])
+                self.assertLessEqual(abs(timestamp - before), 60)
+                self.assertEqual(request.headers["x-agentguard-signature"],
+                                 expected_signature("t0p-secret", str(timestamp), request.body))
+                self.assertTrue(request.event_id.startswith("ev_"), request.event_id)
+                self.assertEqual(request.headers["content-type"], "application/json")
+
+            payload = by_path["/hook/json"].json
+            self.assertEqual(payload["schema"], "agentguard.event/1")
+            for field in EVENT_FIELDS:
+                self.assertIn(field, payload)
+            self.assertEqual(payload["id"], by_path["/hook/json"].event_id)
+            self.assertEqual(payload["argv"], ["terraform", "destroy", "-auto-approve"])
+            self.assertEqual(payload["decision"], "deny")
+            self.assertEqual(payload["session"], "s_test")
+            self.assertEqual(payload["count"], 1)
+            self.assertEqual(payload["event_ids"], [payload["id"]])
+            self.assertRegex(payload["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertTrue(payload["parents"] and all("pid" in p and "name" in p for p in payload["parents"]))
+
+            slack = by_path["/hook/slack"].json
+            self.assertIn("terraform destroy -auto-approve", slack["text"])
+            self.assertIn(payload["host"], slack["text"])
+            blocks = json.dumps(slack["blocks"])
+            for needle in ["header", payload["cwd"], "agentguard.notify-test", "Nothing was run or blocked"]:
+                self.assertIn(needle, blocks)
+
+            # The report names each webhook, its format, the status and that it was signed.
+            for url, fmt in (("%s/json" % sink.url, "json"), ("%s/slack" % sink.url, "slack")):
+                line = next(l for l in result.stdout.splitlines() if url in l)
+                self.assertIn("ok", line)
+                self.assertIn("format=" + fmt, line)
+                self.assertIn("signed", line)
+                self.assertIn("HTTP 200", line)
+
+    def test_secret_from_file_and_discord(self):
+        secret_file = os.path.join(self.state, "secret")
+        with open(secret_file, "w") as f:
+            f.write("from-a-file\n")
+        with WebhookSink(secret="from-a-file") as sink:
+            result = agentguard(["notify", "test"], self.state, AGENTGUARD_WEBHOOK_URL="discord:" + sink.url,
+                                AGENTGUARD_WEBHOOK_SECRET_FILE=secret_file)
+            self.assertEqual(result.returncode, 0, result)
+            self.assertTrue(sink.wait_for(1, timeout=5))
+            self.assertTrue(sink.requests[0].signature_ok)
+            self.assertEqual(list(sink.requests[0].json), ["content"])
+            self.assertIn("terraform destroy", sink.requests[0].json["content"])
+
+    def test_unsigned_without_a_secret(self):
+        with WebhookSink() as sink:
+            result = agentguard(["notify", "test"], self.state, AGENTGUARD_WEBHOOK_URL=sink.url)
+            self.assertEqual(result.returncode, 0, result)
+            self.assertTrue(sink.wait_for(1, timeout=5))
+            self.assertNotIn("x-agentguard-signature", sink.requests[0].headers)
+            self.assertIn("unsigned", result.stdout)
+
+    def test_each_failure_is_reported_and_the_exit_status_is_1(self):
+        with WebhookSink(status=500) as failing, WebhookSink() as working:
+            down = WebhookSink().start()
+            down_url = down.url
+            down.go_down()
+            urls = " ".join([failing.url, working.url, down_url])
+            result = agentguard(["notify", "test"], self.state, AGENTGUARD_WEBHOOK_URL=urls)
+            self.assertEqual(result.returncode, 1, result)
+            lines = result.stdout.splitlines()
+            self.assertIn("HTTP 500", next(l for l in lines if failing.url in l))
+            self.assertTrue(next(l for l in lines if failing.url in l).startswith("FAILED"))
+            self.assertTrue(next(l for l in lines if working.url in l).startswith("ok"))
+            self.assertTrue(next(l for l in lines if down_url in l).startswith("FAILED"))
+
+
+class AuditCommands(StateDirTest):
+    def write_chain(self, count):
+        """A chain made the documented way: hash = sha256(prev + canonical JSON without hash)."""
+        import hashlib
+        prev = "0" * 64
+        lines = []
+        for seq in range(1, count + 1):
+            record = {"seq": seq, "prev": prev,
+                      "event": {"id": "ev_%d" % seq, "time": "2026-11-26T03:40:%02d.000Z" % seq, "decision": "deny",
+                                "rule_id": "terraform.destroy", "program": "terraform", "cwd": "/srv/infra",
+                                "argv": ["terraform", "destroy", "-target=module.m%d" % seq], "kind": "exec"}}
+            canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            record["hash"] = hashlib.sha256((prev + canonical).encode()).hexdigest()
+            prev = record["hash"]
+            lines.append(json.dumps(record, sort_keys=True, separators=(",", ":")))
+        path = os.path.join(self.state, "audit.jsonl")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path, lines
+
+    def test_verify_accepts_an_independently_built_chain(self):
+        self.write_chain(4)
+        result = agentguard(["audit", "verify"], self.state)
+        self.assertEqual(result.returncode, 0, result)
+        self.assertTrue(result.stdout.startswith("ok: 4 records"), result.stdout)
+
+    def test_verify_points_at_the_edited_line(self):
+        path, lines = self.write_chain(4)
+        lines[1] = lines[1].replace('"deny"', '"allow"')
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        result = agentguard(["audit", "verify"], self.state)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("audit.jsonl:2:", result.stdout)
+        self.assertIn("edited", result.stdout)
+
+    def test_verify_points_at_a_removed_record(self):
+        path, lines = self.write_chain(4)
+        del lines[2]
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        result = agentguard(["audit", "verify"], self.state)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("audit.jsonl:3:", result.stdout)
+        self.assertIn("removed", result.stdout)
+
+    def test_log_shows_a_table_and_json(self):
+        self.write_chain(3)
+        result = agentguard(["log", "-n", "2"], self.state, COLUMNS="160")
+        self.assertEqual(result.returncode, 0, result)
+        lines = result.stdout.splitlines()
+        self.assertEqual(len(lines), 3, result.stdout)  # header + 2 rows
+        for column in ["TIME", "DECISION", "RULE", "PROGRAM", "CWD", "COMMAND"]:
+            self.assertIn(column, lines[0])
+        self.assertIn("terraform destroy -target=module.m3", lines[2])
+        self.assertIn("2026-11-26 03:40:03", lines[2])
+        self.assertIn("terraform.destroy", lines[2])
+        self.assertNotIn("module.m1", result.stdout)
+
+        as_json = agentguard(["log", "--json", "-n", "0"], self.state)
+        records = [json.loads(l) for l in as_json.stdout.splitlines()]
+        self.assertEqual([r["seq"] for r in records], [1, 2, 3])
+
+    def test_log_follow_prints_new_events(self):
+        path, lines = self.write_chain(2)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_")}
+        env["AGENTGUARD_STATE_DIR"] = self.state
+        proc = subprocess.Popen([AGENTGUARD, "log", "--json", "-n", "1", "--follow"], env=env,
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            first = json.loads(proc.stdout.readline())
+            self.assertEqual(first["seq"], 2)
+            _, more = self.write_chain(3)  # rewrites the same chain plus record 3
+            with open(path, "w") as f:
+                f.write("\n".join(more) + "\n")
+            third = json.loads(proc.stdout.readline())
+            self.assertEqual(third["seq"], 3)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=5)
+            proc.stdout.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
+
+
+class ApprovalRequest(StateDirTest):
+    """`agentguard notify send-approval-request`: what the gate pipes the one-time code through."""
+
+    def request(self, expires_in=600):
+        return {"id": "ev_20261126T040000Z_00000000000000aa", "time": "2026-11-26T04:00:00.000Z", "host": "h",
+                "user": "u", "cwd": "/srv", "pid": 1, "parents": [], "session": "", "kind": "exec",
+                "argv": ["terraform", "apply", "-var", "db_password=hunter2"], "program": "terraform",
+                "resolved_path": "/usr/bin/terraform", "decision": "ask", "rule_id": "terraform.apply.ask",
+                "policy_file": "p.toml", "message": "needs a human",
+                "approval": {"id": "ev_20261126T040000Z_00000000000000aa", "code": "WXYZ-2345",
+                             "expires_unix": int(time.time()) + expires_in,
+                             "approve_command": "agentguard approve ev_20261126T040000Z_00000000000000aa WXYZ-2345",
+                             "deny_command": "agentguard deny ev_20261126T040000Z_00000000000000aa"}}
+
+    def send(self, payload, urls, timeout=60):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_")}
+        env.update({"AGENTGUARD_STATE_DIR": self.state, "AGENTGUARD_WEBHOOK_URL": urls,
+                    "AGENTGUARD_WEBHOOK_SECRET": "k"})
+        return subprocess.run([AGENTGUARD, "notify", "send-approval-request"], input=json.dumps(payload), env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def test_the_code_reaches_the_human_redacted_signed_and_nowhere_else(self):
+        with WebhookSink(secret="k") as sink:
+            result = self.send(self.request(), "json:%s/j slack:%s/s" % (sink.url, sink.url))
+            self.assertEqual(result.returncode, 0, result)
+            self.assertTrue(sink.wait_for(2, timeout=5))
+            by_path = {r.path: r for r in sink.requests}
+            payload = by_path["/hook/j"].json
+            self.assertEqual(payload["approval"]["code"], "WXYZ-2345")
+            self.assertEqual(payload["argv"][-1], "db_password=[REDACTED]")
+            self.assertTrue(all(r.signature_ok for r in sink.requests))
+            self.assertEqual(by_path["/hook/j"].event_id, "ev_20261126T040000Z_00000000000000aa:approval")
+            self.assertIn("agentguard approve ev_20261126T040000Z_00000000000000aa WXYZ-2345",
+                          by_path["/hook/s"].json["text"])
+            for root, _, files in os.walk(self.state):  # not spooled, not logged
+                for name in files:
+                    with open(os.path.join(root, name), errors="replace") as f:
+                        self.assertNotIn("WXYZ-2345", f.read(), name)
+
+    def test_gives_up_when_the_request_expires(self):
+        sink = WebhookSink().start()
+        url = sink.url
+        sink.go_down()
+        started = time.monotonic()
+        result = self.send(self.request(expires_in=4), url)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertLess(time.monotonic() - started, 8)
+
+    def test_rejects_input_without_an_approval(self):
+        payload = self.request()
+        del payload["approval"]
+        self.assertEqual(self.send(payload, "http://127.0.0.1:9/").returncode, 2)

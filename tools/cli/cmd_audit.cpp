@@ -1,0 +1,188 @@
+// `agentguard audit verify` and `agentguard log`: check and read the hash-chained audit log.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "commands.hpp"
+#include "common/paths.hpp"
+#include "events/audit_log.hpp"
+#include "notify/payload.hpp"
+
+namespace agentguard::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path log_file_or_default(const std::string& file) {
+  return file.empty() ? events::audit_log_path(paths::state_dir()) : fs::path(file);
+}
+
+int terminal_width() {
+  winsize size{};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 60) return size.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    int value = std::atoi(columns);
+    if (value >= 60) return value;
+  }
+  return 140;
+}
+
+// Shortened to `width` characters: the end is cut ("...") or, for paths, the start.
+std::string fit(const std::string& text, size_t width, bool keep_end = false) {
+  if (text.size() <= width) return text;
+  if (width <= 3) return text.substr(0, width);
+  return keep_end ? "..." + text.substr(text.size() - (width - 3)) : text.substr(0, width - 3) + "...";
+}
+
+std::string pad(const std::string& text, size_t width) { return text + std::string(width > text.size() ? width - text.size() : 0, ' '); }
+
+std::string home_shortened(const std::string& path) {
+  std::string home = paths::home_dir();
+  if (home.size() > 1 && path.rfind(home, 0) == 0 && (path.size() == home.size() || path[home.size()] == '/'))
+    return "~" + path.substr(home.size());
+  return path;
+}
+
+struct Columns {
+  size_t time = 19, decision = 8, rule = 26, program = 14, cwd = 28, command = 40;
+};
+
+Columns layout() {
+  Columns c;
+  int used = static_cast<int>(c.time + c.decision + c.rule + c.program + c.cwd + 5 * 2);
+  c.command = static_cast<size_t>(std::max(20, terminal_width() - used));
+  return c;
+}
+
+void print_header(const Columns& c) {
+  std::cout << pad("TIME (UTC)", c.time) << "  " << pad("DECISION", c.decision) << "  " << pad("RULE", c.rule) << "  "
+            << pad("PROGRAM", c.program) << "  " << pad("CWD", c.cwd) << "  COMMAND\n";
+}
+
+void print_row(const events::AuditLine& line, const Columns& c) {
+  if (!line.record || !line.record->is_object() || !line.record->contains("event")) {
+    std::cout << "(line " << line.line << ": not a readable audit record; run `agentguard audit verify`)\n";
+    return;
+  }
+  const json& e = (*line.record)["event"];
+  std::string time = e.value("time", std::string());
+  if (time.size() >= 19) time = time.substr(0, 10) + " " + time.substr(11, 8);
+  std::string program = e.value("program", std::string());
+  if (e.value("kind", std::string()) == "http")
+    program = e.value("service", std::string()) + ":" + e.value("operation", std::string());
+  std::cout << pad(fit(time, c.time), c.time) << "  " << pad(fit(e.value("decision", std::string()), c.decision), c.decision)
+            << "  " << pad(fit(e.value("rule_id", std::string()), c.rule), c.rule) << "  "
+            << pad(fit(program, c.program), c.program) << "  "
+            << pad(fit(home_shortened(e.value("cwd", std::string())), c.cwd, true), c.cwd) << "  "
+            << fit(notify::command_line(e), c.command) << "\n";
+}
+
+void print_line(const events::AuditLine& line, bool as_json, const Columns& c) {
+  if (as_json) {
+    if (line.record)
+      std::cout << line.record->dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    else
+      std::cout << json{{"unreadable_line", line.line}}.dump() << "\n";
+  } else {
+    print_row(line, c);
+  }
+}
+
+// Prints complete lines appended after `offset` and moves it past them.
+void print_new_lines(const fs::path& file, std::streamoff& offset, size_t& line_number, bool as_json, const Columns& c) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return;
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size < offset) offset = 0, line_number = 0;  // the log was replaced
+  in.seekg(offset);
+  std::string text;
+  while (std::getline(in, text)) {
+    if (in.eof()) break;  // no newline yet: the line is still being written
+    offset = in.tellg();
+    events::AuditLine line{++line_number, std::nullopt};
+    json parsed = json::parse(text, nullptr, false);
+    if (!parsed.is_discarded()) line.record = std::move(parsed);
+    print_line(line, as_json, c);
+  }
+  std::cout.flush();
+}
+
+void run_verify(const std::string& file) {
+  fs::path path = log_file_or_default(file);
+  events::VerifyResult result;
+  try {
+    result = events::verify_audit_log(path);
+  } catch (const std::exception& error) {
+    std::cerr << "agentguard: cannot check the audit log: " << error.what() << "\n";
+    throw CLI::RuntimeError(2);
+  }
+  if (result.ok) {
+    std::cout << "ok: " << result.records << " records in " << path.string() << "\n";
+    return;
+  }
+  std::cout << "FAILED: " << path.string();
+  if (result.line > 0) std::cout << ":" << result.line;
+  std::cout << ": " << result.problem << "\n";
+  std::cout << "The " << result.records << " record(s) before it are intact. The log was edited, cut or reordered "
+            << "after it was written; compare with the notifications your webhooks received.\n";
+  throw CLI::RuntimeError(1);
+}
+
+void run_log(size_t count, bool as_json, bool follow, const std::string& file) {
+  fs::path path = log_file_or_default(file);
+  Columns c = layout();
+  std::error_code ec;
+  if (!fs::exists(path, ec) && !follow) {
+    if (!as_json) std::cout << "no events yet (" << path.string() << " does not exist)\n";
+    return;
+  }
+  if (!as_json) print_header(c);
+  std::streamoff offset = 0;
+  size_t line_number = 0;
+  if (!follow || count > 0) {
+    auto lines = events::read_audit_lines(path, count);
+    for (const auto& line : lines) print_line(line, as_json, c);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    offset = in ? static_cast<std::streamoff>(in.tellg()) : 0;
+    line_number = lines.empty() ? 0 : lines.back().line;
+  }
+  std::cout.flush();
+  while (follow) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    print_new_lines(path, offset, line_number, as_json, c);
+  }
+}
+
+}  // namespace
+
+void add_audit_commands(CLI::App& app) {
+  auto* audit = app.add_subcommand("audit", "The tamper-evident audit log");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand(
+      "verify", "Check the hash chain; report the first record that was edited, removed or reordered (exit 1)");
+  auto verify_file = std::make_shared<std::string>();
+  verify->add_option("--file", *verify_file, "Audit log to check (default: <state dir>/audit.jsonl)");
+  verify->callback([verify_file] { run_verify(*verify_file); });
+
+  auto* log = app.add_subcommand("log", "Show recent events (blocked, asked, logged) as a table");
+  auto count = std::make_shared<size_t>(20);
+  auto as_json = std::make_shared<bool>(false);
+  auto follow = std::make_shared<bool>(false);
+  auto log_file = std::make_shared<std::string>();
+  log->add_option("-n,--lines", *count, "How many recent events (0 = all)")->capture_default_str();
+  log->add_flag("--json", *as_json, "One audit record per line, as JSON (for machines)");
+  log->add_flag("-f,--follow", *follow, "Keep watching and print new events as they happen");
+  log->add_option("--file", *log_file, "Audit log to read (default: <state dir>/audit.jsonl)");
+  log->callback([=] { run_log(*count, *as_json, *follow, *log_file); });
+}
+
+}  // namespace agentguard::cli

@@ -1,0 +1,212 @@
+// `agentguard notify test` and `agentguard notify flush`: webhook notifications.
+#include <ctime>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <thread>
+
+#include "commands.hpp"
+#include "common/paths.hpp"
+#include "events/event.hpp"
+#include "events/event_json.hpp"
+#include "events/redact.hpp"
+#include "events/spool.hpp"
+#include "notify/backoff.hpp"
+#include "notify/http_post.hpp"
+#include "notify/notify.hpp"
+#include "notify/payload.hpp"
+
+namespace agentguard::cli {
+namespace {
+
+// The webhooks in force. The policy's [notify] table is merged in here once the policy loader
+// provides it; for now the environment is the source.
+notify::Config notify_config() { return notify::config_from_environment(); }
+
+notify::Config config_or_exit() {
+  try {
+    return notify_config();
+  } catch (const std::exception& error) {
+    std::cerr << "agentguard: " << error.what() << "\n";
+    throw CLI::RuntimeError(2);
+  }
+}
+
+std::string ids_text(const std::vector<std::string>& ids) {
+  if (ids.empty()) return "";
+  std::string text = ids.front();
+  if (ids.size() > 1) text += " +" + std::to_string(ids.size() - 1) + " folded";
+  return text;
+}
+
+events::Event sample_event() {
+  events::Event event = events::make_event();
+  event.kind = "exec";
+  event.argv = {"terraform", "destroy", "-auto-approve"};
+  event.program = "terraform";
+  event.resolved_path = "/usr/local/bin/terraform";
+  event.decision = "deny";
+  event.rule_id = "agentguard.notify-test";
+  event.policy_file = "(agentguard notify test)";
+  event.message = "This is a test notification from `agentguard notify test`. Nothing was run or blocked.";
+  return event;
+}
+
+void run_test() {
+  notify::Config config = config_or_exit();
+  if (config.webhooks.empty()) {
+    std::cerr << "agentguard: " << notify::how_to_configure() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  auto notification = notify::single_notification(events::to_json(events::redact_event(sample_event())));
+  int failures = 0;
+  for (const auto& hook : config.webhooks) {
+    auto result = notify::send_notification(hook, notification, notify::kTotalTimeoutMs);
+    std::cout << (result.ok() ? "ok      " : "FAILED  ") << hook.url << "  format=" << hook.format << "  "
+              << (result.signed_request ? "signed" : "unsigned") << "  ";
+    if (result.ok())
+      std::cout << "HTTP " << result.status << "\n";
+    else
+      std::cout << result.error << "\n";
+    if (!result.ok()) ++failures;
+  }
+  std::cout << (failures == 0 ? "all " + std::to_string(config.webhooks.size()) + " webhook(s) answered 2xx"
+                              : std::to_string(failures) + " of " + std::to_string(config.webhooks.size()) +
+                                    " webhook(s) failed")
+            << " (event " << notification.event_ids.front() << ")\n";
+  if (failures > 0) throw CLI::RuntimeError(1);
+}
+
+void print_waiting(const std::filesystem::path& state) {
+  auto entries = events::list_spool(state);
+  size_t shown = 0;
+  for (const auto& entry : entries) {
+    if (++shown > 10) {
+      std::cout << "  ... and " << entries.size() - 10 << " more\n";
+      break;
+    }
+    std::cout << "  " << entry.id() << "  attempts " << entry.attempts;
+    if (entry.next_attempt_at > 0) {
+      std::time_t when = static_cast<std::time_t>(entry.next_attempt_at);
+      char stamp[32];
+      std::strftime(stamp, sizeof stamp, "%H:%M:%S", std::gmtime(&when));
+      std::cout << ", next automatic retry " << stamp << " UTC";
+    }
+    if (!entry.last_error.empty()) std::cout << ", last error: " << entry.last_error;
+    std::cout << "\n";
+  }
+}
+
+void run_flush(bool background, int budget_seconds) {
+  if (background) {
+    // Started detached by the gate: nobody reads our output, so nothing may escape as an error.
+    try {
+      notify::run_background_flusher(notify_config());
+    } catch (const std::exception&) {
+    }
+    return;
+  }
+  notify::Config config = config_or_exit();
+  std::filesystem::path state;
+  try {
+    state = paths::ensure_state_dir();
+  } catch (const std::exception& error) {
+    std::cerr << "agentguard: " << error.what() << "\n";
+    throw CLI::RuntimeError(2);
+  }
+  auto report = notify::flush(config, std::chrono::seconds(budget_seconds));
+  for (const auto& send : report.sends) {
+    std::cout << (send.ok() ? "sent    " : "FAILED  ") << ids_text(send.event_ids) << " -> " << send.url << " ("
+              << send.format << (send.signed_request ? ", signed" : "") << "): "
+              << (send.ok() ? "HTTP " + std::to_string(send.status) : send.error) << "\n";
+  }
+  if (report.busy) std::cout << "another flusher kept the spool busy for the whole budget of " << budget_seconds << " s\n";
+  if (config.webhooks.empty() && report.still_spooled > 0) {
+    std::cout << report.still_spooled << " event(s) wait in " << events::spool_dir(state).string() << ", but "
+              << notify::how_to_configure() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  if (report.sends.empty() && report.delivered == 0 && report.still_spooled == 0 && report.unreadable == 0) {
+    std::cout << "nothing to deliver: the spool is empty\n";
+    return;
+  }
+  std::cout << "delivered " << report.delivered << " event(s); " << report.still_spooled << " still spooled in "
+            << events::spool_dir(state).string() << "\n";
+  if (report.unreadable > 0)
+    std::cout << report.unreadable << " spool file(s) could not be read (see --log-level=warn output above)\n";
+  if (report.still_spooled > 0) {
+    print_waiting(state);
+    std::cout << "They are retried on the next event, by `agentguard notify flush`, and when `agentguard run` exits.\n";
+  }
+  if (report.still_spooled > 0 || report.unreadable > 0) throw CLI::RuntimeError(1);
+}
+
+// The gate holding a launch for approval pipes {event fields..., "approval": {...code...}} to us on
+// stdin. The code goes to the humans only: it is never spooled or logged (the gate reports the event
+// without it). We retry until every webhook took it, the request expires, or the gate ends us.
+void run_send_approval_request() {
+  nlohmann::json input;
+  try {
+    input = nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  } catch (const std::exception& error) {
+    std::cerr << "agentguard: notify send-approval-request: stdin is not JSON: " << error.what() << "\n";
+    throw CLI::RuntimeError(2);
+  }
+  if (!input.is_object() || !input.contains("approval") || !input["approval"].is_object()) {
+    std::cerr << "agentguard: notify send-approval-request: expected an event with an \"approval\" object on stdin\n";
+    throw CLI::RuntimeError(2);
+  }
+  notify::Config config = config_or_exit();
+  if (config.webhooks.empty()) {
+    std::cerr << "agentguard: " << notify::how_to_configure() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  nlohmann::json approval = input["approval"];
+  input.erase("approval");
+  notify::Notification notification =
+      notify::single_notification(events::to_json(events::redact_event(events::event_from_json(input))));
+  notification.approval = approval;
+
+  const int64_t expires = approval.value("expires_unix", int64_t{0});
+  std::vector<bool> done(config.webhooks.size(), false);
+  for (int attempt = 1;; ++attempt) {
+    bool all_done = true;
+    for (size_t i = 0; i < config.webhooks.size(); ++i) {
+      if (done[i]) continue;
+      auto result = notify::send_notification(config.webhooks[i], notification, notify::kTotalTimeoutMs);
+      done[i] = result.ok();
+      std::cout << (result.ok() ? "sent    " : "FAILED  ") << config.webhooks[i].url << ": "
+                << (result.ok() ? "HTTP " + std::to_string(result.status) : result.error) << std::endl;
+      all_done = all_done && done[i];
+    }
+    if (all_done) return;
+    // Short retries: a human is waiting on the other end.
+    int64_t wait = std::min<int64_t>(30, notify::backoff_delay_seconds(attempt, notify::random_jitter()) / 2 + 1);
+    if (expires > 0 && std::time(nullptr) + wait >= expires) throw CLI::RuntimeError(1);
+    std::this_thread::sleep_for(std::chrono::seconds(wait));
+  }
+}
+
+}  // namespace
+
+void add_notify_commands(CLI::App& app) {
+  auto* notify_cmd = app.add_subcommand("notify", "Webhook notifications to humans (Slack, Discord, JSON)");
+  notify_cmd->require_subcommand(1);
+  auto* test = notify_cmd->add_subcommand("test", "Send a sample event to every configured webhook and report each result");
+  test->callback([] { run_test(); });
+
+  auto* flush = notify_cmd->add_subcommand(
+      "flush", "Deliver spooled events now; exit 1 if any is still undelivered");
+  auto background = std::make_shared<bool>(false);
+  auto budget = std::make_shared<int>(120);
+  flush->add_flag("--background", *background, "Run as the detached notifier (used by the gate; prints nothing)");
+  flush->add_option("--budget", *budget, "Give up after this many seconds")->capture_default_str()->check(CLI::Range(1, 3600));
+  flush->callback([=] { run_flush(*background, *budget); });
+
+  auto* approval = notify_cmd->add_subcommand(
+      "send-approval-request", "Used by the gate: send the approval request read from stdin to every webhook");
+  approval->group("");  // internal: hidden from --help
+  approval->callback([] { run_send_approval_request(); });
+}
+
+}  // namespace agentguard::cli

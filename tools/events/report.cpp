@@ -1,0 +1,89 @@
+// report(): redact -> audit append -> spool -> wake the notifier.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/paths.hpp"
+#include "events/audit_log.hpp"
+#include "events/event.hpp"
+#include "events/event_json.hpp"
+#include "events/notifier_wake.hpp"
+#include "events/redact.hpp"
+#include "events/spool.hpp"
+
+namespace agentguard::events {
+namespace fs = std::filesystem;
+
+void wake_notifier() {
+  std::string program;
+  try {
+    program = paths::cli_program().string();
+  } catch (const std::exception& error) {
+    spdlog::debug("not waking the notifier: {}", error.what());
+    return;
+  }
+  if (::access(program.c_str(), X_OK) != 0) {
+    spdlog::debug("not waking the notifier: {} is not there", program);
+    return;
+  }
+  // Everything the child needs is prepared before fork(): after it only async-signal-safe calls.
+  const char* argv[] = {program.c_str(), "notify", "flush", "--background", nullptr};
+  pid_t child = ::fork();
+  if (child < 0) {
+    spdlog::warn("cannot start the notifier: fork failed");
+    return;
+  }
+  if (child == 0) {
+    if (::fork() != 0) ::_exit(0);  // the middle process exits; the grandchild is adopted by init
+    ::setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+    ::close_range(3, ~0U, 0);
+    ::execv(argv[0], const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+bool report(Event event) {
+  bool durable = true;
+  try {
+    Event clean = redact_event(std::move(event));
+    nlohmann::json json = to_json(clean);
+    fs::path state = paths::ensure_state_dir();
+    try {
+      append_audit_record(state, json);
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "agentguard: could not write the audit record: %s\n", error.what());
+      durable = false;
+    }
+    try {
+      spool_event(state, json);
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "agentguard: could not spool the event for notification: %s\n", error.what());
+      durable = false;
+    }
+    wake_notifier();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "agentguard: could not record the event: %s\n", error.what());
+    return false;
+  }
+  return durable;
+}
+
+}  // namespace agentguard::events
