@@ -94,7 +94,7 @@ bool group_holds(const View& v, const blob::Rule& r, std::uint8_t fact, std::uin
   const FactValue& value = c.facts[fact];
   bool lenient = fails_closed(r.action) && kind == blob::kWhen;
   if (value.ambiguous) return lenient;
-  if (!value.present) return lenient && !c.facts_complete;
+  if (!value.present) return lenient && !c.facts_complete && fact_comes_from_body(static_cast<Fact>(fact));
   Text actual(value.value, length_of(value.value));
   for (std::size_t i = 0; i < r.condition_count; ++i) {
     blob::Condition cond = condition_at(v, r.condition_first + i);

@@ -207,6 +207,17 @@ const char* fact_name(Fact fact) {
   return "?";
 }
 
+bool fact_comes_from_body(Fact fact) {
+  switch (fact) {
+    case Fact::Bucket:
+    case Fact::Key:
+    case Fact::VersionId:
+    case Fact::UploadId:
+    case Fact::BypassGovernanceRetention: return false;
+    default: return true;
+  }
+}
+
 bool fact_from_name(Text name, Fact* out) {
   for (const auto& entry : kFactNames)
     if (iequals(name, Text(entry.name, length_of(entry.name)))) {

@@ -43,6 +43,9 @@ enum class Fact : std::uint8_t {
 };
 inline constexpr std::size_t kFactCount = static_cast<std::size_t>(Fact::count_);
 const char* fact_name(Fact fact);
+// Facts read from the body (as opposed to the path, query string or headers, which are always
+// seen whole). Only these can be missing because the body was cut.
+bool fact_comes_from_body(Fact fact);
 // Finds a fact by name (case-insensitive; "deletion_protection.enabled" names the ELBv2 one).
 bool fact_from_name(Text name, Fact* out);
 
