@@ -300,8 +300,8 @@ namespace detail {
 
 void set_operation(Classification& out, Text name) {
   if (!copy_to(out.operation, sizeof out.operation, name)) out.uncertain = true;
-  for (std::size_t i = 0; out.operation[i]; ++i) {
-    char c = out.operation[i];
+  for (std::size_t i = 0; i < name.size; ++i) {
+    char c = name[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '-';
     if (!ok) out.uncertain = true;  // not an operation name: someone is playing games
   }
