@@ -66,7 +66,7 @@ std::vector<std::string> check_api_examples(const std::vector<ApiRuleSpec>& spec
       std::string seen, error;
       std::string prefix = spec.source.to_string() + ": rule " + spec.id + ": ";
       if (!run_example(example, single, &matched, &seen, &error)) {
-        failures.push_back(prefix + "example `" + short_form(example) + "` is invalid: " + error);
+        failures.push_back(prefix + (want ? "example `" : "not_example `") + short_form(example) + "` is invalid: " + error);
       } else if (matched != want) {
         failures.push_back(prefix + (want ? "example `" : "not_example `") + short_form(example) +
                            (want ? "` does not match" : "` matches") + " (classified as " + seen + ")");
