@@ -1,0 +1,152 @@
+// Parsing `[[api]]` tables into ApiRuleSpec, with file:line:col on every error.
+#include <set>
+
+#include "agentguard/api_rules.hpp"
+#include "core/http/aws_classify.hpp"
+
+namespace agentguard::policy {
+
+namespace {
+
+namespace http = core::http;
+
+Location where(const toml::value& v, const std::string& file) {
+  auto loc = v.location();
+  return Location{file, static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+}
+
+[[noreturn]] void fail(const toml::value& v, const std::string& file, const std::string& what) {
+  throw PolicyError(where(v, file), what);
+}
+
+std::string string_of(const toml::value& v, const std::string& file, const std::string& key) {
+  if (!v.is_string()) fail(v, file, "`" + key + "` must be a string");
+  return v.as_string().str;
+}
+
+std::vector<std::string> strings_of(const toml::value& v, const std::string& file, const std::string& key) {
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    out.push_back(v.as_string().str);
+    return out;
+  }
+  if (!v.is_array()) fail(v, file, "`" + key + "` must be a string or an array of strings");
+  for (const auto& item : v.as_array()) out.push_back(string_of(item, file, key));
+  return out;
+}
+
+bool valid_service_pattern(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '*' || c == '?'))
+      return false;
+  return true;
+}
+
+bool valid_operation_pattern(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+          c == '*' || c == '?'))
+      return false;
+  return true;
+}
+
+std::string known_facts() {
+  std::string list;
+  for (std::size_t i = 0; i < http::kFactCount; ++i) {
+    if (!list.empty()) list += ", ";
+    list += http::fact_name(static_cast<http::Fact>(i));
+  }
+  return list;
+}
+
+std::string scalar_text(const toml::value& v, const std::string& file, const std::string& key) {
+  if (v.is_string()) return v.as_string().str;
+  if (v.is_boolean()) return v.as_boolean() ? "true" : "false";
+  if (v.is_integer()) return std::to_string(v.as_integer());
+  fail(v, file, "condition `" + key + "` must be a string, boolean, integer or an array of them");
+}
+
+std::vector<ApiCondition> conditions_of(const toml::value& v, const std::string& file, const std::string& key) {
+  if (!v.is_table()) fail(v, file, "`" + key + "` must be a table of fact = value, e.g. { DeletionProtection = false }");
+  std::vector<ApiCondition> out;
+  for (const auto& [name, value] : v.as_table()) {
+    http::Fact fact;
+    if (!http::fact_from_name(http::Text(name.data(), name.size()), &fact))
+      fail(value, file, "unknown fact `" + name + "` in `" + key + "`; known facts: " + known_facts());
+    ApiCondition condition;
+    condition.fact = http::fact_name(fact);
+    condition.where = where(value, file);
+    if (value.is_array()) {
+      if (value.as_array().empty()) fail(value, file, "condition `" + name + "` has no values");
+      for (const auto& item : value.as_array()) condition.globs.push_back(scalar_text(item, file, name));
+    } else {
+      condition.globs.push_back(scalar_text(value, file, name));
+    }
+    out.push_back(std::move(condition));
+  }
+  return out;
+}
+
+Action action_of(const toml::value& v, const std::string& file) {
+  std::string s = string_of(v, file, "action");
+  if (s == "deny") return Action::deny;
+  if (s == "allow") return Action::allow;
+  if (s == "ask") return Action::ask;
+  if (s == "log") return Action::log;
+  fail(v, file, "`action` must be \"deny\", \"allow\", \"ask\" or \"log\", not \"" + s + "\"");
+}
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+std::vector<ApiRuleSpec> parse_api_rules(const toml::value& api_array, const std::string& file) {
+  if (!api_array.is_array()) fail(api_array, file, "`api` must be an array of tables ([[api]])");
+  std::vector<ApiRuleSpec> rules;
+  std::set<std::string> ids;
+  for (const auto& table : api_array.as_array()) {
+    if (!table.is_table()) fail(table, file, "each [[api]] entry must be a table");
+    ApiRuleSpec rule;
+    rule.source = where(table, file);
+    const auto& t = table.as_table();
+    for (const auto& [key, value] : t) {
+      if (key == "id") rule.id = string_of(value, file, key);
+      else if (key == "action") rule.action = action_of(value, file);
+      else if (key == "match") rule.match = strings_of(value, file, key);
+      else if (key == "message") rule.message = string_of(value, file, key);
+      else if (key == "when") rule.when = conditions_of(value, file, key);
+      else if (key == "unless") rule.unless = conditions_of(value, file, key);
+      else if (key == "examples") rule.examples = strings_of(value, file, key);
+      else if (key == "not_examples") rule.not_examples = strings_of(value, file, key);
+      else
+        fail(value, file,
+             "unknown key `" + key + "` in [[api]] (known: id, action, match, when, unless, message, examples, not_examples)");
+    }
+    if (!t.count("id")) fail(table, file, "[[api]] rule without `id`");
+    if (!valid_id(rule.id)) fail(t.at("id"), file, "rule id `" + rule.id + "` must be letters, digits, '-', '_' or '.'");
+    if (!ids.insert(rule.id).second) fail(t.at("id"), file, "duplicate rule id `" + rule.id + "`");
+    if (!t.count("action")) fail(table, file, "rule " + rule.id + ": missing `action`");
+    if (!t.count("match") || rule.match.empty()) fail(table, file, "rule " + rule.id + ": missing `match` (e.g. \"rds:Delete*\")");
+    for (const auto& pattern : rule.match) {
+      auto colon = pattern.find(':');
+      bool ok = pattern == "*" || (colon != std::string::npos && pattern.find(':', colon + 1) == std::string::npos &&
+                                   valid_service_pattern(pattern.substr(0, colon)) &&
+                                   valid_operation_pattern(pattern.substr(colon + 1)));
+      if (!ok)
+        fail(t.at("match"), file,
+             "rule " + rule.id + ": `" + pattern + "` is not an IAM action pattern like \"rds:Delete*\" or \"*:Delete*\"");
+    }
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+}  // namespace agentguard::policy
