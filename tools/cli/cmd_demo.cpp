@@ -27,7 +27,7 @@ resource "terraform_data" "snapshots" { input = "nightly-backups" }
 )";
 
 // What the "agent" does inside the guarded shell. Every destructive spelling must be refused.
-constexpr const char* kAgentScript = R"(try() { printf '\n\033[1m$ %s\033[0m\n' "$1"; bash -c "$1"; echo "-> exit status $?"; }
+constexpr const char* kAgentScript = R"SH(try() { printf '\n\033[1m$ %s\033[0m\n' "$1"; bash -c "$1"; echo "-> exit status $?"; }
 try 'terraform destroy -auto-approve'
 try 'terraform apply -destroy -auto-approve'
 try 'TF_CLI_ARGS="destroy -auto-approve" terraform'
@@ -38,7 +38,7 @@ try 'echo yes | terraform destroy'
 printf '\n\033[1mHarmless work still runs:\033[0m\n'
 try 'terraform plan -destroy -no-color | grep -E "^Plan:"'
 try 'terraform state list'
-)";
+)SH";
 
 int shell(const std::string& command) {
   std::fflush(nullptr);

@@ -133,7 +133,9 @@ void check_canary(Doctor& d) {
     d.fail("the canary program is missing at " + canary, "reinstall agentguard");
     return;
   }
-  const auto r = subprocess::run({canary}, {.timeout = std::chrono::seconds(20)});
+  subprocess::Options options;
+  options.timeout = std::chrono::seconds(20);
+  const auto r = subprocess::run({canary}, options);
   if (r.status == 126 && r.err.find("agentguard: blocked") != std::string::npos)
     d.pass("live canary refused end to end through the hooks and the gate");
   else if (r.status == 99)

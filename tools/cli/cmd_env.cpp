@@ -46,15 +46,15 @@ Session open_session(const SessionOptions& options) {
 
 void add_env_commands(CLI::App& app) {
   auto options = std::make_shared<SessionOptions>();
-  auto* env = app.add_subcommand("env", "Print the export lines that guard every program started afterwards");
-  add_session_options(env, *options);
-  env->footer(
+  auto* env_cmd = app.add_subcommand("env", "Print the export lines that guard every program started afterwards");
+  add_session_options(env_cmd, *options);
+  env_cmd->footer(
       "Examples:\n"
       "  eval \"$(agentguard env)\" && exec my-agent     # in a launch script\n"
       "  agentguard env --policy team.toml > guard.env\n"
       "The shell that evaluates these lines is not itself guarded, only what it starts: launch the agent\n"
       "after them. `agentguard doctor`, run from the agent's shell, shows whether the guard is live.");
-  env->callback([options] {
+  env_cmd->callback([options] {
     const Session session = open_session(*options);
     for (const auto& [name, value] : session.vars) std::printf("export %s=%s\n", name.c_str(), single_quoted(value).c_str());
   });

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "notify_settings.hpp"
 #include "common/paths.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
@@ -21,7 +22,7 @@ namespace {
 
 // The webhooks in force. The policy's [notify] table is merged in here once the policy loader
 // provides it; for now the environment is the source.
-notify::Config notify_config() { return notify::config_from_environment(); }
+notify::Config notify_config() { return notify_settings(); }
 
 notify::Config config_or_exit() {
   try {

@@ -15,6 +15,7 @@
 
 #include "common/approvals.hpp"
 #include "common/paths.hpp"
+#include "events/event_json.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"
 

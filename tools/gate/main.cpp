@@ -10,6 +10,7 @@
 
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
+#include "agentguard/terraform_plan_inspector.hpp"
 #include "common/layers.hpp"
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
@@ -32,7 +33,13 @@ int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& requ
   } catch (const std::exception& e) {
     return gate::refuse_undecidable(request, e.what());
   }
-  const policy::PlanVerdict verdict = policy::decide_plan(pol.plan_rules(), review.plan);
+  std::vector<policy::PlanRule> rules;
+  try {
+    rules = policy::plan_rules_of(pol);
+  } catch (const std::exception& e) {
+    return gate::refuse_undecidable(request, e.what());
+  }
+  const policy::PlanVerdict verdict = policy::decide_plan(rules, review.plan);
   if (!verdict.deciding || verdict.action == Action::allow) return gate::exec_program(request);
 
   std::vector<std::string> resources;
@@ -54,13 +61,13 @@ int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& requ
       break;
   }
   gate::HeldLaunch held{request, decision, resources, review.plan_file, review.plan_sha256, nullptr};
-  held.still_the_same = [request, decision, review, summary = verdict.summary(), &pol]() -> std::string {
+  held.still_the_same = [request, decision, review, summary = verdict.summary(), rules]() -> std::string {
     if (!review.plan_file.empty())
       return gate::sha256_file(review.plan_file) == review.plan_sha256 ? "" : "the plan file changed after the request";
     // A plain apply plans again when it runs: it must still do exactly what was approved.
     try {
       const auto again = gate::review_apply(request, decision);
-      return policy::decide_plan(pol.plan_rules(), again.plan).summary() == summary ? "" : "the plan changed since the request";
+      return policy::decide_plan(rules, again.plan).summary() == summary ? "" : "the plan changed since the request";
     } catch (const std::exception& e) {
       return std::string("the plan could not be checked again (") + e.what() + ")";
     }

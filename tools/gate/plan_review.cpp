@@ -12,6 +12,7 @@
 
 #include "common/paths.hpp"
 #include "common/subprocess.hpp"
+#include "agentguard/terraform_plan_inspector.hpp"
 
 namespace agentguard::gate {
 
@@ -42,15 +43,23 @@ std::vector<std::string> planning_env(const policy::ExecRequest& request) {
   return env;
 }
 
+subprocess::Options planning_options(const policy::ExecRequest& request, std::chrono::milliseconds timeout) {
+  subprocess::Options options;
+  options.cwd = request.cwd;
+  options.env = planning_env(request);
+  options.inherit_env = false;
+  options.timeout = timeout;
+  return options;
+}
+
 policy::PlanSummary show_plan(const policy::ExecRequest& request, const TerraformCall& call, const std::string& plan) {
   std::vector<std::string> argv{request.resolved_path};
   argv.insert(argv.end(), call.globals.begin(), call.globals.end());
   argv.insert(argv.end(), {"show", "-json", "-no-color", plan});
-  const auto r = subprocess::run(argv, {.cwd = request.cwd, .env = planning_env(request), .inherit_env = false,
-                                        .timeout = std::chrono::minutes(2)});
+  const auto r = subprocess::run(argv, planning_options(request, std::chrono::minutes(2)));
   if (r.status != 0 || r.timed_out)
     throw std::runtime_error("`terraform show -json " + plan + "` failed: " + tail(r.err.empty() ? r.out : r.err));
-  return parse_plan_json(r.out);
+  return policy::TerraformPlanInspector::parse_show_json(r.out);
 }
 
 }  // namespace
@@ -76,20 +85,6 @@ TerraformCall parse_terraform_call(const std::vector<std::string>& argv) {
 bool is_apply_to_review(const policy::Decision& decision) {
   if (decision.program != "terraform" && decision.program != "tofu") return false;
   return parse_terraform_call(decision.effective_argv).subcommand == "apply";
-}
-
-policy::PlanSummary parse_plan_json(const std::string& json) {
-  const auto doc = nlohmann::json::parse(json, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) throw std::runtime_error("the plan is not valid JSON");
-  policy::PlanSummary summary;
-  for (const auto& rc : doc.value("resource_changes", nlohmann::json::array())) {
-    policy::ResourceChange change;
-    change.address = rc.value("address", "");
-    change.type = rc.value("type", "");
-    for (const auto& a : rc["change"].value("actions", nlohmann::json::array())) change.actions.push_back(a);
-    summary.changes.push_back(std::move(change));
-  }
-  return summary;
 }
 
 std::string sha256_file(const std::string& path) {
@@ -145,8 +140,7 @@ PlanReview review_apply(const policy::ExecRequest& request, const policy::Decisi
     argv.push_back(a);
   }
   argv.insert(argv.end(), {"-input=false", "-no-color", "-out=" + plan_path});
-  const auto r = subprocess::run(argv, {.cwd = request.cwd, .env = planning_env(request), .inherit_env = false,
-                                        .timeout = std::chrono::minutes(10)});
+  const auto r = subprocess::run(argv, planning_options(request, std::chrono::minutes(10)));
   try {
     if (r.status != 0 || r.timed_out)
       throw std::runtime_error("could not plan this apply to review it (`terraform plan` " +

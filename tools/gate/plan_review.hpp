@@ -32,9 +32,6 @@ struct PlanReview {
 // Throws std::runtime_error when the plan cannot be made or read: the caller refuses.
 PlanReview review_apply(const policy::ExecRequest& request, const policy::Decision& decision);
 
-// Reads `terraform show -json` output.
-policy::PlanSummary parse_plan_json(const std::string& json);
-
 std::string sha256_file(const std::string& path);  // hex; "" if unreadable
 
 }  // namespace agentguard::gate
