@@ -258,3 +258,36 @@ TEST(HttpClassify, NonAwsTrafficIsLeftAlone) {
 }
 
 }  // namespace
+
+namespace {
+
+const char* kAuth = "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0\n";
+
+TEST(HttpClassifyHardening, DuplicateDecidingHeadersOrActionsAreUncertain) {
+  auto twice = classify(std::string("POST / HTTP/1.1\nHost: dynamodb.us-east-1.amazonaws.com\n"
+                                    "X-Amz-Target: DynamoDB_20120810.GetItem\nX-Amz-Target: DynamoDB_20120810.DeleteTable\n"
+                                    "Content-Type: application/x-amz-json-1.0\n\n{}"));
+  EXPECT_TRUE(twice.uncertain);
+  auto actions = classify(std::string("POST / HTTP/1.1\nHost: h\nContent-Type: application/x-www-form-urlencoded\n") + kAuth +
+                          "\nAction=DescribeDBInstances&Action=DeleteDBInstance");
+  EXPECT_TRUE(actions.uncertain);
+  auto same = classify(std::string("POST / HTTP/1.1\nHost: h\nContent-Type: application/x-www-form-urlencoded\n") + kAuth +
+                       "\nAction=DescribeDBInstances&Action=DescribeDBInstances");
+  EXPECT_FALSE(same.uncertain);
+}
+
+TEST(HttpClassifyHardening, CompressedBodiesHideFactsAndQueryActions) {
+  auto gz = classify(std::string("POST / HTTP/1.1\nHost: h\nContent-Encoding: gzip\n"
+                                 "Content-Type: application/x-www-form-urlencoded\n") + kAuth + "\nAction=DeleteDBInstance");
+  EXPECT_TRUE(gz.uncertain);
+  EXPECT_FALSE(gz.facts_complete);
+}
+
+TEST(HttpClassifyHardening, AbsoluteFormTargets) {
+  auto c = classify(std::string("DELETE https://s3.us-west-2.amazonaws.com/bkt HTTP/1.1\n") +
+                    "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261126/us-west-2/s3/aws4_request, SignedHeaders=host, Signature=0\n");
+  EXPECT_EQ(op(c), "s3:DeleteBucket");
+  EXPECT_STREQ(c.fact(http::Fact::Bucket).value, "bkt");
+}
+
+}  // namespace
