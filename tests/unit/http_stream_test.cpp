@@ -211,6 +211,23 @@ TEST(HttpStream, MalformedOrAmbiguousFramingIsAnError) {
   EXPECT_STREQ(huge.stream.error_reason(), "header block larger than the buffer");
 }
 
+TEST(HttpStream, NonHttpProtocolsFailAtOnceAndKeepTheirBytes) {
+  const std::string binary("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);  // a PostgreSQL SSLRequest
+  std::vector<char> buffer(8192);
+  http::RequestStream s;
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  http::Step step = s.offer(binary.data(), binary.size());
+  EXPECT_EQ(step.kind, http::StepKind::error);
+  EXPECT_EQ(std::string(s.held_bytes().data, s.held_bytes().size), binary);
+
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  EXPECT_EQ(s.offer("get / HTTP/1.1", 14).kind, http::StepKind::error);  // methods are upper case
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  EXPECT_EQ(s.offer("POSTPOSTPOSTPOSTPOSTPOST", 24).kind, http::StepKind::error);
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  EXPECT_EQ(s.offer("PO", 2).kind, http::StepKind::hold);  // a request line still arriving
+}
+
 TEST(HttpStream, FlushFirstUntilHeldBytesAreOut) {
   std::string req = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
   std::vector<char> buffer(8192);

@@ -153,6 +153,11 @@ std::size_t BodyFramer::advance(const char* p, std::size_t n, char* decoded, std
   return i;
 }
 
+// Methods are upper-case tokens in practice (RFC 9110 registers no others); the longest
+// registered one is 17 bytes (UPDATEREDIRECTREF).
+constexpr std::size_t kMaxMethod = 20;
+static bool is_method_char(char c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
+
 // ---- the stream ------------------------------------------------------------------------------
 
 bool RequestStream::init(char* buffer, std::size_t capacity, std::size_t body_peek) {
@@ -213,9 +218,13 @@ Step RequestStream::take_head(const char* data, std::size_t size) {
   std::size_t end = find(Text(buffer_, len_), Text("\r\n\r\n"), scan_from);
   if (end == len_) {
     if (len_ == raw_cap_) return fail("header block larger than the buffer", take);
-    // A request line that cannot be HTTP/1.x fails early (e.g. the HTTP/2 preface).
-    std::size_t sp = find_char(Text(buffer_, len_), ' ');
-    if (sp == len_ && len_ > 32) return fail("no request line", take);
+    // Anything that does not start like a request line fails at once, so a non-HTTP protocol
+    // over TLS is never held waiting for a CRLFCRLF that will not come.
+    Text so_far(buffer_, len_);
+    std::size_t sp = find_char(so_far, ' ');
+    for (std::size_t i = 0; i < sp; ++i)
+      if (!is_method_char(so_far[i])) return fail("not an HTTP request", take);
+    if (sp == len_ && len_ > kMaxMethod) return fail("not an HTTP request", take);
     return Step{StepKind::hold, take};
   }
   head_end_ = end + 4;

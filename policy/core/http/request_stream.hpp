@@ -89,6 +89,7 @@ class RequestStream {
 
   Step offer(const char* data, std::size_t size);
 
+  // Valid after `decide` until the next offer()/allow()/deny(); its views point into the buffer.
   const Request& request() const { return request_; }
   void allow();
   void deny();
@@ -101,6 +102,10 @@ class RequestStream {
   void passed(const char* data, std::size_t n);
 
   const char* error_reason() const { return error_; }
+  // Bytes taken into the buffer for the current request and not yet sent. After an `error` on
+  // a connection the hook decides not to inspect (not an AWS host), it sends these first and then
+  // passes the rest of the connection through untouched.
+  Text held_bytes() const { return Text(buffer_, len_); }
   std::uint64_t requests_decided() const { return decided_count_; }
 
  private:
