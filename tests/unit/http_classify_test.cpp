@@ -48,6 +48,10 @@ TEST(HttpClassify, CapturedBotocoreRequests) {
       {"cloudwatch_delete_alarms", {"cloudwatch:DeleteAlarms", P::json, {}}},
       {"route53_delete_record", {"route53:ChangeResourceRecordSets", P::rest_xml, {{F::ChangeAction, "DELETE"}}}},
       {"backup_delete_recovery_point", {"backup:DeleteRecoveryPoint", P::rest_json, {}}},
+      {"curl_rds_delete", {"rds:DeleteDBInstance", P::query, {}}},
+      {"curl_s3_delete_object", {"s3:DeleteObject", P::rest_xml, {{F::Bucket, "my-bucket"}, {F::Key, "a.txt"}}}},
+      {"awscli_dynamodb_delete_table", {"dynamodb:DeleteTable", P::json, {}}},
+      {"awscli_lambda_delete_function", {"lambda:DeleteFunction", P::rest_json, {}}},
   };
   std::size_t seen = 0;
   for (const auto& capture : captured::all()) {
