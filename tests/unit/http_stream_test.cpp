@@ -188,6 +188,21 @@ TEST(HttpStream, LargeBodiesAreDecidedOnAPrefixAndPassWithoutCopies) {
   EXPECT_EQ(hook.wire, req + body + next);
 }
 
+TEST(HttpStream, BodiesThatFitAreHeldWholeSoLateFactsAreSeen) {
+  std::string body = "Action=ModifyDBInstance&DBInstanceIdentifier=prod";
+  for (int i = 1; body.size() < 40000; ++i) body += "&Tags.member." + std::to_string(i) + ".Key=k";
+  body += "&DeletionProtection=false";
+  std::string req =
+      "POST / HTTP/1.1\r\nHost: rds.us-east-1.amazonaws.com\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  SimulatedHook hook;
+  for (std::size_t i = 0; i < req.size(); i += 1000) hook.write(std::string_view(req).substr(i, 1000));
+  ASSERT_EQ(hook.decisions.size(), 1u);
+  EXPECT_TRUE(hook.decisions[0].facts_complete);
+  EXPECT_STREQ(hook.decisions[0].fact(http::Fact::DeletionProtection).value, "false");
+  EXPECT_EQ(hook.wire, req);
+}
+
 TEST(HttpStream, MalformedOrAmbiguousFramingIsAnError) {
   const char* bad[] = {
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",

@@ -251,9 +251,11 @@ Step RequestStream::take_body(const char* data, std::size_t size, std::size_t co
 }
 
 bool RequestStream::body_decidable() const {
-  if (len_ >= raw_cap_) return true;  // the buffer is full: decide on what is there
-  if (framer_.mode == BodyFramer::Mode::chunked) return decoded_len_ >= peek_cap_;
-  return !hold_to_limit_ && decoded_len_ >= peek_cap_;
+  // Hold as much of the body as fits: facts (DeletionProtection=false, a Route53 DELETE in a big
+  // change batch) can sit anywhere in it. Only large uploads reach these limits, and they are
+  // then decided on their prefix.
+  if (len_ >= raw_cap_) return true;
+  return framer_.mode == BodyFramer::Mode::chunked && decoded_len_ >= peek_cap_;
 }
 
 Step RequestStream::decide_now(std::size_t consumed) {

@@ -15,11 +15,11 @@
 //   error       - not HTTP/1.x, or beyond the bounds (header block larger than the buffer,
 //                 conflicting Content-Length/Transfer-Encoding). The caller must fail closed.
 //
-// "Decidable" means: the header block is complete and the body is complete, or the decoded body
-// prefix reached `body_peek` bytes, or the buffer is full, or the request carries
-// `Expect: 100-continue` (the client waits for the server before sending the body). In the
-// last three cases request().body_complete is false; the classifier knows which protocols put
-// the operation in the body and the caller may keep_holding() for more.
+// "Decidable" means: the header block is complete and the body is complete, or the raw buffer
+// is full, or the decoded prefix of a chunked body reached `body_peek` bytes, or the request
+// carries `Expect: 100-continue` (the client waits for the server before sending the body). In
+// the last three cases request().body_complete is false; the classifier knows which protocols
+// put the operation in the body and the caller may keep_holding() for more.
 #include <cstddef>
 #include <cstdint>
 
