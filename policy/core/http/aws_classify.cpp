@@ -1,5 +1,7 @@
 #include "core/http/aws_classify.hpp"
 
+#include <cstring>
+
 #include "core/http/aws_internal.hpp"
 
 namespace agentguard::core::http {
@@ -281,7 +283,9 @@ bool fact_from_name(Text name, Fact* out) {
 }
 
 void classify(const Request& request, Classification& out) {
-  out = Classification();
+  // Reset in place: a temporary Classification would cost 3 KiB of the hooked thread's stack.
+  std::memset(static_cast<void*>(&out), 0, sizeof out);
+  out.facts_complete = true;
   out.host = strip_port(trim(request.header(Text("Host"))));
   out.path = request.path();
   if (istarts_with(out.path, Text("http://")) || istarts_with(out.path, Text("https://"))) {

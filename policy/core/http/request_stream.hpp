@@ -118,6 +118,7 @@ class RequestStream {
   bool body_decidable() const;
   Step decide_now(std::size_t consumed);
   void reset_for_next();
+  void clear_request();
 
   char* buffer_ = nullptr;
   std::size_t raw_cap_ = 0;
