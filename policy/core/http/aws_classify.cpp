@@ -62,7 +62,7 @@ struct Rename {
   const char* iam;
 };
 constexpr Rename kSigningToIam[] = {
-    {"monitoring", "cloudwatch"}, {"email", "ses"}, {"elasticmapreduce", "elasticmapreduce"},
+    {"monitoring", "cloudwatch"}, {"email", "ses"},
 };
 
 // Services whose only wire protocol puts the operation in a form body (or did historically).
@@ -363,7 +363,7 @@ void classify(const Request& request, Classification& out) {
       facts_from_json(request.body, out);
     }
   }
-  if (out.protocol == Protocol::rpc_v2_cbor) return;  // CBOR bodies are not decoded (see docs)
+  // rpc-v2-cbor bodies are not decoded (docs/https-guard.md, "Limits").
 }
 
 namespace detail {
