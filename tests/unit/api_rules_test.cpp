@@ -222,6 +222,8 @@ TEST(ApiRules, DefaultRulesOnCapturedBotocoreRequests) {
       {"eks_protection_off", "eks-protection-off"},    {"elbv2_protection_off", "elb-protection-off"},
       {"cloudformation_delete_stack", "cloudformation-delete"}, {"sqs_purge", "messaging-logs-delete"},
       {"route53_delete_record", "route53-delete-records"}, {"backup_delete_recovery_point", "backup-delete"},
+      {"curl_rds_delete", "rds-delete"}, {"awscli_dynamodb_delete_table", "dynamodb-delete"},
+      {"awscli_lambda_delete_function", "lambda-delete"},
   };
   for (const auto& capture : captured::all()) {
     std::string whole;

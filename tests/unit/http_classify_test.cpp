@@ -48,6 +48,10 @@ TEST(HttpClassify, CapturedBotocoreRequests) {
       {"cloudwatch_delete_alarms", {"cloudwatch:DeleteAlarms", P::json, {}}},
       {"route53_delete_record", {"route53:ChangeResourceRecordSets", P::rest_xml, {{F::ChangeAction, "DELETE"}}}},
       {"backup_delete_recovery_point", {"backup:DeleteRecoveryPoint", P::rest_json, {}}},
+      {"curl_rds_delete", {"rds:DeleteDBInstance", P::query, {}}},
+      {"curl_s3_delete_object", {"s3:DeleteObject", P::rest_xml, {{F::Bucket, "my-bucket"}, {F::Key, "a.txt"}}}},
+      {"awscli_dynamodb_delete_table", {"dynamodb:DeleteTable", P::json, {}}},
+      {"awscli_lambda_delete_function", {"lambda:DeleteFunction", P::rest_json, {}}},
   };
   std::size_t seen = 0;
   for (const auto& capture : captured::all()) {
@@ -255,6 +259,39 @@ TEST(HttpClassify, NonAwsTrafficIsLeftAlone) {
   auto c = classify("GET /index.html HTTP/1.1\nHost: example.com\n");
   EXPECT_FALSE(c.aws);
   EXPECT_EQ(c.operation[0], '\0');
+}
+
+}  // namespace
+
+namespace {
+
+const char* kAuth = "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0\n";
+
+TEST(HttpClassifyHardening, DuplicateDecidingHeadersOrActionsAreUncertain) {
+  auto twice = classify(std::string("POST / HTTP/1.1\nHost: dynamodb.us-east-1.amazonaws.com\n"
+                                    "X-Amz-Target: DynamoDB_20120810.GetItem\nX-Amz-Target: DynamoDB_20120810.DeleteTable\n"
+                                    "Content-Type: application/x-amz-json-1.0\n\n{}"));
+  EXPECT_TRUE(twice.uncertain);
+  auto actions = classify(std::string("POST / HTTP/1.1\nHost: h\nContent-Type: application/x-www-form-urlencoded\n") + kAuth +
+                          "\nAction=DescribeDBInstances&Action=DeleteDBInstance");
+  EXPECT_TRUE(actions.uncertain);
+  auto same = classify(std::string("POST / HTTP/1.1\nHost: h\nContent-Type: application/x-www-form-urlencoded\n") + kAuth +
+                       "\nAction=DescribeDBInstances&Action=DescribeDBInstances");
+  EXPECT_FALSE(same.uncertain);
+}
+
+TEST(HttpClassifyHardening, CompressedBodiesHideFactsAndQueryActions) {
+  auto gz = classify(std::string("POST / HTTP/1.1\nHost: h\nContent-Encoding: gzip\n"
+                                 "Content-Type: application/x-www-form-urlencoded\n") + kAuth + "\nAction=DeleteDBInstance");
+  EXPECT_TRUE(gz.uncertain);
+  EXPECT_FALSE(gz.facts_complete);
+}
+
+TEST(HttpClassifyHardening, AbsoluteFormTargets) {
+  auto c = classify(std::string("DELETE https://s3.us-west-2.amazonaws.com/bkt HTTP/1.1\n") +
+                    "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261126/us-west-2/s3/aws4_request, SignedHeaders=host, Signature=0\n");
+  EXPECT_EQ(op(c), "s3:DeleteBucket");
+  EXPECT_STREQ(c.fact(http::Fact::Bucket).value, "bkt");
 }
 
 }  // namespace

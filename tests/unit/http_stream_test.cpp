@@ -188,6 +188,21 @@ TEST(HttpStream, LargeBodiesAreDecidedOnAPrefixAndPassWithoutCopies) {
   EXPECT_EQ(hook.wire, req + body + next);
 }
 
+TEST(HttpStream, BodiesThatFitAreHeldWholeSoLateFactsAreSeen) {
+  std::string body = "Action=ModifyDBInstance&DBInstanceIdentifier=prod";
+  for (int i = 1; body.size() < 40000; ++i) body += "&Tags.member." + std::to_string(i) + ".Key=k";
+  body += "&DeletionProtection=false";
+  std::string req =
+      "POST / HTTP/1.1\r\nHost: rds.us-east-1.amazonaws.com\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  SimulatedHook hook;
+  for (std::size_t i = 0; i < req.size(); i += 1000) hook.write(std::string_view(req).substr(i, 1000));
+  ASSERT_EQ(hook.decisions.size(), 1u);
+  EXPECT_TRUE(hook.decisions[0].facts_complete);
+  EXPECT_STREQ(hook.decisions[0].fact(http::Fact::DeletionProtection).value, "false");
+  EXPECT_EQ(hook.wire, req);
+}
+
 TEST(HttpStream, MalformedOrAmbiguousFramingIsAnError) {
   const char* bad[] = {
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
@@ -209,6 +224,23 @@ TEST(HttpStream, MalformedOrAmbiguousFramingIsAnError) {
   huge.write("GET / HTTP/1.1\r\nX: " + std::string(5000, 'a') + "\r\n\r\n");
   EXPECT_TRUE(huge.failed);
   EXPECT_STREQ(huge.stream.error_reason(), "header block larger than the buffer");
+}
+
+TEST(HttpStream, NonHttpProtocolsFailAtOnceAndKeepTheirBytes) {
+  const std::string binary("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);  // a PostgreSQL SSLRequest
+  std::vector<char> buffer(8192);
+  http::RequestStream s;
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  http::Step step = s.offer(binary.data(), binary.size());
+  EXPECT_EQ(step.kind, http::StepKind::error);
+  EXPECT_EQ(std::string(s.held_bytes().data, s.held_bytes().size), binary);
+
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  EXPECT_EQ(s.offer("get / HTTP/1.1", 14).kind, http::StepKind::error);  // methods are upper case
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  EXPECT_EQ(s.offer("POSTPOSTPOSTPOSTPOSTPOST", 24).kind, http::StepKind::error);
+  ASSERT_TRUE(s.init(buffer.data(), buffer.size(), 1024));
+  EXPECT_EQ(s.offer("PO", 2).kind, http::StepKind::hold);  // a request line still arriving
 }
 
 TEST(HttpStream, FlushFirstUntilHeldBytesAreOut) {

@@ -1,5 +1,7 @@
 #include "core/http/aws_classify.hpp"
 
+#include <cstring>
+
 #include "core/http/aws_internal.hpp"
 
 namespace agentguard::core::http {
@@ -60,7 +62,7 @@ struct Rename {
   const char* iam;
 };
 constexpr Rename kSigningToIam[] = {
-    {"monitoring", "cloudwatch"}, {"email", "ses"}, {"elasticmapreduce", "elasticmapreduce"},
+    {"monitoring", "cloudwatch"}, {"email", "ses"},
 };
 
 // Services whose only wire protocol puts the operation in a form body (or did historically).
@@ -72,6 +74,12 @@ constexpr const char* kQueryServices[] = {
 constexpr const char* kJsonServices[] = {
     "dynamodb", "ecs", "kms", "secretsmanager", "logs", "ssm", "organizations", "fsx", "ecr",
     "events", "cloudtrail", "kinesis", "states", "codebuild", "codecommit", "redshift-data",
+};
+
+// Headers that decide the service, operation or a fact.
+constexpr const char* kDecidingHeaders[] = {
+    "Host", "Authorization", "X-Amz-Target", "Content-Type", "Smithy-Protocol",
+    "x-amz-bypass-governance-retention", "x-amz-copy-source", "Content-Encoding",
 };
 
 bool in_list(Text name, const char* const* list, std::size_t n) {
@@ -166,24 +174,71 @@ bool is_form(Text content_type) {
 }
 
 // The first `Action` in a form (key and value percent-decoded, as the server reads them).
-bool form_action(Text form, Decoded& value_out) {
+// *conflict is set when a later `Action` names something else: which one the service honours
+// is not ours to guess.
+bool form_action(Text form, Decoded& value_out, bool* conflict) {
   FormCursor cursor{form};
   Text key, value;
-  Decoded key_decoded;
+  Decoded key_decoded, other;
+  bool found = false;
   while (cursor.next(&key, &value)) {
     decode_into(key_decoded, key, true);
     if (!equals(key_decoded.view(), Text("Action"))) continue;
-    decode_into(value_out, value, true);
-    return true;
+    if (!found) {
+      decode_into(value_out, value, true);
+      found = true;
+    } else {
+      decode_into(other, value, true);
+      if (!equals(other.view(), value_out.view())) *conflict = true;
+    }
+  }
+  return found;
+}
+
+// A body we can read: no Content-Encoding, or only identity / aws-chunked (S3 uploads, whose
+// facts are all in the headers). A gzip body (botocore request compression) is opaque.
+bool body_is_plain(const Request& request) {
+  Text encodings = request.header(Text("Content-Encoding"));
+  std::size_t from = 0;
+  while (from <= encodings.size) {
+    std::size_t comma = find_char(encodings, ',', from);
+    Text token = trim(encodings.sub(from, comma - from));
+    if (!token.empty() && !iequals(token, Text("identity")) && !iequals(token, Text("aws-chunked"))) return false;
+    from = comma + 1;
+  }
+  return true;
+}
+
+// The same operation-deciding header sent twice with different values: which one the service
+// honours is unknowable here, so the classification is uncertain.
+bool header_conflicts(const Request& request, Text name) {
+  bool seen = false;
+  Text first;
+  for (std::size_t i = 0; i < request.header_count; ++i) {
+    if (!iequals(request.headers[i].name, name)) continue;
+    Text value = trim(request.headers[i].value);
+    if (!seen) {
+      first = value;
+      seen = true;
+    } else if (!equals(first, value)) {
+      return true;
+    }
   }
   return false;
 }
 
-void classify_query(const Request& request, Classification& out) {
+void classify_query(const Request& request, bool body_readable, Classification& out) {
   Decoded in_body, in_query;
   bool form_body = is_form(request.header(Text("Content-Type")));
-  bool body_has = form_body && form_action(request.body, in_body);
-  bool query_has = form_action(request.query(), in_query);
+  if (!body_readable && form_body) {
+    // The Action is in a body we cannot read: only the query string can name the call.
+    out.uncertain = true;
+    form_body = false;
+  }
+  bool conflict = false;
+  bool body_has = form_body && form_action(request.body, in_body, &conflict);
+  bool query_has = form_action(request.query(), in_query, &conflict);
+  if (conflict) out.uncertain = true;
   if (body_has) {
     set_operation(out, in_body.view());
     if (query_has && !equals(in_body.view(), in_query.view())) out.uncertain = true;
@@ -228,10 +283,22 @@ bool fact_from_name(Text name, Fact* out) {
 }
 
 void classify(const Request& request, Classification& out) {
-  out = Classification();
+  // Reset in place: a temporary Classification would cost 3 KiB of the hooked thread's stack.
+  std::memset(static_cast<void*>(&out), 0, sizeof out);
+  out.facts_complete = true;
   out.host = strip_port(trim(request.header(Text("Host"))));
   out.path = request.path();
-  out.facts_complete = request.body_complete;
+  if (istarts_with(out.path, Text("http://")) || istarts_with(out.path, Text("https://"))) {
+    // absolute-form (through a proxy): the authority names the host, the rest is the path
+    std::size_t authority = find(out.path, Text("://")) + 3;
+    std::size_t slash = find_char(out.path, '/', authority);
+    if (out.host.empty()) out.host = strip_port(out.path.sub(authority, slash - authority));
+    out.path = slash < out.path.size ? out.path.sub(slash) : Text("/");
+  }
+  bool body_readable = body_is_plain(request);
+  out.facts_complete = request.body_complete && body_readable;
+  for (const char* name : kDecidingHeaders)
+    if (header_conflicts(request, Text(name, length_of(name)))) out.uncertain = true;
 
   Text service;
   Decoded scope_scratch;
@@ -268,10 +335,10 @@ void classify(const Request& request, Classification& out) {
     std::size_t dot = target.size;
     while (dot > 0 && target[dot - 1] != '.') --dot;
     set_operation(out, target.sub(dot));
-    facts_from_json(request.body, out);
+    if (body_readable) facts_from_json(request.body, out);
   } else if (is_form(content_type) || in_list(svc, kQueryServices, sizeof kQueryServices / sizeof *kQueryServices)) {
     out.protocol = equals(svc, Text("ec2")) ? Protocol::ec2 : Protocol::query;
-    classify_query(request, out);
+    classify_query(request, body_readable, out);
   } else if (equals(svc, Text("s3"))) {
     out.protocol = Protocol::rest_xml;
     classify_s3(request, out);
@@ -288,12 +355,15 @@ void classify(const Request& request, Classification& out) {
       // An unknown path: a DELETE still deletes something, so rules for the service apply.
       if (equals(request.method, Text("DELETE"))) out.uncertain = true;
     }
-    if (xml)
+    if (!body_readable) {
+      // facts_complete is already false
+    } else if (xml) {
       facts_from_xml(request.body, out);
-    else
+    } else {
       facts_from_json(request.body, out);
+    }
   }
-  if (out.protocol == Protocol::rpc_v2_cbor) return;  // CBOR bodies are not decoded (see docs)
+  // rpc-v2-cbor bodies are not decoded (docs/https-guard.md, "Limits").
 }
 
 namespace detail {

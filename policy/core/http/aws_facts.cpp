@@ -7,13 +7,12 @@ namespace agentguard::core::http::detail {
 namespace {
 
 // Key/Value lists (`Attributes.member.1.Key=deletion_protection.enabled` + `...Value=false`, or
-// ec2 `Attribute=disableApiTermination` + `Value=false`) are paired by prefix after the pass,
-// so their order in the body does not matter.
+// ec2 `Attribute=disableApiTermination` + `Value=false`) are paired by prefix in a second pass,
+// so their order in the body does not matter. Only keys that name a fact are remembered.
 inline constexpr std::size_t kMaxPairs = 16;
-struct PairHalf {
+struct NamedKey {
   char prefix[64];
-  char text[kFactValueMax];
-  bool is_key;
+  Fact fact;
 };
 
 bool strip_suffix(Text s, Text suffix, Text* prefix) {
@@ -31,55 +30,67 @@ void fact_by_name(Classification& out, Text name, Text value, bool ambiguous) {
     set_fact(out, fact, value);
 }
 
+enum class Half { none, key, value };
+
+// Classifies a decoded form key as one half of a Key/Value pair and returns its prefix.
+Half half_of(Text key, Text* prefix) {
+  if (equals(key, Text("Attribute"))) {
+    *prefix = Text();
+    return Half::key;
+  }
+  if (equals(key, Text("Value"))) {
+    *prefix = Text();
+    return Half::value;
+  }
+  if (strip_suffix(key, Text(".Key"), prefix)) return Half::key;
+  if (strip_suffix(key, Text(".Value"), prefix)) return Half::value;
+  return Half::none;
+}
+
 }  // namespace
 
 void facts_from_form(Text form, Classification& out) {
-  PairHalf halves[kMaxPairs];
-  std::size_t half_count = 0;
-  FormCursor cursor{form};
+  NamedKey keys[kMaxPairs];
+  std::size_t key_count = 0;
   Text raw_key, raw_value;
   Decoded key, value;
+  FormCursor cursor{form};
   while (cursor.next(&raw_key, &raw_value)) {
     decode_into(key, raw_key, true);
     decode_into(value, raw_value, true);
-    Text k = key.view(), v = value.view();
     Text prefix;
-    bool half_key = false;
-    bool is_half = false;
-    if (strip_suffix(k, Text(".Key"), &prefix) || equals(k, Text("Attribute"))) {
-      half_key = true;
-      is_half = true;
-      if (equals(k, Text("Attribute"))) prefix = Text();
-    } else if (strip_suffix(k, Text(".Value"), &prefix) || equals(k, Text("Value"))) {
-      is_half = true;
-      if (equals(k, Text("Value"))) prefix = Text();
+    Fact fact;
+    switch (half_of(key.view(), &prefix)) {
+      case Half::key:
+        if (!fact_from_name(value.view(), &fact)) break;  // an attribute we have no rule about
+        if (key_count == kMaxPairs || !copy_to(keys[key_count].prefix, sizeof keys[key_count].prefix, prefix)) {
+          out.facts_complete = false;  // more fact-naming keys than we track: fail closed
+          break;
+        }
+        keys[key_count++].fact = fact;
+        break;
+      case Half::value:
+        // `DisableApiTermination.Value=false` names its fact in the prefix itself.
+        if (fact_from_name(prefix, &fact)) fact_by_name(out, prefix, value.view(), value.truncated);
+        break;
+      case Half::none:
+        fact_by_name(out, key.view(), value.view(), key.truncated || value.truncated);
+        break;
     }
-    if (is_half) {
-      // `DisableApiTermination.Value=false` names its fact in the prefix itself.
-      Fact direct;
-      if (!half_key && fact_from_name(prefix, &direct)) {
-        fact_by_name(out, prefix, v, value.truncated);
-        continue;
-      }
-      if (half_count == kMaxPairs) {
-        out.facts_complete = false;  // more pairs than we track: treat missing facts as present
-        continue;
-      }
-      PairHalf& h = halves[half_count++];
-      h.is_key = half_key;
-      if (!copy_to(h.prefix, sizeof h.prefix, prefix)) out.facts_complete = false;
-      copy_to(h.text, sizeof h.text, v);
-      continue;
-    }
-    fact_by_name(out, k, v, key.truncated || value.truncated);
   }
-  for (std::size_t i = 0; i < half_count; ++i) {
-    if (!halves[i].is_key) continue;
-    Text prefix(halves[i].prefix, length_of(halves[i].prefix));
-    for (std::size_t j = 0; j < half_count; ++j) {
-      if (halves[j].is_key || !equals(prefix, Text(halves[j].prefix, length_of(halves[j].prefix)))) continue;
-      fact_by_name(out, Text(halves[i].text, length_of(halves[i].text)),
-                   Text(halves[j].text, length_of(halves[j].text)), false);
+  if (key_count == 0) return;
+  cursor = FormCursor{form};
+  while (cursor.next(&raw_key, &raw_value)) {
+    decode_into(key, raw_key, true);
+    Text prefix;
+    if (half_of(key.view(), &prefix) != Half::value) continue;
+    for (std::size_t i = 0; i < key_count; ++i) {
+      if (!equals(prefix, Text(keys[i].prefix, length_of(keys[i].prefix)))) continue;
+      decode_into(value, raw_value, true);
+      if (value.truncated)
+        mark_ambiguous(out, keys[i].fact);
+      else
+        set_fact(out, keys[i].fact, value.view());
     }
   }
 }

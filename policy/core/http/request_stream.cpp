@@ -153,10 +153,18 @@ std::size_t BodyFramer::advance(const char* p, std::size_t n, char* decoded, std
   return i;
 }
 
+// Methods are upper-case tokens in practice (RFC 9110 registers no others); the longest
+// registered one is 17 bytes (UPDATEREDIRECTREF).
+constexpr std::size_t kMaxMethod = 20;
+static bool is_method_char(char c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
+
 // ---- the stream ------------------------------------------------------------------------------
 
 bool RequestStream::init(char* buffer, std::size_t capacity, std::size_t body_peek) {
-  *this = RequestStream();
+  // Reset in place (every default is zero) rather than through a 2 KiB temporary on the stack.
+  std::memset(static_cast<void*>(this), 0, sizeof *this);
+  phase_ = Phase::failed;
+  error_ = "not initialised";
   if (!buffer || capacity < body_peek + 1024) return false;
   buffer_ = buffer;
   peek_cap_ = body_peek;
@@ -177,9 +185,11 @@ void RequestStream::reset_for_next() {
   pending_from_ = pending_to_ = 0;
   hold_to_limit_ = false;
   framer_ = BodyFramer();
-  request_ = Request();
+  clear_request();
   phase_ = Phase::head;
 }
+
+void RequestStream::clear_request() { std::memset(static_cast<void*>(&request_), 0, sizeof request_); }
 
 Step RequestStream::offer(const char* data, std::size_t size) {
   switch (phase_) {
@@ -213,9 +223,13 @@ Step RequestStream::take_head(const char* data, std::size_t size) {
   std::size_t end = find(Text(buffer_, len_), Text("\r\n\r\n"), scan_from);
   if (end == len_) {
     if (len_ == raw_cap_) return fail("header block larger than the buffer", take);
-    // A request line that cannot be HTTP/1.x fails early (e.g. the HTTP/2 preface).
-    std::size_t sp = find_char(Text(buffer_, len_), ' ');
-    if (sp == len_ && len_ > 32) return fail("no request line", take);
+    // Anything that does not start like a request line fails at once, so a non-HTTP protocol
+    // over TLS is never held waiting for a CRLFCRLF that will not come.
+    Text so_far(buffer_, len_);
+    std::size_t sp = find_char(so_far, ' ');
+    for (std::size_t i = 0; i < sp; ++i)
+      if (!is_method_char(so_far[i])) return fail("not an HTTP request", take);
+    if (sp == len_ && len_ > kMaxMethod) return fail("not an HTTP request", take);
     return Step{StepKind::hold, take};
   }
   head_end_ = end + 4;
@@ -242,9 +256,11 @@ Step RequestStream::take_body(const char* data, std::size_t size, std::size_t co
 }
 
 bool RequestStream::body_decidable() const {
-  if (len_ >= raw_cap_) return true;  // the buffer is full: decide on what is there
-  if (framer_.mode == BodyFramer::Mode::chunked) return decoded_len_ >= peek_cap_;
-  return !hold_to_limit_ && decoded_len_ >= peek_cap_;
+  // Hold as much of the body as fits: facts (DeletionProtection=false, a Route53 DELETE in a big
+  // change batch) can sit anywhere in it. Only large uploads reach these limits, and they are
+  // then decided on their prefix.
+  if (len_ >= raw_cap_) return true;
+  return framer_.mode == BodyFramer::Mode::chunked && decoded_len_ >= peek_cap_;
 }
 
 Step RequestStream::decide_now(std::size_t consumed) {
@@ -276,7 +292,7 @@ void RequestStream::allow() {
   if (framer_.done) {
     phase_ = Phase::head;
     // The next request starts after the held bytes are flushed; keep them until then.
-    request_ = Request();
+    clear_request();
     len_ = head_end_ = decoded_len_ = 0;
     framer_ = BodyFramer();
     hold_to_limit_ = false;

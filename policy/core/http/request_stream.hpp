@@ -15,11 +15,11 @@
 //   error       - not HTTP/1.x, or beyond the bounds (header block larger than the buffer,
 //                 conflicting Content-Length/Transfer-Encoding). The caller must fail closed.
 //
-// "Decidable" means: the header block is complete and the body is complete, or the decoded body
-// prefix reached `body_peek` bytes, or the buffer is full, or the request carries
-// `Expect: 100-continue` (the client waits for the server before sending the body). In the
-// last three cases request().body_complete is false; the classifier knows which protocols put
-// the operation in the body and the caller may keep_holding() for more.
+// "Decidable" means: the header block is complete and the body is complete, or the raw buffer
+// is full, or the decoded prefix of a chunked body reached `body_peek` bytes, or the request
+// carries `Expect: 100-continue` (the client waits for the server before sending the body). In
+// the last three cases request().body_complete is false; the classifier knows which protocols
+// put the operation in the body and the caller may keep_holding() for more.
 #include <cstddef>
 #include <cstdint>
 
@@ -89,6 +89,7 @@ class RequestStream {
 
   Step offer(const char* data, std::size_t size);
 
+  // Valid after `decide` until the next offer()/allow()/deny(); its views point into the buffer.
   const Request& request() const { return request_; }
   void allow();
   void deny();
@@ -101,6 +102,10 @@ class RequestStream {
   void passed(const char* data, std::size_t n);
 
   const char* error_reason() const { return error_; }
+  // Bytes taken into the buffer for the current request and not yet sent. After an `error` on
+  // a connection the hook decides not to inspect (not an AWS host), it sends these first and then
+  // passes the rest of the connection through untouched.
+  Text held_bytes() const { return Text(buffer_, len_); }
   std::uint64_t requests_decided() const { return decided_count_; }
 
  private:
@@ -113,6 +118,7 @@ class RequestStream {
   bool body_decidable() const;
   Step decide_now(std::size_t consumed);
   void reset_for_next();
+  void clear_request();
 
   char* buffer_ = nullptr;
   std::size_t raw_cap_ = 0;
