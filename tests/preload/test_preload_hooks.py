@@ -196,6 +196,21 @@ class HookDrivers(GuardAssertions):
         self.assertIsNone(self.world.marker(WATCHED))
 
 
+class ConstructorOrder(GuardAssertions):
+    """Another library's constructor launching before ours may have run (libfaketime's test)."""
+
+    def test_launch_from_another_constructor_is_guarded(self):
+        early = str(DRIVERS / "libearly_launcher.so")
+        for order in (f"{LIB} {early}", f"{early} {LIB}"):
+            with self.subTest(order=order):
+                self.world.reset()
+                env = self.world.env(LD_PRELOAD=order, AGTEST_EARLY_PROGRAM=str(self.world.bin / WATCHED))
+                result = self.world.run(["/bin/true"], env=env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                argv, env = self.assert_gated(result, ["early"], argv0=str(self.world.bin / WATCHED))
+                self.assertIn(early, env["AGENTGUARD_CALLER_LD_PRELOAD"])
+
+
 class RealPrograms(GuardAssertions):
     """Real launchers under the preload: every path to the watched program reaches the gate."""
 
