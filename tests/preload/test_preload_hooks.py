@@ -179,6 +179,20 @@ class HookDrivers(GuardAssertions):
                     self.assertEqual(result.returncode, 0, result.stderr)
                     self.assert_ran_plain(result, ["one", "two"])
 
+    def test_execveat_with_an_empty_path(self):
+        for name, check in ((WATCHED, "gated"), (PLAIN, "plain")):
+            with self.subTest(program=name):
+                self.world.reset()
+                program = str(self.world.bin / name)
+                result = self.world.run([str(DRIVERS / "driver_execveat"), program, "one", "two"],
+                                        env=self.world.env(DRIVER_EMPTY_PATH="1"))
+                if check == "gated":
+                    self.assertEqual(result.returncode, 126, result.stderr)
+                    self.assert_gated(result, ["one", "two"], argv0=program)
+                else:
+                    self.assertEqual(result.returncode, 0, result.stderr)
+                    self.assert_ran_plain(result, ["one", "two"])
+
     def test_errno_is_what_libc_reports(self):
         result = self.world.run([str(DRIVERS / "driver_errno"), str(self.world.bin / WATCHED)],
                                 env=self.world.env(gate=False))
