@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/guard_env.hpp"
+#include "core/syscalls.hpp"
 #include "core/text.hpp"
 #include "guard_state.hpp"
 
@@ -57,12 +58,26 @@ bool build_gate_argv(const char* gate, const char* resolved, char* const* argv, 
   return true;
 }
 
+// ENOENT/ENOTDIR only: any other answer (EACCES on a directory, ...) counts as present, so
+// doubt always ends at the gate.
+bool file_is_missing(const char* path) {
+  if (path == nullptr) return true;
+  const long result = core::sys::access(path, F_OK);
+  return result == -ENOENT || result == -ENOTDIR;
+}
+
 }  // namespace
 
 bool launch_is_plain(const char* examine_path, char* const* argv, char* const* envp,
                      core::Identity& identity, core::GuardEnv& guard) {
   guard = current_guard();
   core::identify(examine_path, argv, guard.value(core::kVarWatch), identity);
+  if (identity.watched && file_is_missing(examine_path)) {
+    // The kernel will say ENOENT and run nothing. Callers that walk PATH themselves (CPython's
+    // subprocess and os.execvpe try every entry) must see that miss and go on to the next
+    // entry; handing the miss to the gate would end their search at a file that isn't there.
+    identity.watched = false;
+  }
   return !identity.watched && core::guard_env_intact(envp, guard);
 }
 

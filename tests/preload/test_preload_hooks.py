@@ -58,7 +58,10 @@ class World:
             f"env -0 > '{self.gate_log}'/$$.env\n"
             "exit 126\n")
         self.gate.chmod(0o755)
-        self.path = f"{self.bin}:/usr/local/bin:/usr/bin:/bin"
+        # An existing directory without our programs comes first: CPython's subprocess tries
+        # execv on every PATH entry in turn, and a miss must stay a miss (ENOENT), not a gate call.
+        (self.root / "first-in-path").mkdir()
+        self.path = f"{self.root / 'first-in-path'}:{self.bin}:/usr/local/bin:/usr/bin:/bin"
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
