@@ -324,6 +324,15 @@ class RealPrograms(GuardAssertions):
                                  f"{WATCHED} one two"])
         self.assert_gated(result, ["one", "two"], argv0=WATCHED)
 
+    def test_library_finds_its_own_path_without_agentguard_lib(self):
+        env = self.world.env()
+        del env["AGENTGUARD_LIB"]
+        result = self.world.run(["bash", "-c", f"env -i {PLAIN} one two"], env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        runs = self.world.marker(PLAIN)
+        self.assertEqual(len(runs), 1)
+        self.assertEqual(runs[0]["env"]["LD_PRELOAD"], LIB)
+
     def test_xargs_find_script(self):
         cases = {
             "xargs": ["bash", "-c", f"echo one two | xargs {WATCHED}"],
