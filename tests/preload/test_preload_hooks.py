@@ -327,7 +327,7 @@ class RealPrograms(GuardAssertions):
     def test_library_finds_its_own_path_without_agentguard_lib(self):
         env = self.world.env()
         del env["AGENTGUARD_LIB"]
-        result = self.world.run(["bash", "-c", f"env -i {PLAIN} one two"], env=env)
+        result = self.world.run(["bash", "-c", f"env -i {self.world.bin / PLAIN} one two"], env=env)
         self.assertEqual(result.returncode, 0, result.stderr)
         runs = self.world.marker(PLAIN)
         self.assertEqual(len(runs), 1)
