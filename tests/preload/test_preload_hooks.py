@@ -324,6 +324,20 @@ class RealPrograms(GuardAssertions):
                                  f"{WATCHED} one two"])
         self.assert_gated(result, ["one", "two"], argv0=WATCHED)
 
+    def test_large_environment_and_argv_use_mapped_buffers(self):
+        # More entries than the hooks' stack buffers hold (256): the envp rebuilt by `env -u`'s
+        # execvp and the gate's argv go through mmap'd scratch memory.
+        env = self.world.env(**{f"FILLER_{i}": "x" * 20 for i in range(600)})
+        result = self.world.run(["env", "-u", "AGENTGUARD_SESSION", str(self.world.bin / PLAIN), "one", "two"], env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_ran_plain(result, ["one", "two"])
+        self.world.reset()
+        many = [str(i) for i in range(400)]
+        result = self.world.run(["env", "-u", "AGENTGUARD_SESSION", WATCHED, *many], env=env)
+        self.assertEqual(result.returncode, 126, result.stderr)
+        argv, gate_env = self.assert_gated(result, many, argv0=WATCHED)
+        self.assertEqual(gate_env["FILLER_599"], "x" * 20)
+
     def test_library_finds_its_own_path_without_agentguard_lib(self):
         env = self.world.env()
         del env["AGENTGUARD_LIB"]
