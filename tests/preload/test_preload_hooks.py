@@ -324,10 +324,16 @@ class RealPrograms(GuardAssertions):
                                  f"{WATCHED} one two"])
         self.assert_gated(result, ["one", "two"], argv0=WATCHED)
 
-    def test_large_environment_and_argv_use_mapped_buffers(self):
-        # More entries than the hooks' stack buffers hold (256): the envp rebuilt by `env -u`'s
-        # execvp and the gate's argv go through mmap'd scratch memory.
-        env = self.world.env(**{f"FILLER_{i}": "x" * 20 for i in range(600)})
+    def test_large_environment_and_argv(self):
+        # The rebuilt envp and the gate's argv live on the slow path's stack up to 64 KiB
+        # (about 8000 entries) and in mmap'd memory beyond: both ways must work.
+        for fillers in (600, 9000):
+            with self.subTest(fillers=fillers):
+                self.world.reset()
+                self.check_large_environment(fillers)
+
+    def check_large_environment(self, fillers):
+        env = self.world.env(**{f"FILLER_{i}": "x" * 20 for i in range(fillers)})
         result = self.world.run(["env", "-u", "AGENTGUARD_SESSION", str(self.world.bin / PLAIN), "one", "two"], env=env)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assert_ran_plain(result, ["one", "two"])
@@ -336,7 +342,7 @@ class RealPrograms(GuardAssertions):
         result = self.world.run(["env", "-u", "AGENTGUARD_SESSION", WATCHED, *many], env=env)
         self.assertEqual(result.returncode, 126, result.stderr)
         argv, gate_env = self.assert_gated(result, many, argv0=WATCHED)
-        self.assertEqual(gate_env["FILLER_599"], "x" * 20)
+        self.assertEqual(gate_env[f"FILLER_{fillers - 1}"], "x" * 20)
 
     def test_library_finds_its_own_path_without_agentguard_lib(self):
         env = self.world.env()
