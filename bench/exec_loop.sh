@@ -5,7 +5,10 @@
 # medians of wall-clock time (the headline ratio) and of CPU time (user+sys of the whole
 # process tree, steadier when other work shares the machine).
 #
-# Usage: bench/exec_loop.sh [BUILD_DIR=build] [N=1000] [ROUNDS=9]
+# With BENCH_FLOOR=1 a third side runs under an empty preload (a library with no code, built
+# here with cc): the cost any LD_PRELOAD has on this machine, which the guard cannot go below.
+#
+# Usage: [BENCH_FLOOR=1] bench/exec_loop.sh [BUILD_DIR=build] [N=1000] [ROUNDS=9]
 set -euo pipefail
 
 build_dir=${1:-build}
@@ -18,11 +21,23 @@ gate=$(readlink -f "$build_dir/lib/agentguard/agentguard-gate" 2>/dev/null || tr
 watch="v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec;m=awscli:aws"
 loop="for ((i = 0; i < $iterations; i++)); do /bin/true; done"
 
+sides=(plain guarded)
+if [[ ${BENCH_FLOOR:-0} == 1 ]]; then
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  echo 'void agentguard_bench_empty(void) {}' >"$scratch/empty.c"
+  cc -shared -fPIC -O2 -o "$scratch/libempty.so" "$scratch/empty.c"
+  sides+=(floor)
+fi
+
 # Prints "WALL_MS CPU_MS" for one loop.
 run_once() {
   local TIMEFORMAT='%R %U %S' timing
   if [[ $1 == guarded ]]; then
     timing=$({ time env LD_PRELOAD="$lib" AGENTGUARD_LIB="$lib" AGENTGUARD_GATE="$gate" \
+      AGENTGUARD_WATCH="$watch" AGENTGUARD_SESSION=bench bash -c "$loop"; } 2>&1)
+  elif [[ $1 == floor ]]; then
+    timing=$({ time env LD_PRELOAD="$scratch/libempty.so" AGENTGUARD_LIB="$lib" AGENTGUARD_GATE="$gate" \
       AGENTGUARD_WATCH="$watch" AGENTGUARD_SESSION=bench bash -c "$loop"; } 2>&1)
   else
     timing=$({ time env bash -c "$loop"; } 2>&1)
@@ -32,17 +47,22 @@ run_once() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-plain_wall=() plain_cpu=() guarded_wall=() guarded_cpu=()
+plain_wall=() plain_cpu=() guarded_wall=() guarded_cpu=() floor_wall=() floor_cpu=()
 record() {
   local side=$1 wall cpu
   read -r wall cpu < <(run_once "$side")
-  if [[ $side == plain ]]; then plain_wall+=("$wall"); plain_cpu+=("$cpu"); else guarded_wall+=("$wall"); guarded_cpu+=("$cpu"); fi
+  case $side in
+    plain) plain_wall+=("$wall"); plain_cpu+=("$cpu") ;;
+    guarded) guarded_wall+=("$wall"); guarded_cpu+=("$cpu") ;;
+    floor) floor_wall+=("$wall"); floor_cpu+=("$cpu") ;;
+  esac
 }
 
-run_once plain >/dev/null  # warm the page cache for both sides
-run_once guarded >/dev/null
+for side in "${sides[@]}"; do run_once "$side" >/dev/null; done  # warm the page cache
 for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2)); then record plain; record guarded; else record guarded; record plain; fi
+  # Alternate the order every round so neither side always runs first.
+  if ((r % 2)); then order=("${sides[@]}"); else order=(); for ((k = ${#sides[@]} - 1; k >= 0; k--)); do order+=("${sides[k]}"); done; fi
+  for side in "${order[@]}"; do record "$side"; done
   echo "round $r: plain ${plain_wall[-1]} ms (cpu ${plain_cpu[-1]}), guarded ${guarded_wall[-1]} ms (cpu ${guarded_cpu[-1]})"
 done
 pw=$(printf '%s\n' "${plain_wall[@]}" | median)
@@ -52,5 +72,11 @@ gc=$(printf '%s\n' "${guarded_cpu[@]}" | median)
 echo "iterations=$iterations rounds=$rounds load=$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "median wall: plain $pw ms, guarded $gw ms"
 echo "median cpu:  plain $pc ms, guarded $gc ms"
+if [[ ${#floor_wall[@]} -gt 0 ]]; then
+  fw=$(printf '%s\n' "${floor_wall[@]}" | median)
+  fc=$(printf '%s\n' "${floor_cpu[@]}" | median)
+  echo "median empty preload (floor): wall $fw ms, cpu $fc ms"
+  awk -v f="$fw" -v p="$pw" -v fc="$fc" -v pc="$pc" 'BEGIN { printf "floor ratio empty/plain: wall %.3fx, cpu %.3fx\n", f / p, fc / pc }'
+fi
 awk -v g="$gc" -v p="$pc" 'BEGIN { printf "cpu ratio guarded/plain: %.3fx\n", g / p }'
 awk -v g="$gw" -v p="$pw" 'BEGIN { printf "ratio guarded/plain: %.3fx\n", g / p }'
