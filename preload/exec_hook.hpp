@@ -25,6 +25,9 @@ __attribute__((noinline, cold)) int exec_slow_path(const core::Identity& identit
                                                     RunOriginal run_original) {
   const int saved_errno = errno;
   LaunchBuffers buffers;
+  const std::size_t bytes = LaunchBuffers::bytes_needed(argv, envp, guard);
+  void* memory = bytes <= LaunchBuffers::kStackLimit ? __builtin_alloca(bytes) : buffers.mapping.allocate(bytes);
+  if (memory != nullptr) buffers.assign(memory, argv, envp, guard);
   LaunchPlan plan;
   plan_launch(identity, guard, examine_path, argv, envp, buffers, plan);
   if (plan.watched) {
@@ -58,6 +61,9 @@ __attribute__((noinline, cold)) int spawn_slow_path(const core::Identity& identi
   int result = 0;
   {
     LaunchBuffers buffers;
+    const std::size_t bytes = LaunchBuffers::bytes_needed(argv, envp, guard);
+    void* memory = bytes <= LaunchBuffers::kStackLimit ? __builtin_alloca(bytes) : buffers.mapping.allocate(bytes);
+    if (memory != nullptr) buffers.assign(memory, argv, envp, guard);
     LaunchPlan plan;
     plan_launch(identity, guard, examine_path, argv, envp, buffers, plan);
     if (plan.watched) {

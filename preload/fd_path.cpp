@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/syscalls.hpp"
 #include "core/text.hpp"
 
 namespace agentguard::preload {
@@ -31,7 +32,7 @@ const char* execveat_path(int dirfd, const char* path, int flags, char* out, std
   if (path[0] == '/' || dirfd == AT_FDCWD) return path;
   char link[32];
   proc_fd_path(dirfd, link, sizeof link);
-  const ssize_t n = readlink(link, out, cap - 1);
+  const long n = core::sys::readlink(link, out, cap - 1);  // raw: leaves errno alone
   if (n <= 0 || out[0] != '/') return path;  // not a directory we can name: examine the name alone
   std::size_t len = static_cast<std::size_t>(n);
   const std::size_t path_len = core::text::length(path);

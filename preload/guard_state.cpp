@@ -42,8 +42,10 @@ void prebind_hot_path_imports() {
 __attribute__((constructor)) void agentguard_initialize() {
   const int saved_errno = errno;
   const char* const* envp = environ;
-  const core::GuardEnv view = core::guard_env_view(envp);
-  g_cache.capture(envp, view.library != nullptr ? nullptr : own_library_path());
+  // Our own path (dladdr walks the loaded objects) only when AGENTGUARD_LIB does not name it.
+  if (!g_cache.capture(envp, nullptr) && g_cache.env().library == nullptr) {
+    g_cache.capture(envp, own_library_path());
+  }
   resolve_real_functions();
   prebind_hot_path_imports();
   g_ready.store(true, std::memory_order_release);

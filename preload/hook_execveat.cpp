@@ -12,10 +12,8 @@ using namespace agentguard::preload;
 
 AGENTGUARD_HOOK int execveat(int dirfd, const char* path, char* const argv[], char* const envp[],
                              int flags) noexcept {
-  const int saved_errno = errno;
   char examine_buffer[agentguard::core::kMaxPath];
   const char* examine = execveat_path(dirfd, path, flags, examine_buffer, sizeof examine_buffer);
-  errno = saved_errno;
   return guarded_exec(examine, argv, envp, [&](char* const* env) {
     using Fn = int (*)(int, const char*, char* const*, char* const*, int);
     if (auto fn = real<Fn>(RealFn::execveat)) return fn(dirfd, path, argv, env, flags);

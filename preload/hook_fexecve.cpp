@@ -1,12 +1,11 @@
 // fexecve: exec an open file. Identified through /proc/self/fd/N.
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exec_hook.hpp"
 #include "fd_path.hpp"
 #include "real_functions.hpp"
-
-#include <sys/syscall.h>
-#include <fcntl.h>
 
 using namespace agentguard::preload;
 

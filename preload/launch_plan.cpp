@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/guard_env.hpp"
+#include "core/syscalls.hpp"
 #include "core/text.hpp"
 #include "guard_state.hpp"
 
@@ -12,41 +13,29 @@ namespace {
 
 namespace text = core::text;
 
-// Builds the envp in the stack buffers, or in an mmap when they are too small.
+// Builds the envp in the slow path's buffers.
 bool build_envp(char* const* envp, const core::GuardEnv& guard, core::EnvpMode mode,
                 LaunchBuffers& buffers, char* const*& out) {
-  const char* const* in = envp;
   const char* const* result = nullptr;
-  core::EnvpBuffers stack{buffers.env_slots, LaunchBuffers::kSlots, buffers.env_text,
-                          LaunchBuffers::kText};
-  core::EnvpStatus status = core::build_guarded_envp(in, guard, mode, stack, &result);
-  if (status == core::EnvpStatus::no_room && guard.library != nullptr) {
-    const std::size_t slots = core::envp_slots_needed(in);
-    const std::size_t text_size = core::envp_text_needed(in, guard);
-    const std::size_t bytes = slots * sizeof(const char*) + text_size;
-    void* memory = buffers.env_mapping.allocate(bytes);
-    if (memory != nullptr) {
-      auto** slot_memory = static_cast<const char**>(memory);
-      core::EnvpBuffers mapped{slot_memory, slots, reinterpret_cast<char*>(slot_memory + slots), text_size};
-      status = core::build_guarded_envp(in, guard, mode, mapped, &result);
-    }
-  }
-  if (status == core::EnvpStatus::no_room) return false;
+  const core::EnvpBuffers room{buffers.env_slots, buffers.env_slot_count, buffers.env_text,
+                               buffers.env_text_size};
+  if (core::build_guarded_envp(envp, guard, mode, room, &result) == core::EnvpStatus::no_room) return false;
   out = const_cast<char* const*>(result);
   return true;
+}
+
+std::size_t count(char* const* list) {
+  std::size_t n = 0;
+  while (list != nullptr && list[n] != nullptr) ++n;
+  return n;
 }
 
 // [gate, resolved program, argv[0], argv[1], ...]
 bool build_gate_argv(const char* gate, const char* resolved, char* const* argv, const char* examine_path,
                      LaunchBuffers& buffers, char* const*& out) {
-  std::size_t argc = 0;
-  while (argv != nullptr && argv[argc] != nullptr) ++argc;
-  const std::size_t needed = argc + 3 + (argc == 0 ? 1 : 0);
+  const std::size_t argc = count(argv);
+  if (argc + 4 > buffers.argv_slot_count) return false;
   const char** slots = buffers.argv_slots;
-  if (needed > LaunchBuffers::kSlots) {
-    slots = static_cast<const char**>(buffers.argv_mapping.allocate(needed * sizeof(const char*)));
-    if (slots == nullptr) return false;
-  }
   std::size_t n = 0;
   slots[n++] = gate;
   slots[n++] = resolved;
@@ -57,12 +46,42 @@ bool build_gate_argv(const char* gate, const char* resolved, char* const* argv, 
   return true;
 }
 
+// ENOENT/ENOTDIR only: any other answer (EACCES on a directory, ...) counts as present, so
+// doubt always ends at the gate.
+bool file_is_missing(const char* path) {
+  if (path == nullptr) return true;
+  const long result = core::sys::access(path, F_OK);
+  return result == -ENOENT || result == -ENOTDIR;
+}
+
 }  // namespace
+
+std::size_t LaunchBuffers::bytes_needed(char* const* argv, char* const* envp, const core::GuardEnv& guard) {
+  const std::size_t env_slots = core::envp_slots_needed(envp);
+  const std::size_t argv_slots = count(argv) + 4;
+  const std::size_t text = core::envp_text_needed(envp, guard);
+  return (env_slots + argv_slots) * sizeof(const char*) + text;
+}
+
+void LaunchBuffers::assign(void* memory, char* const* argv, char* const* envp, const core::GuardEnv& guard) {
+  env_slot_count = core::envp_slots_needed(envp);
+  argv_slot_count = count(argv) + 4;
+  env_text_size = core::envp_text_needed(envp, guard);
+  env_slots = static_cast<const char**>(memory);
+  argv_slots = env_slots + env_slot_count;
+  env_text = reinterpret_cast<char*>(argv_slots + argv_slot_count);
+}
 
 bool launch_is_plain(const char* examine_path, char* const* argv, char* const* envp,
                      core::Identity& identity, core::GuardEnv& guard) {
   guard = current_guard();
   core::identify(examine_path, argv, guard.value(core::kVarWatch), identity);
+  if (identity.watched && file_is_missing(examine_path)) {
+    // The kernel will say ENOENT and run nothing. Callers that walk PATH themselves (CPython's
+    // subprocess and os.execvpe try every entry) must see that miss and go on to the next
+    // entry; handing the miss to the gate would end their search at a file that isn't there.
+    identity.watched = false;
+  }
   return !identity.watched && core::guard_env_intact(envp, guard);
 }
 

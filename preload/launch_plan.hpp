@@ -25,16 +25,23 @@ struct IdentitySlot {
 bool launch_is_plain(const char* examine_path, char* const* argv, char* const* envp,
                      core::Identity& identity, core::GuardEnv& guard);
 
-// Buffers for the rest (a rewritten envp, the gate's argv). Only the slow path has them on its
-// stack frame.
+// Buffers for the rest (a rewritten envp, the gate's argv), sized for this launch. The slow
+// path carves them out of its own stack frame (alloca) up to kStackLimit, else out of an mmap.
+// Not the heap (vfork children), and preferably not mmap either: an mmap made in a vfork child
+// lands in the parent's address space and outlives the exec.
 struct LaunchBuffers {
-  static constexpr std::size_t kSlots = 256;
-  static constexpr std::size_t kText = 2048;
-  const char* env_slots[kSlots];
-  char env_text[kText];
-  const char* argv_slots[kSlots];
-  ScratchMapping env_mapping;
-  ScratchMapping argv_mapping;
+  static constexpr std::size_t kStackLimit = 64 * 1024;
+  static std::size_t bytes_needed(char* const* argv, char* const* envp, const core::GuardEnv& guard);
+  // Lays the arrays out in `memory` (at least bytes_needed(...) bytes, pointer-aligned).
+  void assign(void* memory, char* const* argv, char* const* envp, const core::GuardEnv& guard);
+
+  const char** env_slots = nullptr;
+  std::size_t env_slot_count = 0;
+  const char** argv_slots = nullptr;
+  std::size_t argv_slot_count = 0;
+  char* env_text = nullptr;
+  std::size_t env_text_size = 0;
+  ScratchMapping mapping;
 };
 
 struct LaunchPlan {

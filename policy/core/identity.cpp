@@ -97,6 +97,76 @@ const char* to_string(Via via) {
 
 const char* default_watch_list() { return kDefaultWatchList; }
 
+namespace {
+
+// One hop of identify: judges the file at `current_path` (symlinks resolved: `current_resolved`).
+// Either it settles the answer (watched or not), or it names the argv index of the program a
+// loader or interpreter at argv[index] will run, for the next hop.
+struct Hop {
+  const char* list;
+  bool has_content;
+  const char* const* argv;
+  int index = 0;
+  Via seen_through = Via::none;  // how later hops were reached (loader / interpreter)
+  bool first = true;
+};
+
+enum class HopOutcome : std::uint8_t { settled, next };
+
+HopOutcome examine(Hop& hop, const char* current_path, const char* current_resolved, Identity& out) {
+  const char* base = text::basename(current_resolved);
+  const std::size_t len = name_length(base);
+  if (watch_list_has_name(hop.list, 'p', base, len)) {
+    set_watched(out, hop.first ? Via::name : hop.seen_through, base, len, hop.index);
+    return HopOutcome::settled;
+  }
+  if (watch_list_has_name(hop.list, 'w', base, len)) {
+    set_watched(out, Via::wrapper, base, len, hop.index);
+    return HopOutcome::settled;
+  }
+  char content_name[kMaxProgramName];
+  if (hop.has_content && content_match(current_path, hop.list, content_name)) {
+    set_watched(out, hop.first ? Via::content : hop.seen_through, content_name, text::length(content_name),
+                hop.index);
+    return HopOutcome::settled;
+  }
+  const InterpreterKind kind = interpreter_kind(base);
+  if (kind == InterpreterKind::none) return HopOutcome::settled;  // the common case: not watched
+  int next = -1;
+  if (kind == InterpreterKind::loader) {
+    next = loader_program_index(hop.argv, hop.index);
+    hop.seen_through = Via::loader;
+  } else {
+    const InterpreterTarget target = interpreter_target(kind, hop.argv, hop.index);
+    if (target.module != nullptr) {
+      char mapped[kMaxProgramName];
+      if (watch_list_module(hop.list, target.module, mapped, sizeof mapped)) {
+        set_watched(out, Via::interpreter, mapped, text::length(mapped), target.index);
+      }
+      return HopOutcome::settled;
+    }
+    next = target.index;
+    hop.seen_through = Via::interpreter;
+  }
+  if (next < 0) return HopOutcome::settled;  // nothing else runs: not watched
+  hop.index = next;
+  hop.first = false;
+  return HopOutcome::next;
+}
+
+// Loaders and interpreters only. Out of line so that its path buffer is not part of the
+// common launch's stack frame (in a forked child every stack page written is a page fault).
+__attribute__((noinline)) void identify_nested(Hop& hop, Identity& out) {
+  char nested_resolved[kMaxPath];
+  for (int depth = 1; depth < kMaxHops; ++depth) {
+    const char* current_path = hop.argv[hop.index];
+    if (!resolve_links(current_path, nested_resolved)) return;
+    if (examine(hop, current_path, nested_resolved, out) == HopOutcome::settled) return;
+  }
+}
+
+}  // namespace
+
 bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out) {
   out.watched = false;
   out.via = Via::none;
@@ -108,57 +178,12 @@ bool identify(const char* path, const char* const* argv, const char* watch_list,
     text::copy(out.resolved_path, kMaxPath, path);
     return false;
   }
-  const char* list = watch_list_valid(watch_list) ? watch_list : kDefaultWatchList;
-  const bool has_content = list_has_content_entries(list);
-
   // Each hop examines one file: the launched one, then the program a loader or interpreter runs.
-  char nested_resolved[kMaxPath];
-  const char* current_path = path;
-  const char* current_resolved = out.resolved_path;
-  int index = 0;
-  Via seen_through = Via::none;
-  for (int hop = 0; hop < kMaxHops; ++hop) {
-    const char* base = text::basename(current_resolved);
-    const std::size_t len = name_length(base);
-    if (watch_list_has_name(list, 'p', base, len)) {
-      set_watched(out, hop == 0 ? Via::name : seen_through, base, len, index);
-      return true;
-    }
-    if (watch_list_has_name(list, 'w', base, len)) {
-      set_watched(out, Via::wrapper, base, len, index);
-      return true;
-    }
-    char content_name[kMaxProgramName];
-    if (has_content && content_match(current_path, list, content_name)) {
-      set_watched(out, hop == 0 ? Via::content : seen_through, content_name, text::length(content_name), index);
-      return true;
-    }
-
-    const int argc_from = index;
-    int next = -1;
-    const InterpreterKind kind = interpreter_kind(base);
-    if (kind == InterpreterKind::loader) {
-      next = loader_program_index(argv, argc_from);
-      seen_through = Via::loader;
-    } else if (kind != InterpreterKind::none) {
-      const InterpreterTarget target = interpreter_target(kind, argv, argc_from);
-      if (target.module != nullptr) {
-        char mapped[kMaxProgramName];
-        if (watch_list_module(list, target.module, mapped, sizeof mapped)) {
-          set_watched(out, Via::interpreter, mapped, text::length(mapped), target.index);
-          return true;
-        }
-        return true;
-      }
-      next = target.index;
-      seen_through = Via::interpreter;
-    }
-    if (next < 0) return true;  // nothing else runs: not watched
-    index = next;
-    current_path = argv[next];
-    if (!resolve_links(current_path, nested_resolved)) return true;
-    current_resolved = nested_resolved;
-  }
+  Hop hop;
+  hop.list = watch_list_valid(watch_list) ? watch_list : kDefaultWatchList;
+  hop.has_content = list_has_content_entries(hop.list);
+  hop.argv = argv;
+  if (examine(hop, path, out.resolved_path, out) == HopOutcome::next) identify_nested(hop, out);
   return true;
 }
 

@@ -58,7 +58,10 @@ class World:
             f"env -0 > '{self.gate_log}'/$$.env\n"
             "exit 126\n")
         self.gate.chmod(0o755)
-        self.path = f"{self.bin}:/usr/local/bin:/usr/bin:/bin"
+        # An existing directory without our programs comes first: CPython's subprocess tries
+        # execv on every PATH entry in turn, and a miss must stay a miss (ENOENT), not a gate call.
+        (self.root / "first-in-path").mkdir()
+        self.path = f"{self.root / 'first-in-path'}:{self.bin}:/usr/local/bin:/usr/bin:/bin"
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
@@ -179,6 +182,20 @@ class HookDrivers(GuardAssertions):
                     self.assertEqual(result.returncode, 0, result.stderr)
                     self.assert_ran_plain(result, ["one", "two"])
 
+    def test_execveat_with_an_empty_path(self):
+        for name, check in ((WATCHED, "gated"), (PLAIN, "plain")):
+            with self.subTest(program=name):
+                self.world.reset()
+                program = str(self.world.bin / name)
+                result = self.world.run([str(DRIVERS / "driver_execveat"), program, "one", "two"],
+                                        env=self.world.env(DRIVER_EMPTY_PATH="1"))
+                if check == "gated":
+                    self.assertEqual(result.returncode, 126, result.stderr)
+                    self.assert_gated(result, ["one", "two"], argv0=program)
+                else:
+                    self.assertEqual(result.returncode, 0, result.stderr)
+                    self.assert_ran_plain(result, ["one", "two"])
+
     def test_errno_is_what_libc_reports(self):
         result = self.world.run([str(DRIVERS / "driver_errno"), str(self.world.bin / WATCHED)],
                                 env=self.world.env(gate=False))
@@ -194,6 +211,21 @@ class HookDrivers(GuardAssertions):
         self.assertEqual(len(self.world.gate_calls()), 60)
         self.assertEqual(len(self.world.marker(PLAIN)), 60)
         self.assertIsNone(self.world.marker(WATCHED))
+
+
+class ConstructorOrder(GuardAssertions):
+    """Another library's constructor launching before ours may have run (libfaketime's test)."""
+
+    def test_launch_from_another_constructor_is_guarded(self):
+        early = str(DRIVERS / "libearly_launcher.so")
+        for order in (f"{LIB} {early}", f"{early} {LIB}"):
+            with self.subTest(order=order):
+                self.world.reset()
+                env = self.world.env(LD_PRELOAD=order, AGTEST_EARLY_PROGRAM=str(self.world.bin / WATCHED))
+                result = self.world.run(["/bin/true"], env=env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                argv, env = self.assert_gated(result, ["early"], argv0=str(self.world.bin / WATCHED))
+                self.assertIn(early, env["AGENTGUARD_CALLER_LD_PRELOAD"])
 
 
 class RealPrograms(GuardAssertions):
@@ -291,6 +323,35 @@ class RealPrograms(GuardAssertions):
         result = self.world.run(["env", "AGENTGUARD_WATCH=v1", "AGENTGUARD_GATE=/bin/true", "bash", "-c",
                                  f"{WATCHED} one two"])
         self.assert_gated(result, ["one", "two"], argv0=WATCHED)
+
+    def test_large_environment_and_argv(self):
+        # The rebuilt envp and the gate's argv live on the slow path's stack up to 64 KiB
+        # (about 8000 entries) and in mmap'd memory beyond: both ways must work.
+        for fillers in (600, 9000):
+            with self.subTest(fillers=fillers):
+                self.world.reset()
+                self.check_large_environment(fillers)
+
+    def check_large_environment(self, fillers):
+        env = self.world.env(**{f"FILLER_{i}": "x" * 20 for i in range(fillers)})
+        result = self.world.run(["env", "-u", "AGENTGUARD_SESSION", str(self.world.bin / PLAIN), "one", "two"], env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_ran_plain(result, ["one", "two"])
+        self.world.reset()
+        many = [str(i) for i in range(400)]
+        result = self.world.run(["env", "-u", "AGENTGUARD_SESSION", WATCHED, *many], env=env)
+        self.assertEqual(result.returncode, 126, result.stderr)
+        argv, gate_env = self.assert_gated(result, many, argv0=WATCHED)
+        self.assertEqual(gate_env[f"FILLER_{fillers - 1}"], "x" * 20)
+
+    def test_library_finds_its_own_path_without_agentguard_lib(self):
+        env = self.world.env()
+        del env["AGENTGUARD_LIB"]
+        result = self.world.run(["bash", "-c", f"env -i {self.world.bin / PLAIN} one two"], env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        runs = self.world.marker(PLAIN)
+        self.assertEqual(len(runs), 1)
+        self.assertEqual(runs[0]["env"]["LD_PRELOAD"], LIB)
 
     def test_xargs_find_script(self):
         cases = {
