@@ -16,6 +16,7 @@
 #include "gate/launch.hpp"
 #include "gate/plan_review.hpp"
 #include "gate/refusal.hpp"
+#include "gate/report_http.hpp"
 
 extern char** environ;
 
@@ -107,6 +108,7 @@ int run_gate(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    if (argc > 1 && std::string(argv[1]) == "--report-http") return gate::report_http(argc, argv);
     return run_gate(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "agentguard: blocked: the guard could not decide this launch (%s). Nothing was run.\n", e.what());

@@ -28,7 +28,8 @@ int refuse(const policy::ExecRequest& request, const policy::Decision& decision)
   events::Event ev = event_for(request, decision);
   ev.decision = "deny";
   const std::string id = ev.id;
-  const bool recorded = events::report(ev);
+  // The doctor's canary proves the guard is live; it is not an event anyone needs to hear about.
+  const bool recorded = decision.rule_id == "agentguard-canary" || events::report(ev);
   // One paragraph, first words fixed: agents and people grep for "agentguard: blocked".
   std::fprintf(stderr,
                "agentguard: blocked `%s` (rule %s, %s). %s %s\n",
