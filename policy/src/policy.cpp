@@ -236,6 +236,22 @@ Policy Policy::from_text(std::string_view toml, const std::string& file_name, bo
 }
 
 Decision Policy::decide_exec(const ExecRequest& request, const PlanInspector* plans) const {
+  // Any failure of our own is a refusal, never an allow.
+  try {
+    return decide_exec_unguarded(request, plans);
+  } catch (const std::exception& e) {
+    Decision decision;
+    decision.action = Action::deny;
+    decision.rule_id = "agentguard.internal-error";
+    decision.message = std::string("agentguard could not decide on this launch (") + e.what() +
+                       "), so it refuses. Ask a human.";
+    decision.effective_argv = request.argv;
+    decision.trace.push_back(std::string("refused: internal error: ") + e.what());
+    return decision;
+  }
+}
+
+Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanInspector* plans) const {
   Decision decision;
   decision.effective_argv = request.argv;
   detail::Resolver resolver;

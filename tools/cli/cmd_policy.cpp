@@ -38,7 +38,7 @@ pol::LoadOptions layer_options(const std::vector<std::string>& extra_files) {
   return options;
 }
 
-int run_check(const std::vector<std::string>& files) {
+int run_check(const std::vector<std::string>& files, bool list) {
   try {
     pol::Policy policy = pol::Policy::load(layer_options(files));
     auto failures = policy.check_examples();
@@ -48,7 +48,9 @@ int run_check(const std::vector<std::string>& files) {
       return 1;
     }
     std::cout << "ok: " << policy.rule_count() << " rules, " << policy.example_count() << " examples\n";
-    for (const auto& file : policy.files()) std::cout << "  layer: " << file << "\n";
+    if (list) std::cout << policy.describe();
+    else
+      for (const auto& file : policy.files()) std::cout << "  layer: " << file << "\n";
     return 0;
   } catch (const pol::PolicyError& e) {
     std::cerr << e.what() << "\n";
@@ -113,14 +115,17 @@ void add_policy_commands(CLI::App& app) {
   auto* check = policy->add_subcommand("check", "Load every layer, validate it and run every rule's examples");
   check->add_option("--policy", *check_files, "A policy file to add as the top layer (repeatable)");
   check->add_option("files", *check_files, "More policy files to add as layers (after --policy files)");
+  auto list = std::make_shared<bool>(false);
+  check->add_flag("--list", *list, "Also list every rule in force with the file:line:col it comes from");
   check->footer(
       "Prints \"ok: N rules, M examples\", or each problem as file:line:col: message and exits 1.\n"
       "Examples:\n"
       "  agentguard policy check\n"
       "  agentguard policy check ./team-policy.toml\n"
+      "  agentguard policy check --list\n"
       "  agentguard policy check --policy /etc/agentguard/ci.toml --policy ./extra.toml");
-  check->callback([check_files] {
-    if (int status = run_check(*check_files); status != 0) throw CLI::RuntimeError(status);
+  check->callback([check_files, list] {
+    if (int status = run_check(*check_files, *list); status != 0) throw CLI::RuntimeError(status);
   });
 
   auto explain_files = std::make_shared<std::vector<std::string>>();
