@@ -107,6 +107,9 @@ unless = [{ flags = ["dry-run=client", "dry-run=server"] }, { env = { KUBECONFIG
 )",
                                     "p.toml");
   EXPECT_EQ(decide(policy, {"kubectl", "delete", "pod", "x"}).action, Action::deny);
+  // No dialect knows kubectl's options, so the command may appear after them.
+  EXPECT_EQ(decide(policy, {"kubectl", "-n", "prod", "delete", "pod", "x"}).action, Action::deny);
+  EXPECT_EQ(decide(policy, {"kubectl", "get", "pods"}).action, Action::allow);
   EXPECT_EQ(decide(policy, {"kubectl", "delete", "pod", "x", "--dry-run=client"}).action, Action::allow);
   EXPECT_EQ(decide(policy, {"kubectl", "delete", "pod", "x"}, {"KUBECONFIG=/home/a/kind.yaml"}).action, Action::allow);
   // The program named by a rule joins the watch list.
