@@ -255,7 +255,17 @@ Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanIns
   Decision decision;
   decision.effective_argv = request.argv;
   detail::Resolver resolver;
-  resolver.watch_list = detail::env_value(request.env, "AGENTGUARD_WATCH").value_or(impl_->watch_without_fingerprints());
+  // The session's list (it carries the f= fingerprints of renamed copies); an absent or malformed
+  // one must not shrink what is watched, so then the policy's own list is used.
+  auto session_list = detail::env_value(request.env, "AGENTGUARD_WATCH");
+  if (session_list && session_list->rfind("v1;", 0) == 0 && session_list->find(";p=") != std::string::npos) {
+    resolver.watch_list = *session_list;
+    decision.trace.push_back("watch list: AGENTGUARD_WATCH");
+  } else {
+    resolver.watch_list = impl_->watch_without_fingerprints();
+    decision.trace.push_back("watch list: the policy's own" +
+                             std::string(session_list ? " (AGENTGUARD_WATCH is not a v1 list)" : ""));
+  }
   resolver.trace = &decision.trace;
   std::vector<ParsedCommand> commands;
   try {

@@ -116,6 +116,17 @@ unless = [{ flags = ["dry-run=client", "dry-run=server"] }, { env = { KUBECONFIG
   EXPECT_NE(policy.watch_list("").find("p=terraform,tofu,terragrunt,pulumi,cdk,aws,kubectl;"), std::string::npos);
 }
 
+TEST(PolicyLayering, EmptyOrBrokenSessionWatchListDoesNotUnwatch) {
+  Policy policy = Policy::load(LoadOptions{});
+  for (const char* watch : {"AGENTGUARD_WATCH=", "AGENTGUARD_WATCH=garbage", "AGENTGUARD_WATCH=v1;w=sudo"})
+    EXPECT_EQ(decide(policy, {"terraform", "destroy"}, {watch}).action, Action::deny) << watch;
+  // A valid session list is used as it is (here it watches only aws).
+  EXPECT_EQ(policy.decide_exec(test::request("/usr/local/bin/terraform", {"terraform", "destroy"},
+                                             {"AGENTGUARD_WATCH=v1;p=aws;w=sudo"}))
+                .action,
+            Action::allow);
+}
+
 TEST(PolicyLayering, WatchListHasFingerprintsOfProgramsOnPath) {
   test::TempDir dir;
   std::string tf = write(dir, "terraform", std::string(10000, 'x') + "tail");
