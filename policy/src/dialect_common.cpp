@@ -108,6 +108,7 @@ void parse_generic(ParsedCommand& cmd) {
   OptionStyle style;
   style.short_bundles = false;
   parse_options(cmd, 1, style);
+  cmd.command_anywhere = true;
 }
 
 }  // namespace agentguard::policy::detail

@@ -11,13 +11,16 @@ bool any_glob(const std::vector<std::string>& globs, const std::string& text) {
   return false;
 }
 
-// Number of words the first matching command alternative covers; 0 when none matches.
+// Index just past the words the first matching command alternative covers; 0 when none matches.
 std::size_t command_match(const Match& m, const ParsedCommand& cmd) {
   for (const auto& alternative : m.commands) {
     if (alternative.size() > cmd.words.size()) continue;
-    bool ok = true;
-    for (std::size_t i = 0; i < alternative.size() && ok; ++i) ok = glob_match(alternative[i], cmd.words[i]);
-    if (ok) return alternative.size();
+    std::size_t last_start = cmd.command_anywhere ? cmd.words.size() - alternative.size() : 0;
+    for (std::size_t start = 0; start <= last_start; ++start) {
+      bool ok = true;
+      for (std::size_t i = 0; i < alternative.size() && ok; ++i) ok = glob_match(alternative[i], cmd.words[start + i]);
+      if (ok) return start + alternative.size();
+    }
   }
   return 0;
 }

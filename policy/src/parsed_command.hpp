@@ -22,6 +22,9 @@ struct ParsedCommand {
   std::string cwd;                 // the directory the tool acts on (after -chdir / --cwd)
   std::vector<std::string> env;    // NAME=value, as the tool sees it
   std::vector<std::string> notes;  // what the dialect did, for the trace
+  // No dialect knows which options take values (kubectl -n prod delete): a rule's command may then
+  // match at any position of the words, not only at the start.
+  bool command_anywhere = false;
 };
 
 // First value of NAME in env (getenv semantics: the first entry wins), nullopt if unset.

@@ -236,10 +236,36 @@ Policy Policy::from_text(std::string_view toml, const std::string& file_name, bo
 }
 
 Decision Policy::decide_exec(const ExecRequest& request, const PlanInspector* plans) const {
+  // Any failure of our own is a refusal, never an allow.
+  try {
+    return decide_exec_unguarded(request, plans);
+  } catch (const std::exception& e) {
+    Decision decision;
+    decision.action = Action::deny;
+    decision.rule_id = "agentguard.internal-error";
+    decision.message = std::string("agentguard could not decide on this launch (") + e.what() +
+                       "), so it refuses. Ask a human.";
+    decision.effective_argv = request.argv;
+    decision.trace.push_back(std::string("refused: internal error: ") + e.what());
+    return decision;
+  }
+}
+
+Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanInspector* plans) const {
   Decision decision;
   decision.effective_argv = request.argv;
   detail::Resolver resolver;
-  resolver.watch_list = detail::env_value(request.env, "AGENTGUARD_WATCH").value_or(impl_->watch_without_fingerprints());
+  // The session's list (it carries the f= fingerprints of renamed copies); an absent or malformed
+  // one must not shrink what is watched, so then the policy's own list is used.
+  auto session_list = detail::env_value(request.env, "AGENTGUARD_WATCH");
+  if (session_list && session_list->rfind("v1;", 0) == 0 && session_list->find(";p=") != std::string::npos) {
+    resolver.watch_list = *session_list;
+    decision.trace.push_back("watch list: AGENTGUARD_WATCH");
+  } else {
+    resolver.watch_list = impl_->watch_without_fingerprints();
+    decision.trace.push_back("watch list: the policy's own" +
+                             std::string(session_list ? " (AGENTGUARD_WATCH is not a v1 list)" : ""));
+  }
   resolver.trace = &decision.trace;
   std::vector<ParsedCommand> commands;
   try {

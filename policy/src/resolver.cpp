@@ -140,6 +140,7 @@ void Resolver::resolve_words(std::vector<std::string> words, std::vector<std::st
       core::identify(found, argv.data(), watch_list.c_str(), id);
       if (!id.watched) {
         note("inner command " + name + " (" + found + ") is not watched");
+        scan_for_watched(words, env, cwd, depth, out);
         return;
       }
       std::vector<std::string> effective(words.begin() + std::min<long>(id.argv_index, static_cast<long>(words.size())),
@@ -154,6 +155,25 @@ void Resolver::resolve_words(std::vector<std::string> words, std::vector<std::st
   std::string base = basename_of(name);
   if (watched_name(base)) {
     resolve_identified(base, "", words, env, cwd, depth + 1, out);
+    return;
+  }
+  scan_for_watched(words, env, cwd, depth, out);
+}
+
+void Resolver::scan_for_watched(const std::vector<std::string>& words, const std::vector<std::string>& env,
+                                const std::string& cwd, int depth, std::vector<ParsedCommand>& out) const {
+  // Below a setuid wrapper nothing is hooked: `sudo timeout 60 terraform destroy`, `sudo xargs terraform`,
+  // `sudo find . -exec terraform destroy ;` would run unseen. So the first word naming a watched
+  // program is taken as the start of a command run as root (best effort, errs on refusing).
+  if (depth == 0) return;  // outside a wrapper the preload sees such launches itself
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    std::string base = basename_of(words[i]);
+    if (!watched_name(base) || is_wrapper(base)) continue;
+    note(basename_of(words[0]) + " may run " + base + " as root where no hook sees it: deciding from word " +
+         std::to_string(i) + " on");
+    resolve_identified(base, "", std::vector<std::string>(words.begin() + static_cast<long>(i), words.end()), env, cwd,
+                       depth + 1, out);
+    return;
   }
 }
 

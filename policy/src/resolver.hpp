@@ -33,6 +33,8 @@ struct Resolver {
   void resolve_identified(const std::string& program, const std::string& resolved_path,
                           std::vector<std::string> argv, const std::vector<std::string>& env, const std::string& cwd,
                           int depth, std::vector<ParsedCommand>& out) const;
+  void scan_for_watched(const std::vector<std::string>& words, const std::vector<std::string>& env,
+                        const std::string& cwd, int depth, std::vector<ParsedCommand>& out) const;
   void note(const std::string& line) const;
   bool watched_name(const std::string& name) const;
 };

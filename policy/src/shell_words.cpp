@@ -5,7 +5,10 @@
 namespace agentguard::policy::detail {
 namespace {
 
-bool is_operator_char(char c) { return c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')'; }
+// Backquotes count as separators so that `cmd` substitutions are seen as commands of their own.
+bool is_operator_char(char c) {
+  return c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')' || c == '`';
+}
 
 // Tokenizes text; operator characters end a simple command when `commands` is true.
 std::vector<SimpleCommand> tokenize(std::string_view text, bool commands, std::string* error) {

@@ -204,6 +204,16 @@ TEST(PolicyWrappers, ShellStringsAreSplitAndTheWorstWins) {
   EXPECT_EQ(decide({"sudo", "sh", "-c", "terraform 'destroy"}).action, Action::deny);
 }
 
+TEST(PolicyWrappers, ProgramsRunByRootHelpersAreSeen) {
+  // Below sudo nothing is hooked, so helpers that start other programs are looked through.
+  EXPECT_EQ(decide({"sudo", "timeout", "60", "terraform", "destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"sudo", "nice", "-n", "5", "/usr/local/bin/terraform", "destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"sudo", "find", ".", "-exec", "terraform", "destroy", "-auto-approve", ";"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"sudo", "sh", "-c", "echo `terraform destroy -auto-approve`"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"sudo", "grep", "-r", "terraform", "/etc/hosts"}).action, Action::allow);
+  EXPECT_EQ(decide({"sudo", "apt-get", "install", "terraform"}).action, Action::allow);
+}
+
 TEST(PolicyWrappers, RootShellsAreRefused) {
   for (auto argv : std::vector<std::vector<std::string>>{
            {"sudo", "-i"}, {"sudo", "-s"}, {"sudo", "bash"}, {"sudo", "bash", "script.sh"}, {"su"}, {"su", "-"}, {"pkexec"}, {"doas", "-s"}}) {

@@ -107,10 +107,24 @@ unless = [{ flags = ["dry-run=client", "dry-run=server"] }, { env = { KUBECONFIG
 )",
                                     "p.toml");
   EXPECT_EQ(decide(policy, {"kubectl", "delete", "pod", "x"}).action, Action::deny);
+  // No dialect knows kubectl's options, so the command may appear after them.
+  EXPECT_EQ(decide(policy, {"kubectl", "-n", "prod", "delete", "pod", "x"}).action, Action::deny);
+  EXPECT_EQ(decide(policy, {"kubectl", "get", "pods"}).action, Action::allow);
   EXPECT_EQ(decide(policy, {"kubectl", "delete", "pod", "x", "--dry-run=client"}).action, Action::allow);
   EXPECT_EQ(decide(policy, {"kubectl", "delete", "pod", "x"}, {"KUBECONFIG=/home/a/kind.yaml"}).action, Action::allow);
   // The program named by a rule joins the watch list.
   EXPECT_NE(policy.watch_list("").find("p=terraform,tofu,terragrunt,pulumi,cdk,aws,kubectl;"), std::string::npos);
+}
+
+TEST(PolicyLayering, EmptyOrBrokenSessionWatchListDoesNotUnwatch) {
+  Policy policy = Policy::load(LoadOptions{});
+  for (const char* watch : {"AGENTGUARD_WATCH=", "AGENTGUARD_WATCH=garbage", "AGENTGUARD_WATCH=v1;w=sudo"})
+    EXPECT_EQ(decide(policy, {"terraform", "destroy"}, {watch}).action, Action::deny) << watch;
+  // A valid session list is used as it is (here it watches only aws).
+  EXPECT_EQ(policy.decide_exec(test::request("/usr/local/bin/terraform", {"terraform", "destroy"},
+                                             {"AGENTGUARD_WATCH=v1;p=aws;w=sudo"}))
+                .action,
+            Action::allow);
 }
 
 TEST(PolicyLayering, WatchListHasFingerprintsOfProgramsOnPath) {

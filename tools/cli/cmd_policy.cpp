@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <iostream>
 #include <sstream>
 
@@ -38,7 +40,7 @@ pol::LoadOptions layer_options(const std::vector<std::string>& extra_files) {
   return options;
 }
 
-int run_check(const std::vector<std::string>& files) {
+int run_check(const std::vector<std::string>& files, bool list) {
   try {
     pol::Policy policy = pol::Policy::load(layer_options(files));
     auto failures = policy.check_examples();
@@ -48,12 +50,36 @@ int run_check(const std::vector<std::string>& files) {
       return 1;
     }
     std::cout << "ok: " << policy.rule_count() << " rules, " << policy.example_count() << " examples\n";
-    for (const auto& file : policy.files()) std::cout << "  layer: " << file << "\n";
+    if (list) std::cout << policy.describe();
+    else
+      for (const auto& file : policy.files()) std::cout << "  layer: " << file << "\n";
     return 0;
   } catch (const pol::PolicyError& e) {
     std::cerr << e.what() << "\n";
     return 1;
   }
+}
+
+// The words after `policy explain [--policy FILE]... [--]` exactly as given, from /proc/self/cmdline;
+// nullopt if that cannot be read.
+std::optional<std::vector<std::string>> command_after_explain() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  if (!in) return std::nullopt;
+  std::vector<std::string> args;
+  for (std::string arg; std::getline(in, arg, '\0');) args.push_back(arg);
+  std::size_t i = 0;
+  while (i < args.size() && args[i] != "policy") ++i;
+  while (i < args.size() && args[i] != "explain") ++i;
+  if (i == args.size()) return std::nullopt;
+  ++i;
+  while (i < args.size()) {
+    if (args[i] == "--policy") i += 2;
+    else if (args[i].rfind("--policy=", 0) == 0) ++i;
+    else break;
+  }
+  if (i < args.size() && args[i] == "--") ++i;
+  if (i >= args.size()) return std::nullopt;
+  return std::vector<std::string>(args.begin() + static_cast<long>(i), args.end());
 }
 
 std::vector<std::string> current_environment() {
@@ -109,26 +135,40 @@ void add_policy_commands(CLI::App& app) {
       "Layers, lowest first: the built-in default, /etc/agentguard/policy.toml, ~/.config/agentguard/policy.toml,\n"
       "the files in AGENTGUARD_POLICY, then --policy files. Reference: docs/policy.md");
 
+  // Separate vectors: CLI11 assigns (does not append) an option's results to its variable.
   auto check_files = std::make_shared<std::vector<std::string>>();
+  auto check_positional = std::make_shared<std::vector<std::string>>();
   auto* check = policy->add_subcommand("check", "Load every layer, validate it and run every rule's examples");
-  check->add_option("--policy", *check_files, "A policy file to add as the top layer (repeatable)");
-  check->add_option("files", *check_files, "More policy files to add as layers (after --policy files)");
+  check->add_option("--policy", *check_files, "A policy file to add as the top layer (repeatable)")->allow_extra_args(false);
+  check->add_option("files", *check_positional, "More policy files to add as layers (after --policy files)");
+  auto list = std::make_shared<bool>(false);
+  check->add_flag("--list", *list, "Also list every rule in force with the file:line:col it comes from");
   check->footer(
       "Prints \"ok: N rules, M examples\", or each problem as file:line:col: message and exits 1.\n"
       "Examples:\n"
       "  agentguard policy check\n"
       "  agentguard policy check ./team-policy.toml\n"
+      "  agentguard policy check --list\n"
       "  agentguard policy check --policy /etc/agentguard/ci.toml --policy ./extra.toml");
-  check->callback([check_files] {
-    if (int status = run_check(*check_files); status != 0) throw CLI::RuntimeError(status);
+  check->callback([check_files, check_positional, list] {
+    std::vector<std::string> files = *check_files;
+    files.insert(files.end(), check_positional->begin(), check_positional->end());
+    if (int status = run_check(files, *list); status != 0) throw CLI::RuntimeError(status);
   });
 
   auto explain_files = std::make_shared<std::vector<std::string>>();
   auto command = std::make_shared<std::vector<std::string>>();
   auto* explain = policy->add_subcommand("explain", "Show how a command would be decided, without running it");
-  explain->add_option("--policy", *explain_files, "A policy file to add as the top layer (repeatable)");
-  explain->add_option("command", *command, "The command line to decide (after --)")->required()->expected(1, -1);
+  explain->add_option("--policy", *explain_files, "A policy file to add as the top layer (repeatable)")->allow_extra_args(false);
+  // Everything from the first word that is not an option of explain itself is the command line,
+  // with or without a "--" in front, so its own options (-auto-approve) are not taken for ours.
+  // CLI11 2.1 cannot hand over a foreign command line in order (its options get sorted out of it),
+  // so it only has to accept the words here; the command line is then read in order from
+  // /proc/self/cmdline (see command_after_explain).
+  explain->allow_extras();
+  explain->add_option("command", *command, "The command line to decide")->expected(1, -1);
   explain->footer(
+      "Usage: agentguard policy explain [--policy FILE]... [--] CMD ARGS...\n"
       "The command is looked up on PATH and decided with the current environment and directory, by the\n"
       "same code the gate runs. Exit status: 0 when allowed (or only logged), 1 when denied or asked.\n"
       "Examples:\n"
@@ -136,7 +176,9 @@ void add_policy_commands(CLI::App& app) {
       "  TF_CLI_ARGS_apply=-destroy agentguard policy explain -- terraform apply\n"
       "  agentguard policy explain -- terraform apply tfplan      (reads the saved plan with terraform show -json)\n"
       "  agentguard policy explain --policy ./mine.toml -- aws s3 rb s3://bucket");
-  explain->callback([explain_files, command] {
+  explain->callback([explain, explain_files, command] {
+    if (auto in_order = command_after_explain()) *command = *in_order;
+    if (command->empty()) throw CLI::ValidationError("explain", "give the command line to explain: explain -- CMD ARGS...");
     if (int status = run_explain(*explain_files, *command); status != 0) throw CLI::RuntimeError(status);
   });
 

@@ -95,6 +95,7 @@ class Policy {
   Policy& operator=(Policy&&) noexcept;
   ~Policy();
 
+  // Never throws: a failure of its own (or of the plan inspector) is a deny with a message saying so.
   Decision decide_exec(const ExecRequest& request, const PlanInspector* plans = nullptr) const;
 
   // The AGENTGUARD_WATCH string (format v1, see docs/architecture.md) for the programs these rules
@@ -120,6 +121,7 @@ class Policy {
  private:
   struct Impl;
   explicit Policy(std::unique_ptr<Impl> impl);
+  Decision decide_exec_unguarded(const ExecRequest& request, const PlanInspector* plans) const;
   std::unique_ptr<Impl> impl_;
 };
 
