@@ -114,7 +114,9 @@ void read_match_key(Match& m, const std::string& key, const toml::value& v) {
     m.cwd = glob;
   } else if (key == "plan") {
     std::string condition = as_string(v, key);
-    if (condition != "deletes") fail(v, "`plan` must be \"deletes\" (the saved plan deletes or forgets resources)");
+    if (condition != "deletes" && condition != "destroys")
+      fail(v, "`plan` must be \"deletes\" (the saved plan deletes or forgets resources) or \"destroys\" (it only "
+              "deletes: a destroy plan)");
     m.plan = condition;
   }
 }

@@ -93,6 +93,16 @@ bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspect
       why = "saved plan " + plan_file + " deletes nothing (" + std::to_string(summary->changes.size()) + " changes)";
       return false;
     }
+    if (*m.plan == "destroys") {
+      // A destroy plan only takes things away; a plan that also creates (a replacement, a migration)
+      // goes to the plan review instead, which asks a human about each deleted resource.
+      for (const auto& change : summary->changes)
+        for (const auto& action : change.actions)
+          if (action == "create" || action == "update") {
+            why = "saved plan " + plan_file + " also creates or updates (" + change.address + "): not a destroy plan";
+            return false;
+          }
+    }
     why = "saved plan " + plan_file + " deletes or forgets " + std::to_string(deleting) + " resource(s), e.g. " + first;
   }
   return true;

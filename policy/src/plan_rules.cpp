@@ -2,8 +2,6 @@
 
 #include <fnmatch.h>
 
-#include "agentguard/policy_sections.hpp"
-
 #include <algorithm>
 #include <set>
 
@@ -187,15 +185,6 @@ PlanVerdict decide_plan(const std::vector<PlanRule>& rules, const PlanSummary& p
   }
   if (verdict.deciding) verdict.action = verdict.deciding->action;
   return verdict;
-}
-
-std::vector<PlanRule> plan_rules_of(const Policy& policy) {
-  std::vector<PlanRule> rules;
-  for (const RawSection& section : policy.sections("plan")) {
-    auto layer = parse_plan_rules(section.value, section.file);
-    rules.insert(rules.end(), std::make_move_iterator(layer.begin()), std::make_move_iterator(layer.end()));
-  }
-  return rules;
 }
 
 std::vector<std::string> check_plan_examples(const std::vector<PlanRule>& rules) {

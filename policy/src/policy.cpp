@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "agentguard/api_rules.hpp"
+#include "agentguard/plan_rules.hpp"
 #include "agentguard/policy_sections.hpp"
 #include "core/fingerprint.hpp"
 #include "core/identity.hpp"
@@ -105,18 +107,18 @@ std::string describe_parsed(const ParsedCommand& cmd) {
   return out;
 }
 
-// A PlanInspector for examples: `plan=deletes` or `plan=keeps` in the example line.
+// A PlanInspector for examples: `plan=deletes`, `plan=replaces` or `plan=keeps` in the example line.
 class ExamplePlanInspector : public PlanInspector {
  public:
-  explicit ExamplePlanInspector(bool deletes) : deletes_(deletes) {}
+  explicit ExamplePlanInspector(std::vector<std::string> actions) : actions_(std::move(actions)) {}
   std::optional<PlanSummary> inspect(const std::string&, const std::string&, const ExecRequest&) const override {
     PlanSummary summary;
-    summary.changes.push_back({"example.resource", "example", {deletes_ ? "delete" : "create"}});
+    summary.changes.push_back({"example.resource", "example", actions_});
     return summary;
   }
 
  private:
-  bool deletes_;
+  std::vector<std::string> actions_;
 };
 
 }  // namespace
@@ -126,21 +128,44 @@ struct Policy::Impl {
   std::vector<const detail::Rule*> active;  // layer order, lowest first
   std::vector<std::pair<std::string, Location>> disabled;
 
+  std::vector<ApiRuleSpec> api_rules;  // [[api]]: decided inside guarded processes (HTTPS guard)
+  std::vector<PlanRule> plan_rules;    // [[plan]]: decided on an apply's plan
+
+  // One id namespace for exec, api and plan rules: `disable` switches off any kind, and an id may be
+  // reused only after disabling it. Every kind is parsed here, so a broken rule of any kind fails the load.
   void build() {
+    std::map<std::string, Location> ids;
+    const auto claim = [&](const std::string& id, const Location& where) {
+      if (auto it = ids.find(id); it != ids.end())
+        throw PolicyError(where, "duplicate rule id \"" + id + "\" (already defined at " + it->second.to_string() +
+                                     "; `disable` it first to replace it)");
+      ids.emplace(id, where);
+    };
     for (const auto& layer : layers) {
       for (const auto& [id, where] : layer.disables) {
-        auto it = std::find_if(active.begin(), active.end(), [&](const detail::Rule* r) { return r->id == id; });
-        if (it == active.end()) throw PolicyError(where, "`disable`: no rule \"" + id + "\" in a lower layer");
+        const auto before = active.size() + api_rules.size() + plan_rules.size();
+        std::erase_if(active, [&](const detail::Rule* r) { return r->id == id; });
+        std::erase_if(api_rules, [&](const ApiRuleSpec& r) { return r.id == id; });
+        std::erase_if(plan_rules, [&](const PlanRule& r) { return r.id == id; });
+        if (before == active.size() + api_rules.size() + plan_rules.size())
+          throw PolicyError(where, "`disable`: no rule \"" + id + "\" in a lower layer");
         disabled.emplace_back(id, where);
-        active.erase(it);
+        ids.erase(id);
       }
       for (const auto& rule : layer.rules) {
-        auto it = std::find_if(active.begin(), active.end(), [&](const detail::Rule* r) { return r->id == rule.id; });
-        if (it != active.end())
-          throw PolicyError(rule.where, "duplicate rule id \"" + rule.id + "\" (already defined at " +
-                                            (*it)->where.to_string() + "; `disable` it first to replace it)");
+        claim(rule.id, rule.where);
         active.push_back(&rule);
       }
+      if (layer.root.contains("api"))
+        for (auto& spec : parse_api_rules(layer.root.at("api"), layer.file)) {
+          claim(spec.id, spec.source);
+          api_rules.push_back(std::move(spec));
+        }
+      if (layer.root.contains("plan"))
+        for (auto& rule : parse_plan_rules(layer.root.at("plan"), layer.file)) {
+          claim(rule.id, rule.where);
+          plan_rules.push_back(std::move(rule));
+        }
     }
   }
 
@@ -314,12 +339,16 @@ std::string Policy::watch_list(const std::string& search_path) const {
   return list;
 }
 
+const std::vector<ApiRuleSpec>& Policy::api_rules() const { return impl_->api_rules; }
+const std::vector<PlanRule>& Policy::plan_rules() const { return impl_->plan_rules; }
+
 std::vector<std::string> Policy::check_examples(const PlanInspector* plans) const {
-  std::vector<std::string> failures;
+  std::vector<std::string> failures = check_api_examples(impl_->api_rules);
+  for (auto& f : check_plan_examples(impl_->plan_rules)) failures.push_back(std::move(f));
   const std::string watch = impl_->watch_without_fingerprints();
   for (const detail::Rule* rule : impl_->active) {
     auto run = [&](const detail::Example& example, bool should_match) {
-      // Leading `cwd=DIR` and `plan=deletes|keeps` set the scene; the rest is a shell command line.
+      // Leading `cwd=DIR` and `plan=deletes|replaces|keeps` set the scene; the rest is a shell command line.
       std::string cwd = "/";
       std::optional<ExamplePlanInspector> fixture;
       std::size_t pos = 0;
@@ -330,8 +359,9 @@ std::vector<std::string> Policy::check_examples(const PlanInspector* plans) cons
         std::size_t end = line.find_first_of(" \t", pos);
         std::string word = line.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
         if (word.rfind("cwd=", 0) == 0) cwd = word.substr(4);
-        else if (word == "plan=deletes") fixture.emplace(true);
-        else if (word == "plan=keeps") fixture.emplace(false);
+        else if (word == "plan=deletes") fixture.emplace(std::vector<std::string>{"delete"});
+        else if (word == "plan=replaces") fixture.emplace(std::vector<std::string>{"delete", "create"});
+        else if (word == "plan=keeps") fixture.emplace(std::vector<std::string>{"create"});
         else break;
         pos = end;
       }
@@ -393,11 +423,15 @@ std::vector<RawSection> Policy::sections(std::string_view key) const {
   return out;
 }
 
-std::size_t Policy::rule_count() const { return impl_->active.size(); }
+std::size_t Policy::rule_count() const {
+  return impl_->active.size() + impl_->api_rules.size() + impl_->plan_rules.size();
+}
 
 std::size_t Policy::example_count() const {
   std::size_t n = 0;
   for (const detail::Rule* rule : impl_->active) n += rule->must_match.size() + rule->must_not_match.size();
+  for (const auto& r : impl_->api_rules) n += r.examples.size() + r.not_examples.size();
+  for (const auto& r : impl_->plan_rules) n += r.examples_match.size() + r.examples_no_match.size();
   return n;
 }
 

@@ -82,18 +82,18 @@ TEST_F(PlanInspectorTest, MissingFileIsNotAPlanAndGarbageRefuses) {
   EXPECT_THROW(inspector.inspect(kTerraform, "garbage.tfplan", request_in(stack(), {})), std::runtime_error);
 }
 
-TEST_F(PlanInspectorTest, DefaultPolicyDeniesApplyOfADeletingPlan) {
+TEST_F(PlanInspectorTest, DefaultPolicyDeniesApplyOfADestroyPlan) {
   Policy policy = Policy::load(LoadOptions{});
   TerraformPlanInspector inspector;
   auto d = policy.decide_exec(request_in(stack(), {"terraform", "apply", "destroy.tfplan"}), &inspector);
   EXPECT_EQ(d.action, Action::deny);
-  EXPECT_EQ(d.rule_id, "terraform-apply-deleting-plan");
+  EXPECT_EQ(d.rule_id, "terraform-apply-destroy-plan");
   EXPECT_EQ(policy.decide_exec(request_in(stack(), {"terraform", "apply", "create.tfplan"}), &inspector).action, Action::allow);
   EXPECT_EQ(policy.decide_exec(request_in(stack(), {"terraform", "apply", "-auto-approve"}), &inspector).action, Action::allow);
   // -chdir: the plan file is relative to the directory terraform changes into.
   auto chdir = policy.decide_exec(
       request_in(workspace_->path, {"terraform", "-chdir=stack", "apply", "-auto-approve", "destroy.tfplan"}), &inspector);
-  EXPECT_EQ(chdir.rule_id, "terraform-apply-deleting-plan");
+  EXPECT_EQ(chdir.rule_id, "terraform-apply-destroy-plan");
   // A file terraform cannot read as a plan is refused: the guard cannot know what it does.
   auto garbage = policy.decide_exec(request_in(stack(), {"terraform", "apply", "garbage.tfplan"}), &inspector);
   EXPECT_EQ(garbage.action, Action::deny);

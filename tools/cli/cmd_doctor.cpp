@@ -69,7 +69,7 @@ void check_policy(Doctor& d) {
     else
       d.fail("policy examples fail: " + failures.front(), "fix the rule, then run `agentguard policy check`");
   } catch (const policy::PolicyError& e) {
-    d.fail("policy broken at " + e.where().to_string() + ": " + e.what(),
+    d.fail(std::string("policy broken: ") + e.what(),
            "fix it; until then every watched program is refused (`agentguard policy check` shows the error)");
   }
   if (getuid() == 0) return;  // root can write everything; the check only means something for the agent's user

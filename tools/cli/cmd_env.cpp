@@ -33,9 +33,9 @@ Session open_session(const SessionOptions& options) {
   try {
     return prepare_session(options);
   } catch (const policy::PolicyError& e) {
-    std::fprintf(stderr, "agentguard: the policy is broken, so the guard was not started.\n%s: %s\n"
+    std::fprintf(stderr, "agentguard: the policy is broken, so the guard was not started.\n%s\n"
                          "Fix it, then check with `agentguard policy check`.\n",
-                 e.where().to_string().c_str(), e.what());
+                 e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());
   }

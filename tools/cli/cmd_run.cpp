@@ -34,8 +34,8 @@ void add_run_command(CLI::App& app) {
     try {
       session = prepare_session(*options);
     } catch (const policy::PolicyError& e) {
-      std::fprintf(stderr, "agentguard: the policy is broken, so nothing was started.\n%s: %s\n",
-                   e.where().to_string().c_str(), e.what());
+      std::fprintf(stderr, "agentguard: the policy is broken, so nothing was started.\n%s\n",
+                   e.what());
       throw CLI::RuntimeError(2);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());

@@ -34,12 +34,7 @@ int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& requ
   } catch (const std::exception& e) {
     return gate::refuse_undecidable(request, e.what());
   }
-  std::vector<policy::PlanRule> rules;
-  try {
-    rules = policy::plan_rules_of(pol);
-  } catch (const std::exception& e) {
-    return gate::refuse_undecidable(request, e.what());
-  }
+  const std::vector<policy::PlanRule>& rules = pol.plan_rules();
   const policy::PlanVerdict verdict = policy::decide_plan(rules, review.plan);
   if (!verdict.deciding || verdict.action == Action::allow) return gate::exec_program(request);
 

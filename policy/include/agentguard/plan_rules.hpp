@@ -62,9 +62,6 @@ std::vector<PlanRule> parse_plan_rules(const toml::value& plan_array, const std:
 
 PlanVerdict decide_plan(const std::vector<PlanRule>& rules, const PlanSummary& plan);
 
-// Every layer's [[plan]] rules of a loaded policy, lowest layer first (throws PolicyError).
-std::vector<PlanRule> plan_rules_of(const Policy& policy);
-
 // One line per failing example: "file:line:col: plan rule ID: example 'X' should match/not match".
 std::vector<std::string> check_plan_examples(const std::vector<PlanRule>& rules);
 

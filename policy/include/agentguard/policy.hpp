@@ -75,7 +75,9 @@ struct Decision {
   std::vector<std::string> trace;           // how the decision was reached, one line per step (for explain)
 };
 
-struct Rule;  // defined in the implementation
+struct Rule;         // defined in the implementation
+struct ApiRuleSpec;  // agentguard/api_rules.hpp
+struct PlanRule;     // agentguard/plan_rules.hpp
 
 // A top-level section of one layer that another part of agentguard reads ([notify], [[api]]).
 // Defined in agentguard/policy_sections.hpp (it carries a toml::value).
@@ -113,6 +115,11 @@ class Policy {
   // Every layer's raw value of top-level `key` ("notify", "api"), lowest layer first; layers
   // without that key are left out. Include agentguard/policy_sections.hpp to call this.
   std::vector<RawSection> sections(std::string_view key) const;
+
+  // The [[api]] and [[plan]] rules in force (disabled ones removed), lowest layer first. Include
+  // agentguard/api_rules.hpp or agentguard/plan_rules.hpp to use them.
+  const std::vector<ApiRuleSpec>& api_rules() const;
+  const std::vector<PlanRule>& plan_rules() const;
 
   // Number of rules in force and of examples they carry (for `agentguard policy check`).
   std::size_t rule_count() const;
