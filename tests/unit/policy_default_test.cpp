@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "agentguard/api_rules.hpp"
+#include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "policy_test_support.hpp"
 
@@ -30,7 +32,8 @@ TEST(PolicyDefault, EveryRuleHasMatchAndNoMatchExamples) {
     ++rules;
     pos += 1;
   }
-  EXPECT_EQ(rules, Policy::load(LoadOptions{}).rule_count());
+  const Policy policy = Policy::load(LoadOptions{});
+  EXPECT_EQ(rules + policy.api_rules().size() + policy.plan_rules().size(), policy.rule_count());
 }
 
 TEST(PolicyDefault, ExamplesCanFail) {

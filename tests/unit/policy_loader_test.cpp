@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "agentguard/api_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
 #include "policy_test_support.hpp"
@@ -24,7 +25,7 @@ const char* kRuleHead = "schema = 1\n[[exec]]\nid = \"r\"\naction = \"deny\"\n";
 
 TEST(PolicyLoader, UnknownTopLevelKey) {
   EXPECT_EQ(load_error("schema = 1\nbogus = 3\n"),
-            "p.toml:2:1: unknown top-level key `bogus` (expected schema, disable, exec, notify, api)");
+            "p.toml:2:1: unknown top-level key `bogus` (expected schema, disable, exec, plan, api, notify)");
 }
 
 TEST(PolicyLoader, UnknownRuleKeyPointsAtTheKey) {
@@ -98,10 +99,10 @@ TEST(PolicyLoader, MissingFileIsAnErrorNotAnAllow) {
   EXPECT_THROW(Policy::load(options), PolicyError);
 }
 
-TEST(PolicyLoader, NotifyAndApiSectionsAreKeptRaw) {
+TEST(PolicyLoader, NotifyAndApiSectionsAreKeptAsWritten) {
   test::TempDir dir;
   std::string file = (dir.path / "user.toml").string();
-  std::ofstream(file) << "schema = 1\n[notify]\nurls = [\"http://127.0.0.1:9/hook\"]\n[[api]]\nhost = \"*.amazonaws.com\"\n";
+  std::ofstream(file) << "schema = 1\n[notify]\nurls = [\"http://127.0.0.1:9/hook\"]\n[[api]]\nid = \"scratch-log\"\naction = \"log\"\nmatch = \"s3:DeleteObject\"\n";
   LoadOptions options;
   options.files = {file};
   Policy policy = Policy::load(options);
@@ -111,8 +112,10 @@ TEST(PolicyLoader, NotifyAndApiSectionsAreKeptRaw) {
   EXPECT_EQ(toml::find<std::vector<std::string>>(notify[0].value, "urls").at(0), "http://127.0.0.1:9/hook");
   EXPECT_EQ(notify[0].value.location().line(), 2u);
   auto api = policy.sections("api");
-  ASSERT_EQ(api.size(), 1u);
-  EXPECT_TRUE(api[0].value.is_array());
+  ASSERT_EQ(api.size(), 2u);  // the built-in default's API rules, then this file's
+  EXPECT_EQ(api[1].file, file);
+  EXPECT_TRUE(api[1].value.is_array());
+  EXPECT_EQ(policy.api_rules().back().id, "scratch-log");
   EXPECT_TRUE(policy.sections("exec").size() <= 2);
   EXPECT_EQ(policy.files(), (std::vector<std::string>{"<built-in default>", file}));
 }

@@ -9,6 +9,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "agentguard/api_rules.hpp"
+#include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/terraform_plan_inspector.hpp"
 #include "commands.hpp"
@@ -73,8 +75,8 @@ std::optional<std::vector<std::string>> command_after_explain() {
   if (i == args.size()) return std::nullopt;
   ++i;
   while (i < args.size()) {
-    if (args[i] == "--policy") i += 2;
-    else if (args[i].rfind("--policy=", 0) == 0) ++i;
+    if (args[i] == "--policy" || args[i] == "--http") i += 2;
+    else if (args[i].rfind("--policy=", 0) == 0 || args[i].rfind("--http=", 0) == 0) ++i;
     else break;
   }
   if (i < args.size() && args[i] == "--") ++i;
@@ -86,6 +88,44 @@ std::vector<std::string> current_environment() {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
   return env;
+}
+
+pol::Policy load_or_exit(const std::vector<std::string>& files) {
+  try {
+    return pol::Policy::load(layer_options(files));
+  } catch (const pol::PolicyError& e) {
+    std::cerr << e.what() << "\nagentguard: the policy does not load, so the guard refuses every watched launch\n";
+    throw CLI::RuntimeError(1);
+  }
+}
+
+// `explain --http FILE`: a saved raw HTTP request, classified and decided by the HTTPS guard's own code.
+int run_explain_http(const std::vector<std::string>& files, const std::string& request_file) {
+  const pol::Policy policy = load_or_exit(files);
+  std::ifstream in(request_file, std::ios::binary);
+  if (!in) {
+    std::cerr << "agentguard: cannot read " << request_file << "\n";
+    return 2;
+  }
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string report = pol::explain_http_request(raw, pol::compile_api_rules(policy.api_rules()));
+  std::cout << report;
+  const auto at = report.find("decision:");
+  const std::string verdict = at == std::string::npos ? "" : report.substr(report.find_first_not_of(' ', at + 9), 4);
+  return verdict == "deny" || verdict.rfind("ask", 0) == 0 ? 1 : 0;
+}
+
+// `policy show`: every rule in force, of every kind, with the file:line:col it comes from.
+int run_show(const std::vector<std::string>& files) {
+  const pol::Policy policy = load_or_exit(files);
+  std::cout << policy.describe();
+  std::cout << "api rules (HTTPS guard):\n";
+  for (const auto& r : policy.api_rules())
+    std::cout << "  " << r.id << "  " << pol::to_string(r.action) << "  " << r.source.to_string() << "\n";
+  std::cout << "plan rules (apply review):\n";
+  for (const auto& r : policy.plan_rules())
+    std::cout << "  " << r.id << "  " << pol::to_string(r.action) << "  " << r.where.to_string() << "\n";
+  return 0;
 }
 
 int run_explain(const std::vector<std::string>& files, const std::vector<std::string>& command) {
@@ -166,7 +206,9 @@ void add_policy_commands(CLI::App& app) {
   // so it only has to accept the words here; the command line is then read in order from
   // /proc/self/cmdline (see command_after_explain).
   explain->allow_extras();
-  explain->add_option("command", *command, "The command line to decide")->expected(1, -1);
+  auto http_file = std::make_shared<std::string>();
+  explain->add_option("--http", *http_file, "Explain a saved raw HTTP request (the HTTPS guard's decision) instead of a command");
+  explain->add_option("command", *command, "The command line to decide")->expected(0, -1);
   explain->footer(
       "Usage: agentguard policy explain [--policy FILE]... [--] CMD ARGS...\n"
       "The command is looked up on PATH and decided with the current environment and directory, by the\n"
@@ -175,11 +217,24 @@ void add_policy_commands(CLI::App& app) {
       "  agentguard policy explain -- terraform destroy -auto-approve\n"
       "  TF_CLI_ARGS_apply=-destroy agentguard policy explain -- terraform apply\n"
       "  agentguard policy explain -- terraform apply tfplan      (reads the saved plan with terraform show -json)\n"
-      "  agentguard policy explain --policy ./mine.toml -- aws s3 rb s3://bucket");
-  explain->callback([explain, explain_files, command] {
+      "  agentguard policy explain --policy ./mine.toml -- aws s3 rb s3://bucket\n"
+      "  agentguard policy explain --http saved-request.txt   (a raw HTTP/1.1 request, e.g. from a proxy log)");
+  explain->callback([explain, explain_files, command, http_file] {
+    if (!http_file->empty()) {
+      if (int status = run_explain_http(*explain_files, *http_file); status != 0) throw CLI::RuntimeError(status);
+      return;
+    }
     if (auto in_order = command_after_explain()) *command = *in_order;
     if (command->empty()) throw CLI::ValidationError("explain", "give the command line to explain: explain -- CMD ARGS...");
     if (int status = run_explain(*explain_files, *command); status != 0) throw CLI::RuntimeError(status);
+  });
+
+  auto show_files = std::make_shared<std::vector<std::string>>();
+  auto* show = policy->add_subcommand("show", "Print every rule in force (exec, api, plan) with the file:line it comes from");
+  show->add_option("--policy", *show_files, "A policy file to add as the top layer (repeatable)");
+  show->footer("Examples:\n  agentguard policy show\n  agentguard policy show --policy ./team.toml");
+  show->callback([show_files] {
+    if (int status = run_show(*show_files); status != 0) throw CLI::RuntimeError(status);
   });
 
   auto* print_default = policy->add_subcommand("default", "Print the built-in default policy (TOML)");

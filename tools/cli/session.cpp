@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <stdexcept>
 
+#include "agentguard/api_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "common/layers.hpp"
 #include "common/paths.hpp"
@@ -32,6 +34,23 @@ void require_file(const fs::path& p, const char* what) {
   if (access(p.c_str(), R_OK) != 0)
     throw std::runtime_error(std::string("the ") + what + " is missing at " + p.string() +
                              " (rebuild with `cmake --build build`, or reinstall agentguard)");
+}
+
+// The API rules, compiled once into the plain-data blob every guarded process maps read-only on its
+// first TLS write (no TOML parsing inside the agent's processes).
+fs::path write_api_rules(const fs::path& state, const std::string& session_id, const policy::Policy& policy) {
+  const fs::path dir = state / "sessions";
+  fs::create_directories(dir);
+  const fs::path file = dir / (session_id + ".api-rules");
+  const std::string blob = policy::compile_api_rules(policy.api_rules());
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(blob.data(), static_cast<std::streamsize>(blob.size()));
+    if (!out) throw std::runtime_error("cannot write the compiled API rules to " + tmp.string());
+  }
+  fs::rename(tmp, file);
+  return file;
 }
 
 std::string env_name(const std::string& entry) { return entry.substr(0, entry.find('=')); }
@@ -61,6 +80,7 @@ Session prepare_session(const SessionOptions& options) {
   s.vars["AGENTGUARD_POLICY"] = layers::join(s.layer_files);
   s.vars["AGENTGUARD_STATE_DIR"] = state.string();
   s.vars["AGENTGUARD_SESSION"] = s.id;
+  s.vars["AGENTGUARD_API_RULES"] = write_api_rules(state, s.id, policy).string();
 
   std::string preload = lib.string();
   if (const char* existing = std::getenv("LD_PRELOAD"); existing && *existing) {
