@@ -7,10 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "commands.hpp"
+#include "demo_receiver.hpp"
 #include "common/paths.hpp"
 #include "terraform_state.hpp"
 
@@ -47,6 +51,56 @@ int shell(const std::string& command) {
 }
 
 void heading(const std::string& text) { std::printf("\n\033[1;36m== %s\033[0m\n", text.c_str()); }
+
+// Quietly removes one resource block from main.tf: the next plain apply would delete it.
+void remove_resource(const fs::path& workspace, const std::string& name) {
+  std::ifstream in(workspace / "main.tf");
+  std::string kept, line;
+  while (std::getline(in, line))
+    if (line.find("\"" + name + "\"") == std::string::npos) kept += line + "\n";
+  std::ofstream(workspace / "main.tf") << kept;
+}
+
+// The quieter danger: a plain `terraform apply` deletes what the configuration no longer names. The
+// gate plans it privately, holds it, and a human approves from a second terminal with the one-time
+// code the webhook brought them.
+bool plan_review(const fs::path& workspace, const fs::path& state_dir, const std::string& self,
+                 const std::map<std::string, std::string>& before) {
+  heading("5. Plan review: a plain `terraform apply` that would delete something is held for a human");
+  remove_resource(workspace, "website");
+  std::printf("main.tf no longer names terraform_data.website; the agent runs `terraform apply -auto-approve`.\n");
+  DemoReceiver phone;
+  std::thread agent([&] {
+    shell("cd '" + workspace.string() + "' && AGENTGUARD_WEBHOOK_URL='" + phone.url() + "' '" + self +
+          "' run --default-only --state-dir '" + state_dir.string() +
+          "' -- bash -c 'terraform apply -auto-approve -input=false -no-color | tail -n 1; echo \"-> exit status ${PIPESTATUS[0]}\"'");
+  });
+  const std::string body = phone.wait_for("\"approval\"", 120);
+  const auto request = nlohmann::json::parse(body, nullptr, false);
+  if (body.empty() || request.is_discarded()) {
+    std::printf("no approval request reached the webhook\n");
+    agent.join();
+    return false;
+  }
+  const auto approval = request["approval"];
+  const std::string id = approval.value("id", ""), code = approval.value("code", "");
+  std::printf("\n\033[1mThe human's phone (webhook) shows:\033[0m %s\n  resources: %s\n  approve with: agentguard approve %s %s\n",
+              request.value("message", "").c_str(), request.value("resources", nlohmann::json::array()).dump().c_str(),
+              id.c_str(), code.c_str());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::printf("\n\033[1mA second terminal, outside the guarded tree:\033[0m $ agentguard approve %s %s\n", id.c_str(), code.c_str());
+  shell("AGENTGUARD_STATE_DIR='" + state_dir.string() + "' '" + self + "' approve " + id + " " + code);
+  agent.join();
+
+  const auto after = read_state_ids(workspace);
+  bool ok = !after.count("terraform_data.website");
+  for (const auto& [address, rid] : before)
+    if (address != "terraform_data.website") ok = ok && after.count(address) && after.at(address) == rid;
+  for (const auto& [address, rid] : after) std::printf("  %-28s id %s\n", address.c_str(), rid.c_str());
+  std::printf(ok ? "\033[1;32mthe approved apply ran once: website deleted, everything else unchanged\033[0m\n"
+                 : "\033[1;31mthe state is not what was approved\033[0m\n");
+  return ok;
+}
 
 int demo() {
   if (shell("command -v terraform >/dev/null 2>&1") != 0) {
@@ -90,8 +144,10 @@ int demo() {
 
   heading("4. What the human sees: the audit log");
   shell("AGENTGUARD_STATE_DIR='" + state_dir.string() + "' '" + self + "' log -n 20");
+
+  const bool reviewed = plan_review(workspace, state_dir, self, after);
   std::printf("\nworkspace and state kept in %s\n", dir);
-  return intact ? 0 : 1;
+  return intact && reviewed ? 0 : 1;
 }
 
 }  // namespace

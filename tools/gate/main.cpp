@@ -5,12 +5,15 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <exception>
 #include <string>
 
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
+#include "agentguard/policy_sections.hpp"
 #include "agentguard/terraform_plan_inspector.hpp"
+#include "common/paths.hpp"
 #include "common/layers.hpp"
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
@@ -71,6 +74,22 @@ int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& requ
   return gate::hold_for_approval(held);
 }
 
+// A webhook is configured if the launch's environment names one, the session recorded one when it
+// started, or a policy layer has a [notify] table.
+bool webhook_configured(const policy::ExecRequest& request, const policy::Policy* pol) {
+  std::string session;
+  for (const auto& e : request.env) {
+    if (e.rfind("AGENTGUARD_WEBHOOK_URL=", 0) == 0 && e.size() > 23) return true;
+    if (e.rfind("AGENTGUARD_SESSION=", 0) == 0) session = e.substr(19);
+  }
+  if (!session.empty()) {
+    std::ifstream in(agentguard::paths::state_dir() / "sessions" / (session + ".json"));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("\"url\"") != std::string::npos) return true;
+  }
+  return pol && !pol->sections("notify").empty();
+}
+
 int run_gate(int argc, char** argv) {
   const auto request = gate::request_from_protocol(argc, argv, environ);
 
@@ -81,8 +100,10 @@ int run_gate(int argc, char** argv) {
     const policy::TerraformPlanInspector plans;
     decision = pol->decide_exec(request, &plans);
   } catch (const std::exception& e) {
+    gate::set_webhook_configured(webhook_configured(request, nullptr));
     return gate::refuse_undecidable(request, e.what());
   }
+  gate::set_webhook_configured(webhook_configured(request, &*pol));
 
   switch (decision.action) {
     case Action::deny:

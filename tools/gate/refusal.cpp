@@ -9,6 +9,8 @@ namespace agentguard::gate {
 
 namespace {
 
+bool g_webhook_configured = false;
+
 events::Event event_for(const policy::ExecRequest& request, const policy::Decision& decision) {
   events::Event ev = events::make_event();
   ev.kind = "exec";
@@ -24,19 +26,27 @@ events::Event event_for(const policy::ExecRequest& request, const policy::Decisi
 
 }  // namespace
 
+void set_webhook_configured(bool configured) { g_webhook_configured = configured; }
+bool webhook_configured() { return g_webhook_configured; }
+
 int refuse(const policy::ExecRequest& request, const policy::Decision& decision) {
   events::Event ev = event_for(request, decision);
   ev.decision = "deny";
   const std::string id = ev.id;
   // The doctor's canary proves the guard is live; it is not an event anyone needs to hear about.
   const bool recorded = decision.rule_id == "agentguard-canary" || events::report(ev);
+  // What really would have run, when it differs from what was typed (TF_CLI_ARGS, sudo, an interpreter).
+  std::string effective;
+  if (!decision.effective_argv.empty() && decision.effective_argv != request.argv)
+    effective = ", which runs `" + shell_quote(decision.effective_argv) + "`";
+  std::string outcome;
+  if (!recorded) outcome = "The event could not be recorded; tell the person responsible for this session.";
+  else if (g_webhook_configured) outcome = "Recorded as event " + id + "; a human has been notified.";
+  else outcome = "Recorded as event " + id + " in the audit log.";
   // One paragraph, first words fixed: agents and people grep for "agentguard: blocked".
-  std::fprintf(stderr,
-               "agentguard: blocked `%s` (rule %s, %s). %s %s\n",
-               shell_quote(request.argv).c_str(), decision.rule_id.c_str(), decision.source.to_string().c_str(),
-               decision.message.c_str(),
-               recorded ? ("Recorded as event " + id + "; the person responsible for this session is notified.").c_str()
-                        : "The event could not be recorded; tell the person responsible for this session.");
+  std::fprintf(stderr, "agentguard: blocked `%s`%s (rule %s, %s). %s %s\n", shell_quote(request.argv).c_str(),
+               effective.c_str(), decision.rule_id.c_str(), decision.source.to_string().c_str(),
+               decision.message.c_str(), outcome.c_str());
   return kRefusedStatus;
 }
 

@@ -8,6 +8,10 @@ namespace agentguard::gate {
 
 inline constexpr int kRefusedStatus = 126;
 
+// Whether a webhook will carry the event to a human: the refusal only says "notified" when true.
+void set_webhook_configured(bool configured);
+bool webhook_configured();
+
 // Records the event and prints the refusal; returns kRefusedStatus.
 int refuse(const policy::ExecRequest& request, const policy::Decision& decision);
 
