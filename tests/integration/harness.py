@@ -58,11 +58,12 @@ def guarded(script, cwd=None, state_dir=None, policy=None, extra_env=None, shell
 
 
 def audit_records(state_dir):
+    """The events of the audit log, oldest first (each line is {"event": ..., "prev", "hash", "seq"})."""
     path = os.path.join(state_dir, "audit.jsonl")
     if not os.path.exists(path):
         return []
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        return [json.loads(line)["event"] for line in f if line.strip()]
 
 
 TF_CONFIG = """
