@@ -239,7 +239,11 @@ FlushReport flush(const Config& config, std::chrono::seconds budget) {
 
 void run_background_flusher(const Config& config) {
   if (config.webhooks.empty()) return;
-  fs::path state = paths::ensure_state_dir();
+  // Woken by report(), which spooled first: without a spool there is nothing to send, and the
+  // state directory must not be re-created behind someone who just removed it.
+  fs::path state = paths::state_dir();
+  std::error_code ec;
+  if (!fs::is_directory(events::spool_dir(state), ec)) return;
   bool first_pass = true;
   auto started = SteadyClock::now();
   while (true) {
