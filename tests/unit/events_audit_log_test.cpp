@@ -129,7 +129,7 @@ TEST(EventsAuditLog, DeletionIsDetectedWhereTheRecordWas) {
   auto result = verify_audit_log(log);
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.line, 3u);
-  EXPECT_NE(result.problem.find("#3 before this line were removed"), std::string::npos) << result.problem;
+  EXPECT_NE(result.problem.find("record #3 before this line was removed"), std::string::npos) << result.problem;
 }
 
 TEST(EventsAuditLog, ReorderIsDetectedAtTheFirstMovedRecord) {

@@ -68,6 +68,16 @@ TEST(EventsRedact, InsideShellScripts) {
   EXPECT_EQ(out[2], "export AWS_SECRET_ACCESS_KEY=[REDACTED]; DB_PASSWORD='[REDACTED]' terraform destroy --password [REDACTED]");
 }
 
+TEST(EventsRedact, JsonArgumentsAndAwsConfigure) {
+  EXPECT_EQ(redact_text(R"({"MasterUserPassword": "hunter2", "DBInstanceIdentifier": "prod"})"),
+            R"({"MasterUserPassword": "[REDACTED]", "DBInstanceIdentifier": "prod"})");
+  EXPECT_EQ(redact_text(R"({"client_secret":"a\"b","page":2})"), R"({"client_secret":"[REDACTED]","page":2})");
+  EXPECT_EQ(redact_argv({"aws", "configure", "set", "aws_secret_access_key", "wJalr", "--profile", "prod"}),
+            (Argv{"aws", "configure", "set", "aws_secret_access_key", "[REDACTED]", "--profile", "prod"}));
+  EXPECT_EQ(redact_argv({"aws", "configure", "set", "region", "eu-west-1"}),
+            (Argv{"aws", "configure", "set", "region", "eu-west-1"}));
+}
+
 TEST(EventsRedact, IsIdempotentAndLeavesOrdinaryCommandsAlone) {
   Argv plain = {"terraform", "destroy", "-auto-approve", "-target=module.db", "--region=eu-west-1"};
   EXPECT_EQ(redact_argv(plain), plain);

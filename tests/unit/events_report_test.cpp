@@ -64,5 +64,18 @@ TEST(EventsReport, ReturnsWithinASecondWhileTheWebhookHangs) {
   EXPECT_EQ(list_spool(state.path()).size(), 20u);
 }
 
+TEST(EventsReport, ArgvThatIsNotUtf8IsStillRecorded) {
+  testing::TempStateDir state;
+  ::unsetenv("AGENTGUARD_WEBHOOK_URL");
+  Event event = make_event();
+  event.argv = {"terraform", "destroy", std::string("-target=\xff\xfe")};
+  event.decision = "deny";
+  EXPECT_TRUE(report(event));
+  auto result = verify_audit_log(audit_log_path(state.path()));
+  EXPECT_TRUE(result.ok) << result.problem;
+  EXPECT_EQ(result.records, 1u);
+  EXPECT_EQ(list_spool(state.path()).size(), 1u);
+}
+
 }  // namespace
 }  // namespace agentguard::events

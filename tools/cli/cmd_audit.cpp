@@ -78,6 +78,8 @@ void print_row(const events::AuditLine& line, const Columns& c) {
   std::string program = e.value("program", std::string());
   if (e.value("kind", std::string()) == "http")
     program = e.value("service", std::string()) + ":" + e.value("operation", std::string());
+  if (program.empty() && e.contains("argv") && e["argv"].is_array() && !e["argv"].empty() && e["argv"][0].is_string())
+    program = fs::path(e["argv"][0].get<std::string>()).filename().string();
   std::cout << pad(fit(time, c.time), c.time) << "  " << pad(fit(e.value("decision", std::string()), c.decision), c.decision)
             << "  " << pad(fit(e.value("rule_id", std::string()), c.rule), c.rule) << "  "
             << pad(fit(program, c.program), c.program) << "  "

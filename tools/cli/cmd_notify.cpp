@@ -164,8 +164,13 @@ void run_send_approval_request() {
   }
   nlohmann::json approval = input["approval"];
   input.erase("approval");
-  notify::Notification notification =
-      notify::single_notification(events::to_json(events::redact_event(events::event_from_json(input))));
+  notify::Notification notification;
+  try {
+    notification = notify::single_notification(events::to_json(events::redact_event(events::event_from_json(input))));
+  } catch (const std::exception& error) {
+    std::cerr << "agentguard: notify send-approval-request: the event on stdin is malformed: " << error.what() << "\n";
+    throw CLI::RuntimeError(2);
+  }
   notification.approval = approval;
 
   const int64_t expires = approval.value("expires_unix", int64_t{0});

@@ -204,9 +204,11 @@ VerifyResult verify_audit_log(const fs::path& log_file) {
                                 std::to_string(expected_seq) + " belongs (it is at line " +
                                 std::to_string(it->second) + ")");
         if (seq > expected_seq)
-          return fail(line, "record" + std::string(seq - expected_seq > 1 ? "s #" : " #") + std::to_string(expected_seq) +
-                                (seq - expected_seq > 1 ? "-#" + std::to_string(seq - 1) : "") +
-                                " before this line were removed (found " + describe(record) + ")");
+          return fail(line, seq - expected_seq > 1
+                                ? "records #" + std::to_string(expected_seq) + "-#" + std::to_string(seq - 1) +
+                                      " before this line were removed (found " + describe(record) + ")"
+                                : "record #" + std::to_string(expected_seq) + " before this line was removed (found " +
+                                      describe(record) + ")");
       }
       return fail(line, "the chain is broken: " + describe(record) +
                             " does not carry the hash of the record before it (a record before it was removed, "

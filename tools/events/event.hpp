@@ -2,6 +2,7 @@
 // An event: every decision other than a plain allow. The gate (and later the HTTPS guard and the
 // plan review) builds one and calls report(); everything else - redaction, the hash-chained audit
 // log, the durable spool and waking the notifier - happens behind that one call.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,9 @@ Event make_event();
 // Never throws: a failure is written to stderr, and the caller's refusal stands regardless.
 // Returns false if the event could not be made durable.
 bool report(Event event);
+
+// The event as JSON, with the field names used by the audit log, the spool and the webhooks
+// (event_json.hpp has the reverse and the canonical form). Include <nlohmann/json.hpp> to use it.
+nlohmann::json to_json(const Event& event);
 
 }  // namespace agentguard::events

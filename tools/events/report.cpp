@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "common/paths.hpp"
 #include "events/audit_log.hpp"
@@ -21,10 +23,16 @@
 namespace agentguard::events {
 namespace fs = std::filesystem;
 
+extern "C" char** environ;
+
 void wake_notifier() {
   std::string program;
+  std::string state_entry;
   try {
     program = paths::cli_program().string();
+    // The notifier runs from "/" (it must not pin the agent's directory), so it gets the state
+    // directory as an absolute path.
+    state_entry = "AGENTGUARD_STATE_DIR=" + fs::absolute(paths::state_dir()).string();
   } catch (const std::exception& error) {
     spdlog::debug("not waking the notifier: {}", error.what());
     return;
@@ -35,6 +43,11 @@ void wake_notifier() {
   }
   // Everything the child needs is prepared before fork(): after it only async-signal-safe calls.
   const char* argv[] = {program.c_str(), "notify", "flush", "--background", nullptr};
+  std::vector<const char*> envp;
+  for (char** entry = environ; entry && *entry; ++entry)
+    if (std::strncmp(*entry, "AGENTGUARD_STATE_DIR=", 21) != 0) envp.push_back(*entry);
+  envp.push_back(state_entry.c_str());
+  envp.push_back(nullptr);
   pid_t child = ::fork();
   if (child < 0) {
     spdlog::warn("cannot start the notifier: fork failed");
@@ -53,7 +66,8 @@ void wake_notifier() {
       ::dup2(null, 2);
     }
     ::close_range(3, ~0U, 0);
-    ::execv(argv[0], const_cast<char* const*>(argv));
+    if (::chdir("/") != 0) ::_exit(127);
+    ::execve(argv[0], const_cast<char* const*>(argv), const_cast<char* const*>(envp.data()));
     ::_exit(127);
   }
   while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {

@@ -58,7 +58,10 @@ fs::path spool_event(const fs::path& state_dir, const json& event) {
   return entry.file;
 }
 
-void save_spool_entry(const SpoolEntry& entry) { write_file_durably(entry.file, entry_to_json(entry).dump() + "\n"); }
+void save_spool_entry(const SpoolEntry& entry) {
+  // argv may hold bytes that are not UTF-8; they are replaced rather than lose the event.
+  write_file_durably(entry.file, entry_to_json(entry).dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
 
 std::vector<SpoolEntry> list_spool(const fs::path& state_dir, size_t* unreadable) {
   std::vector<SpoolEntry> entries;

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
-#include <set>
 #include <thread>
 
 #include "common/paths.hpp"
@@ -116,6 +115,10 @@ namespace {
 FlushReport deliver_pass(const Config& config, const fs::path& state, const PassOptions& options) {
   FlushReport report;
   std::vector<events::SpoolEntry> entries = events::list_spool(state, &report.unreadable);
+  if (config.webhooks.empty()) {  // nowhere to send: everything stays (and is never "complete")
+    report.still_spooled = entries.size();
+    return report;
+  }
   const int64_t now = now_unix();
 
   std::vector<events::SpoolEntry*> due;
@@ -134,7 +137,7 @@ FlushReport deliver_pass(const Config& config, const fs::path& state, const Pass
 
   auto burst_sent = load_fold_state(state, config.fold_window_seconds);
   bool burst_state_changed = false;
-  std::set<std::string> unreachable;
+  std::map<std::string, std::string> unreachable;  // url -> the error that made us stop trying it
   bool out_of_time = false;
 
   for (const auto& group : groups) {
@@ -152,8 +155,9 @@ FlushReport deliver_pass(const Config& config, const fs::path& state, const Pass
       for (auto* member : members)
         if (!delivered_to(*member, hook.url)) missing.push_back(member);
       if (missing.empty()) continue;
-      if (unreachable.count(hook.url)) {
+      if (auto down = unreachable.find(hook.url); down != unreachable.end()) {
         failed = true;
+        for (auto* member : missing) member->last_error = hook.name + " (" + hook.url + "): " + down->second;
         continue;
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.deadline - SteadyClock::now()).count();
@@ -170,7 +174,7 @@ FlushReport deliver_pass(const Config& config, const fs::path& state, const Pass
       } else {
         failed = true;
         for (auto* member : missing) member->last_error = hook.name + " (" + hook.url + "): " + result.error;
-        if (result.status == 0) unreachable.insert(hook.url);  // down or hanging: skip it for the rest of this pass
+        if (result.status == 0) unreachable.emplace(hook.url, result.error);  // down or hanging: skip it this pass
       }
       report.sends.push_back(std::move(result));
     }
@@ -235,7 +239,11 @@ FlushReport flush(const Config& config, std::chrono::seconds budget) {
 
 void run_background_flusher(const Config& config) {
   if (config.webhooks.empty()) return;
-  fs::path state = paths::ensure_state_dir();
+  // Woken by report(), which spooled first: without a spool there is nothing to send, and the
+  // state directory must not be re-created behind someone who just removed it.
+  fs::path state = paths::state_dir();
+  std::error_code ec;
+  if (!fs::is_directory(events::spool_dir(state), ec)) return;
   bool first_pass = true;
   auto started = SteadyClock::now();
   while (true) {
