@@ -72,6 +72,7 @@ HARMLESS = {
     "fmt": "terraform fmt -check -no-color || terraform fmt -no-color",
     "validate": "terraform validate -no-color",
     "output": "terraform output -no-color",
+    "relative_symlink_version": 'ln -sf "$(command -v terraform)" ./tf-rel && ./tf-rel version',
 }
 
 

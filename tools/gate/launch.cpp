@@ -18,7 +18,7 @@ bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(
 }  // namespace
 
 policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp) {
-  if (argc < 3 || argv[1][0] != '/')
+  if (argc < 3 || argv[1][0] == '\0')
     throw std::invalid_argument(
         "agentguard-gate is started by the guard, not by hand: expected `agentguard-gate /resolved/path argv0 [args...]`");
   policy::ExecRequest request;
@@ -31,6 +31,9 @@ policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp) {
     cwd.resize(cwd.size() * 2);
   }
   request.cwd = cwd.data();
+  // The preload passes the path as the caller gave it (`./tool` stays relative): we run in the
+  // caller's working directory, so anchoring it here names the same file.
+  if (request.resolved_path[0] != '/') request.resolved_path = request.cwd + "/" + request.resolved_path;
   return request;
 }
 
