@@ -13,6 +13,8 @@ namespace agentguard::policy::detail {
 
 struct Layer {
   std::string file;
+  std::string text;      // as read, so the gate can keep the last good policy
+  bool project = false;  // a project's .agentguard.toml: may only tighten
   toml::value root;
   std::vector<Rule> rules;
   std::vector<std::pair<std::string, Location>> disables;  // rule ids this layer switches off

@@ -2,6 +2,7 @@
 #include "agentguard/policy.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -237,19 +238,77 @@ Policy::Policy(Policy&&) noexcept = default;
 Policy& Policy::operator=(Policy&&) noexcept = default;
 Policy::~Policy() = default;
 
+namespace {
+
+std::string read_policy_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw PolicyError(Location{file, 0, 0}, "cannot read policy file");
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw PolicyError(Location{file, 0, 0}, "cannot read policy file");
+  return text.str();
+}
+
+const char* const kTightenOnly =
+    "a project policy (.agentguard.toml) can only tighten the user's and system policy; ask the owner of "
+    "those to change them instead";
+
+// A project's policy travels with its repository, so whoever can commit to it must not be able to
+// loosen the guard: no allow of any kind, no disable, no webhooks of its own.
+void check_tightens_only(const Layer& layer) {
+  for (const auto& [id, where] : layer.disables)
+    throw PolicyError(where, std::string("`disable = [\"") + id + "\"]`: " + kTightenOnly);
+  for (const auto& rule : layer.rules)
+    if (rule.action == Action::allow) throw PolicyError(rule.where, "rule \"" + rule.id + "\" allows: " + kTightenOnly);
+  if (layer.root.contains("notify"))
+    throw PolicyError(detail::location_of(layer.root.at("notify")), std::string("[notify]: ") + kTightenOnly);
+  for (const char* kind : {"api", "plan"}) {
+    if (!layer.root.contains(kind) || !layer.root.at(kind).is_array()) continue;
+    for (const auto& t : layer.root.at(kind).as_array())
+      if (t.is_table() && t.contains("action") && t.at("action").is_string() && t.at("action").as_string().str == "allow")
+        throw PolicyError(detail::location_of(t.at("action")),
+                          std::string("[[") + kind + "]] rule allows: " + kTightenOnly);
+  }
+}
+
+}  // namespace
+
 Policy Policy::load(const LoadOptions& options) {
+  std::vector<LayerText> layers;
+  for (const auto& file : options.files) layers.push_back({file, read_policy_file(file), false});
+  for (const auto& file : options.project_files) layers.push_back({file, read_policy_file(file), true});
+  return from_layers(layers, options.builtin_default);
+}
+
+Policy Policy::from_layers(const std::vector<LayerText>& layers, bool with_builtin_default) {
   auto impl = std::make_unique<Impl>();
-  if (options.builtin_default) impl->layers.push_back(detail::parse_layer(default_policy_text(), detail::kBuiltinFileName));
-  for (const auto& file : options.files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw PolicyError(Location{file, 0, 0}, "cannot read policy file");
-    std::stringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw PolicyError(Location{file, 0, 0}, "cannot read policy file");
-    impl->layers.push_back(detail::parse_layer(text.str(), file));
+  if (with_builtin_default) impl->layers.push_back(detail::parse_layer(default_policy_text(), detail::kBuiltinFileName));
+  for (const auto& l : layers) {
+    Layer layer = detail::parse_layer(l.text, l.file);
+    layer.text = l.text;
+    layer.project = l.project;
+    if (layer.project) check_tightens_only(layer);
+    impl->layers.push_back(std::move(layer));
   }
   impl->build();
   return Policy(std::move(impl));
+}
+
+std::vector<LayerText> Policy::layer_texts() const {
+  std::vector<LayerText> out;
+  for (const auto& layer : impl_->layers)
+    if (layer.file != detail::kBuiltinFileName) out.push_back({layer.file, layer.text, layer.project});
+  return out;
+}
+
+std::string find_project_policy(const std::string& cwd) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (fs::path dir = fs::path(cwd).lexically_normal();; dir = dir.parent_path()) {
+    const fs::path candidate = dir / ".agentguard.toml";
+    if (fs::is_regular_file(candidate, ec)) return candidate.string();
+    if (fs::exists(dir / ".git", ec) || dir == dir.parent_path() || dir.empty()) return {};
+  }
 }
 
 Policy Policy::from_text(std::string_view toml, const std::string& file_name, bool with_builtin_default) {

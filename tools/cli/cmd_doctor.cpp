@@ -60,9 +60,11 @@ void check_guarded(Doctor& d) {
 }
 
 void check_policy(Doctor& d) {
-  const auto files = layers::files_for_session();
+  const auto options = layers::session_load_options(std::filesystem::current_path().string());
+  std::vector<std::string> files = options.files;
+  files.insert(files.end(), options.project_files.begin(), options.project_files.end());
   try {
-    const auto policy = policy::Policy::load({.builtin_default = true, .files = files});
+    const auto policy = policy::Policy::load(options);
     const auto failures = policy.check_examples();
     if (failures.empty())
       d.pass("policy valid: built-in default" + (files.empty() ? std::string() : " + " + layers::join(files)));

@@ -2,6 +2,7 @@
 // decided (with the very code the gate runs), print the built-in default.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "agentguard/policy.hpp"
 #include "agentguard/terraform_plan_inspector.hpp"
 #include "commands.hpp"
+#include "common/layers.hpp"
 #include "common/paths.hpp"
 #include "core/identity.hpp"
 #include "core/path_search.hpp"
@@ -27,18 +29,18 @@ namespace pol = agentguard::policy;
 
 // The layers the gate would load: built-in default, the system and user files if they exist, the
 // files in AGENTGUARD_POLICY, then the --policy files given here.
+// The layers a guarded launch here would use (default, system, user, AGENTGUARD_POLICY, this
+// directory's project policy), plus `extra_files`. A file named .agentguard.toml is checked as what
+// it is: a tighten-only project layer.
 pol::LoadOptions layer_options(const std::vector<std::string>& extra_files) {
-  pol::LoadOptions options;
-  for (const auto& file : {paths::system_policy_file(), paths::user_policy_file()}) {
-    std::error_code ec;
-    if (std::filesystem::exists(file, ec)) options.files.push_back(file.string());
+  std::error_code ec;
+  pol::LoadOptions options = layers::session_load_options(std::filesystem::current_path(ec).string());
+  for (const auto& file : extra_files) {
+    const auto absolute = std::filesystem::absolute(file, ec).lexically_normal().string();
+    const bool project = std::filesystem::path(file).filename() == ".agentguard.toml";
+    auto& list = project ? options.project_files : options.files;
+    if (std::find(list.begin(), list.end(), absolute) == list.end()) list.push_back(project ? absolute : file);
   }
-  if (const char* env = std::getenv("AGENTGUARD_POLICY"); env && *env) {
-    std::stringstream list(env);
-    for (std::string file; std::getline(list, file, ':');)
-      if (!file.empty()) options.files.push_back(file);
-  }
-  options.files.insert(options.files.end(), extra_files.begin(), extra_files.end());
   return options;
 }
 

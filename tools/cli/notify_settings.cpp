@@ -31,7 +31,7 @@ std::string read_file(const std::string& path) {
 //   webhooks = [ { url = "...", format = "json|slack|discord", name = "...", secret_env = "VAR", secret_file = "..." } ]
 //   fold_window_seconds = 60
 void add_policy_webhooks(notify::Config& config) {
-  const auto policy = policy::Policy::load({.builtin_default = true, .files = layers::files_for_session()});
+  const auto policy = policy::Policy::load(layers::session_load_options(fs::current_path().string()));
   for (const auto& section : policy.sections("notify")) {
     const toml::value& t = section.value;
     if (t.contains("fold_window_seconds")) config.fold_window_seconds = static_cast<int>(toml::find<int64_t>(t, "fold_window_seconds"));

@@ -63,7 +63,12 @@ Session prepare_session(const SessionOptions& options) {
   if (!options.builtin_only) s.layer_files = layers::files_in_force(options.policy_files);
 
   // Validate now, so a broken policy is reported before the agent starts, not at its first launch.
-  const auto policy = policy::Policy::load({.builtin_default = true, .files = s.layer_files});
+  policy::LoadOptions load;
+  load.files = s.layer_files;
+  // The project's .agentguard.toml (where the agent starts) also names programs to watch and API rules.
+  if (std::string project = policy::find_project_policy(fs::current_path().string()); !project.empty() && !options.builtin_only)
+    load.project_files.push_back(project);
+  const auto policy = policy::Policy::load(load);
 
   if (!options.state_dir.empty()) setenv("AGENTGUARD_STATE_DIR", fs::absolute(options.state_dir).c_str(), 1);
   const fs::path state = paths::ensure_state_dir();

@@ -28,6 +28,14 @@ std::vector<std::string> files_for_session() {
   return files;
 }
 
+policy::LoadOptions session_load_options(const std::string& cwd) {
+  policy::LoadOptions options;
+  options.builtin_default = true;
+  options.files = files_for_session();
+  if (std::string project = policy::find_project_policy(cwd); !project.empty()) options.project_files.push_back(project);
+  return options;
+}
+
 std::string join(const std::vector<std::string>& files) {
   std::string out;
   for (const auto& f : files) {

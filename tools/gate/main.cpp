@@ -18,6 +18,7 @@
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
 #include "gate/plan_review.hpp"
+#include "gate/policy_loading.hpp"
 #include "gate/refusal.hpp"
 #include "gate/report_http.hpp"
 
@@ -96,7 +97,11 @@ int run_gate(int argc, char** argv) {
   policy::Decision decision;
   std::optional<policy::Policy> pol;
   try {
-    pol = policy::Policy::load({.builtin_default = true, .files = agentguard::layers::files_for_session()});
+    auto loaded = gate::load_policy(agentguard::layers::session_load_options(request.cwd));
+    if (!loaded.broken.empty())
+      std::fprintf(stderr, "agentguard: warning: the policy does not load (%s); the last good policy stays in force.\n",
+                   loaded.broken.c_str());
+    pol.emplace(std::move(loaded.policy));
     const policy::TerraformPlanInspector plans;
     decision = pol->decide_exec(request, &plans);
   } catch (const std::exception& e) {

@@ -83,15 +83,31 @@ struct PlanRule;     // agentguard/plan_rules.hpp
 // Defined in agentguard/policy_sections.hpp (it carries a toml::value).
 struct RawSection;
 
+// One layer as text: what was read from `file` (used to keep and restore the last good policy).
+struct LayerText {
+  std::string file;
+  std::string text;
+  bool project = false;
+};
+
 struct LoadOptions {
   bool builtin_default = true;
   std::vector<std::string> files;  // layers above the default, lowest first; missing system/user files are skipped by the caller
+  // A project's .agentguard.toml, above all other layers. It may only tighten: an `allow` rule of any
+  // kind, a `disable` or a [notify] table in it is a PolicyError ("a loosening rule is an error").
+  std::vector<std::string> project_files;
 };
+
+// The project policy for a working directory: the nearest .agentguard.toml in `cwd` or a parent,
+// stopping at the top of a git work tree or at /. Empty if there is none.
+std::string find_project_policy(const std::string& cwd);
 
 class Policy {
  public:
   static Policy load(const LoadOptions& options);        // throws PolicyError
   static Policy from_text(std::string_view toml, const std::string& file_name, bool with_builtin_default = false);
+  // The same layers from text (the built-in default is added in front when asked).
+  static Policy from_layers(const std::vector<LayerText>& layers, bool with_builtin_default = true);
 
   Policy(Policy&&) noexcept;
   Policy& operator=(Policy&&) noexcept;
@@ -109,6 +125,8 @@ class Policy {
 
   // The files that make up this policy, lowest layer first ("<built-in default>" included).
   std::vector<std::string> files() const;
+  // The layers above the built-in default as they were read, lowest first.
+  std::vector<LayerText> layer_texts() const;
   // A human-readable listing of every rule in force with the file:line it came from.
   std::string describe() const;
 

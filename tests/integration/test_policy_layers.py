@@ -1,0 +1,123 @@
+"""Policy layering in use: edits take effect at the next launch without restarting the agent; a
+broken edit keeps the last good policy in force and tells the human; a project's .agentguard.toml
+can only tighten."""
+import os
+import shutil
+import tempfile
+import unittest
+
+from harness import (AGENTGUARD, BLOCKED, REFUSED, TERRAFORM, TerraformWorkspace, audit_records, clean_env, guarded,
+                     require_build, run)
+
+TF_ENV = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+DENY_VERSION = """
+[[exec]]
+id = "no-version-today"
+action = "deny"
+program = ["terraform"]
+command = ["version"]
+message = "Not today."
+examples.match = ["terraform version"]
+examples.no_match = ["terraform plan"]
+"""
+
+
+@unittest.skipUnless(TERRAFORM, "terraform is not installed")
+class PolicyEditsMidSession(unittest.TestCase):
+    def setUp(self):
+        require_build(self)
+        self.dir = tempfile.mkdtemp(prefix="ag-layers-")
+        self.state_dir = os.path.join(self.dir, "state")
+        self.policy = os.path.join(self.dir, "policy.toml")
+        with open(self.policy, "w") as f:
+            f.write("schema = 1\n")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_an_edit_changes_the_next_decision_and_a_broken_edit_opens_nothing(self):
+        script = f"""
+terraform version >/dev/null; echo first=$?
+cat >> {self.policy} <<'TOML'
+{DENY_VERSION}
+TOML
+terraform version >/dev/null; echo second=$?
+printf 'garbage = [\\n' >> {self.policy}
+terraform version >/dev/null; echo third=$?
+terraform destroy -auto-approve >/dev/null; echo fourth=$?
+"""
+        r = guarded(script, cwd=self.dir, state_dir=self.state_dir, policy=self.policy, extra_env=TF_ENV)
+        out = dict(line.split("=") for line in r.stdout.split() if "=" in line)
+        self.assertEqual(out.get("first"), "0", r)             # allowed at the start
+        self.assertEqual(out.get("second"), str(REFUSED), r)   # the edit took effect at the next launch
+        self.assertEqual(out.get("third"), str(REFUSED), r)    # broken edit: the last good policy stays
+        self.assertEqual(out.get("fourth"), str(REFUSED), r)   # and the default still refuses destroy
+        self.assertIn("the last good policy stays in force", r.stderr)
+        records = audit_records(self.state_dir)
+        broken = [e for e in records if e["rule_id"] == "policy-broken"]
+        self.assertEqual(len(broken), 1, records)               # the human is told, once
+        self.assertIn(self.policy, broken[0]["policy_file"])
+        self.assertIn("no-version-today", [e["rule_id"] for e in records])
+
+
+@unittest.skipUnless(TERRAFORM, "terraform is not installed")
+class ProjectPolicy(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        require_build(cls)
+        cls.ws = TerraformWorkspace()
+        os.mkdir(os.path.join(cls.ws.dir, ".git"))  # the project's root
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ws.cleanup()
+
+    def setUp(self):
+        self.state_dir = tempfile.mkdtemp(prefix="ag-proj-")
+        self.project = os.path.join(self.ws.dir, ".agentguard.toml")
+
+    def tearDown(self):
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        if os.path.exists(self.project):
+            os.remove(self.project)
+
+    def write(self, text):
+        with open(self.project, "w") as f:
+            f.write("schema = 1\n" + text)
+
+    def test_a_project_policy_that_allows_terraform_destroy_is_rejected(self):
+        self.write('\n[[exec]]\nid = "let-me"\naction = "allow"\nprogram = ["terraform"]\ncommand = ["destroy"]\n'
+                   'examples.match = ["terraform destroy"]\nexamples.no_match = ["terraform plan"]\n')
+        r = run([AGENTGUARD, "policy", "check"], cwd=self.ws.dir)
+        self.assertEqual(r.status, 1, r)
+        self.assertIn(f"{self.project}:3:1", r.stdout + r.stderr)
+        self.assertIn("can only tighten", r.stdout + r.stderr)
+        r = guarded("terraform destroy -auto-approve", cwd=self.ws.dir, state_dir=self.state_dir,
+                    default_only=False, extra_env=TF_ENV)
+        self.assertEqual(r.status, 2, r)  # the session does not even start on a loosening project policy
+        self.assertEqual(self.ws.ids(), self.ws.initial_ids)
+
+    def test_disable_in_a_project_policy_is_rejected(self):
+        self.write('disable = ["terraform-destroy"]\n')
+        r = run([AGENTGUARD, "policy", "check"], cwd=self.ws.dir)
+        self.assertEqual(r.status, 1, r)
+        self.assertIn("can only tighten", r.stdout + r.stderr)
+
+    def test_a_project_policy_can_tighten(self):
+        self.write('\n[[exec]]\nid = "humans-apply-here"\naction = "deny"\nprogram = ["terraform"]\ncommand = ["apply"]\n'
+                   'message = "In this repository only humans apply."\n'
+                   'examples.match = ["terraform apply"]\nexamples.no_match = ["terraform plan"]\n')
+        r = run([AGENTGUARD, "policy", "show"], cwd=self.ws.dir)
+        self.assertIn("humans-apply-here", r.stdout, r)
+        self.assertIn(self.project, r.stdout)
+        r = guarded("terraform apply -auto-approve -input=false", cwd=self.ws.dir, state_dir=self.state_dir,
+                    default_only=False, extra_env=TF_ENV)
+        self.assertEqual(r.status, REFUSED, r)
+        self.assertIn("humans-apply-here", r.stderr)
+        r = guarded("terraform plan -input=false -no-color", cwd=self.ws.dir, state_dir=self.state_dir,
+                    default_only=False, extra_env=TF_ENV)
+        self.assertEqual(r.status, 0, r)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,94 @@
+#include "policy_loading.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/paths.hpp"
+#include "events/digest.hpp"
+#include "events/durable_file.hpp"
+#include "events/event.hpp"
+
+namespace agentguard::gate {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// One record per set of layer files, so sessions with different layers do not overwrite each other.
+fs::path record_for(const policy::LoadOptions& options) {
+  std::string key;
+  for (const auto& f : options.files) key += f + "\n";
+  key += "project:\n";
+  for (const auto& f : options.project_files) key += f + "\n";
+  return paths::ensure_state_dir() / "policy-last-good" / (events::sha256_hex(key).substr(0, 32) + ".json");
+}
+
+std::string fingerprint(const std::vector<policy::LayerText>& layers) {
+  std::string all;
+  for (const auto& l : layers) all += l.file + '\0' + l.text + '\0' + (l.project ? "p" : "") + '\0';
+  return events::sha256_hex(all);
+}
+
+void remember(const fs::path& record, const std::vector<policy::LayerText>& layers) {
+  const std::string hash = fingerprint(layers);
+  std::ifstream in(record);
+  if (in) {
+    const auto old = json::parse(in, nullptr, false);
+    if (!old.is_discarded() && old.value("hash", "") == hash) return;  // the usual case: nothing changed
+  }
+  json j = {{"hash", hash}, {"layers", json::array()}};
+  for (const auto& l : layers) j["layers"].push_back({{"file", l.file}, {"text", l.text}, {"project", l.project}});
+  fs::create_directories(record.parent_path());
+  events::write_file_durably(record, j.dump());
+}
+
+std::optional<std::vector<policy::LayerText>> last_good(const fs::path& record) {
+  std::ifstream in(record);
+  if (!in) return std::nullopt;
+  const auto j = json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("layers")) return std::nullopt;
+  std::vector<policy::LayerText> layers;
+  for (const auto& l : j["layers"]) layers.push_back({l.value("file", ""), l.value("text", ""), l.value("project", false)});
+  return layers;
+}
+
+// Tells the human, once per broken version, that an edit broke the policy and what stays in force.
+void report_broken(const fs::path& record, const std::string& why) {
+  const fs::path marker = record.string() + ".broken";
+  std::ifstream in(marker);
+  std::string reported((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (reported == why) return;
+  events::Event ev = events::make_event();
+  ev.kind = "policy";
+  ev.decision = "log";
+  ev.rule_id = "policy-broken";
+  ev.policy_file = why.substr(0, why.find(": "));
+  ev.message = "The policy does not load (" + why + "). The last good policy stays in force until it is fixed; "
+               "`agentguard policy check` shows the error.";
+  if (events::report(ev)) events::write_file_durably(marker, why);
+}
+
+}  // namespace
+
+LoadedPolicy load_policy(const policy::LoadOptions& options) {
+  const fs::path record = record_for(options);
+  try {
+    policy::Policy pol = policy::Policy::load(options);
+    try {
+      remember(record, pol.layer_texts());
+    } catch (const std::exception&) {
+      // Not being able to keep a copy only weakens the fallback; this launch is decided all the same.
+    }
+    return {std::move(pol), ""};
+  } catch (const policy::PolicyError& e) {
+    auto layers = last_good(record);
+    if (!layers) throw;
+    policy::Policy pol = policy::Policy::from_layers(*layers, options.builtin_default);
+    report_broken(record, e.what());
+    return {std::move(pol), e.what()};
+  }
+}
+
+}  // namespace agentguard::gate
