@@ -169,10 +169,13 @@ void run_log(size_t count, bool as_json, bool follow, const std::string& file) {
 void add_audit_commands(CLI::App& app) {
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit log");
   audit->require_subcommand(1);
+  audit->footer("Example:\n  agentguard audit verify");
   auto* verify = audit->add_subcommand(
       "verify", "Check the hash chain; report the first record that was edited, removed or reordered (exit 1)");
   auto verify_file = std::make_shared<std::string>();
   verify->add_option("--file", *verify_file, "Audit log to check (default: <state dir>/audit.jsonl)");
+  verify->footer("Examples:\n  agentguard audit verify\n  agentguard audit verify --file /backup/audit.jsonl\n"
+                 "Exit status: 0 when every record is intact and chained, 1 at the first broken one.");
   verify->callback([verify_file] { run_verify(*verify_file); });
 
   auto* log = app.add_subcommand("log", "Show recent events (blocked, asked, logged) as a table");
@@ -184,6 +187,8 @@ void add_audit_commands(CLI::App& app) {
   log->add_flag("--json", *as_json, "One audit record per line, as JSON (for machines)");
   log->add_flag("-f,--follow", *follow, "Keep watching and print new events as they happen");
   log->add_option("--file", *log_file, "Audit log to read (default: <state dir>/audit.jsonl)");
+  log->footer("Examples:\n  agentguard log              # the last 20 events\n  agentguard log -n 0 --json  # everything, for jq\n"
+              "  agentguard log --follow     # watch refusals as they happen");
   log->callback([=] { run_log(*count, *as_json, *follow, *log_file); });
 }
 

@@ -198,7 +198,11 @@ void run_send_approval_request() {
 void add_notify_commands(CLI::App& app) {
   auto* notify_cmd = app.add_subcommand("notify", "Webhook notifications to humans (Slack, Discord, JSON)");
   notify_cmd->require_subcommand(1);
+  notify_cmd->footer("Examples:\n  agentguard notify test\n  agentguard notify flush\nConfiguration: docs/notifications.md");
   auto* test = notify_cmd->add_subcommand("test", "Send a sample event to every configured webhook and report each result");
+  test->footer("Examples:\n  AGENTGUARD_WEBHOOK_URL=slack:https://hooks.slack.com/services/... agentguard notify test\n"
+               "  agentguard notify test      # every webhook of the policy's [notify] table and the environment\n"
+               "Exit status: 1 if any webhook failed or none is configured.");
   test->callback([] { run_test(); });
 
   auto* flush = notify_cmd->add_subcommand(
@@ -207,6 +211,9 @@ void add_notify_commands(CLI::App& app) {
   auto budget = std::make_shared<int>(120);
   flush->add_flag("--background", *background, "Run as the detached notifier (used by the gate; prints nothing)");
   flush->add_option("--budget", *budget, "Give up after this many seconds")->capture_default_str()->check(CLI::Range(1, 3600));
+  flush->footer("Examples:\n  agentguard notify flush\n  agentguard notify flush --budget 10\n"
+                "Undelivered events stay in the spool and are retried by the next event, by this command and when\n"
+                "`agentguard run` exits.");
   flush->callback([=] { run_flush(*background, *budget); });
 
   auto* approval = notify_cmd->add_subcommand(

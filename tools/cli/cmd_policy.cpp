@@ -172,6 +172,8 @@ int run_explain(const std::vector<std::string>& files, const std::vector<std::st
 
 void add_policy_commands(CLI::App& app) {
   auto* policy = app.add_subcommand("policy", "Check, explain and print the policy");
+  policy->footer("Examples:\n  agentguard policy check\n  agentguard policy explain -- terraform apply -destroy\n"
+                 "  agentguard policy show\nReference: docs/policy.md");
   policy->require_subcommand(1);
   policy->footer(
       "Layers, lowest first: the built-in default, /etc/agentguard/policy.toml, ~/.config/agentguard/policy.toml,\n"
