@@ -24,13 +24,35 @@ def make_certificate(directory):
     return key, cert
 
 
+class _LineRecorder:
+    """Wraps the handler's rfile so the raw request line and header block are kept byte for byte."""
+
+    def __init__(self, raw):
+        self.raw, self.lines = raw, []
+
+    def readline(self, *args):
+        line = self.raw.readline(*args)
+        self.lines.append(line)
+        return line
+
+    def read(self, *args):
+        return self.raw.read(*args)
+
+    def take(self):
+        head, self.lines = b"".join(self.lines), []
+        return head
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
 class Recorded:
     def __init__(self, method, target, head, body, length, sha256, connection):
         self.method, self.target, self.head = method, target, head
         self.body, self.length, self.sha256, self.connection = body, length, sha256, connection
 
     def header(self, name):
-        m = re.search(rb"(?im)^" + re.escape(name.encode()) + rb":[ \t]*(.*?)\r$", self.head)
+        m = re.search(rb"(?im)^" + re.escape(name.encode()) + rb":[ \t]*(.*?)\r?$", self.head)
         return m.group(1).decode() if m else None
 
     @property
@@ -95,22 +117,23 @@ class HttpsEndpoint:
 
             def setup(self):
                 super().setup()
+                self.rfile = _LineRecorder(self.rfile)
                 with endpoint._lock:
                     endpoint.connections += 1
                     self.connection_number = endpoint.connections
 
             def _handle(self):
-                head = self.requestline.encode("latin-1") + b"\r\n" + bytes(self.headers) 
+                head = self.rfile.take()
                 digest, length, kept = hashlib.sha256(), 0, bytearray()
                 if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
                     while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                        size = int(self.rfile.raw.readline().split(b";")[0].strip(), 16)
                         if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            while self.rfile.raw.readline() not in (b"\r\n", b"\n", b""):
                                 pass
                             break
                         chunk = self.rfile.read(size)
-                        self.rfile.readline()
+                        self.rfile.raw.readline()
                         digest.update(chunk)
                         length += len(chunk)
                         if len(kept) < KEEP_BODY:
