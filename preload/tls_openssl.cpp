@@ -1,0 +1,164 @@
+// OpenSSL hooks (libssl.so.3 and 1.1 share these signatures). Pointers are opaque to us: we never
+// include or link OpenSSL. See docs/https-guard.md for the engine they drive.
+#include <errno.h>
+#include <limits.h>
+
+#include <cstddef>
+
+#include "tls_alpn.hpp"
+#include "tls_connection.hpp"
+#include "tls_real.hpp"
+#include "tls_rules.hpp"
+
+using agentguard::preload::TlsFn;
+using agentguard::preload::tls_real;
+
+namespace {
+
+namespace ag = agentguard::preload;
+
+constexpr int kSslErrorSsl = 1;         // SSL_ERROR_SSL
+constexpr int kSslErrorZeroReturn = 6;  // SSL_ERROR_ZERO_RETURN: the peer closed cleanly
+
+using WriteFn = int (*)(void*, const void*, int);
+using WriteExFn = int (*)(void*, const void*, std::size_t, std::size_t*);
+using ReadFn = int (*)(void*, void*, int);
+using ReadExFn = int (*)(void*, void*, std::size_t, std::size_t*);
+using GetErrorFn = int (*)(const void*, int);
+using FreeFn = void (*)(void*);
+using AlpnFn = int (*)(void*, const unsigned char*, unsigned int);
+using GetFdFn = int (*)(const void*);
+
+long write_with_ssl_write(void* ssl, const char* data, std::size_t n) {
+  auto real = tls_real<WriteFn>(TlsFn::SSL_write);
+  if (real == nullptr) return -1;
+  return real(ssl, data, n > INT_MAX ? INT_MAX : static_cast<int>(n));
+}
+
+long write_with_ssl_write_ex(void* ssl, const char* data, std::size_t n) {
+  auto real = tls_real<WriteExFn>(TlsFn::SSL_write_ex);
+  if (real == nullptr) return 0;
+  std::size_t written = 0;
+  if (real(ssl, data, n, &written) != 1) return 0;
+  return static_cast<long>(written);
+}
+
+int socket_of(void* ssl) {
+  auto real = tls_real<GetFdFn>(TlsFn::SSL_get_rfd);
+  return real != nullptr ? real(ssl) : -1;
+}
+
+// The connection of a guarded process, created on its first write; nullptr when not inspecting.
+// *failed is set when inspection is on but no state could be made (fail closed).
+ag::TlsConnection* connection_for_write(void* ssl, bool* failed) {
+  *failed = false;
+  if (!ag::api_rules().inspect) return nullptr;
+  ag::TlsConnection* c = ag::find_or_create_connection(ssl);
+  if (c == nullptr) *failed = true;
+  return c;
+}
+
+ag::TlsConnection* refused_connection(const void* ssl) {
+  ag::TlsConnection* c = ag::find_connection(ssl);
+  return (c != nullptr && c->refused) ? c : nullptr;
+}
+
+int set_alpn(TlsFn fn, void* target, const unsigned char* protos, unsigned int len) {
+  auto real = tls_real<AlpnFn>(fn);
+  if (real == nullptr) return 1;  // these two return 0 on success
+  if (protos == nullptr || len == 0 || !ag::api_rules().inspect) return real(target, protos, len);
+  unsigned char filtered[512];
+  std::size_t n = ag::filter_alpn_wire(protos, len, filtered, sizeof filtered);
+  return real(target, filtered, static_cast<unsigned int>(n));
+}
+
+}  // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) int SSL_write(void* ssl, const void* buf, int num) {
+  bool failed = false;
+  ag::TlsConnection* c = num > 0 ? connection_for_write(ssl, &failed) : nullptr;
+  if (failed) {
+    errno = ENOMEM;
+    return -1;
+  }
+  if (c == nullptr) {
+    auto real = tls_real<WriteFn>(TlsFn::SSL_write);
+    return real != nullptr ? real(ssl, buf, num) : -1;
+  }
+  ag::TlsTransport t{ssl, &write_with_ssl_write, &socket_of};
+  return static_cast<int>(ag::guarded_write(*c, t, static_cast<const char*>(buf), static_cast<std::size_t>(num)));
+}
+
+__attribute__((visibility("default"))) int SSL_write_ex(void* ssl, const void* buf, std::size_t num,
+                                                        std::size_t* written) {
+  bool failed = false;
+  ag::TlsConnection* c = num > 0 ? connection_for_write(ssl, &failed) : nullptr;
+  if (failed) {
+    errno = ENOMEM;
+    if (written != nullptr) *written = 0;
+    return 0;
+  }
+  if (c == nullptr) {
+    auto real = tls_real<WriteExFn>(TlsFn::SSL_write_ex);
+    if (real == nullptr) {
+      if (written != nullptr) *written = 0;
+      return 0;
+    }
+    return real(ssl, buf, num, written);
+  }
+  ag::TlsTransport t{ssl, &write_with_ssl_write_ex, &socket_of};
+  long r = ag::guarded_write(*c, t, static_cast<const char*>(buf), num);
+  if (written != nullptr) *written = r > 0 ? static_cast<std::size_t>(r) : 0;
+  return r > 0 ? 1 : 0;
+}
+
+__attribute__((visibility("default"))) int SSL_read(void* ssl, void* buf, int num) {
+  if (ag::TlsConnection* c = refused_connection(ssl)) {
+    if (num <= 0) return 0;
+    return static_cast<int>(ag::read_reply(*c, static_cast<char*>(buf), static_cast<std::size_t>(num)));
+  }
+  auto real = tls_real<ReadFn>(TlsFn::SSL_read);
+  return real != nullptr ? real(ssl, buf, num) : -1;
+}
+
+__attribute__((visibility("default"))) int SSL_read_ex(void* ssl, void* buf, std::size_t num, std::size_t* readbytes) {
+  if (ag::TlsConnection* c = refused_connection(ssl)) {
+    std::size_t n = ag::read_reply(*c, static_cast<char*>(buf), num);
+    if (readbytes != nullptr) *readbytes = n;
+    return n > 0 ? 1 : 0;
+  }
+  auto real = tls_real<ReadExFn>(TlsFn::SSL_read_ex);
+  if (real == nullptr) {
+    if (readbytes != nullptr) *readbytes = 0;
+    return 0;
+  }
+  return real(ssl, buf, num, readbytes);
+}
+
+// After the synthetic reply has been read, the connection ends the way a clean close_notify
+// does, so clients treat it as an orderly end of stream.
+__attribute__((visibility("default"))) int SSL_get_error(const void* ssl, int ret) {
+  if (ret <= 0 && refused_connection(ssl) != nullptr) return kSslErrorZeroReturn;
+  auto real = tls_real<GetErrorFn>(TlsFn::SSL_get_error);
+  return real != nullptr ? real(ssl, ret) : kSslErrorSsl;
+}
+
+__attribute__((visibility("default"))) void SSL_free(void* ssl) {
+  ag::drop_connection(ssl);
+  auto real = tls_real<FreeFn>(TlsFn::SSL_free);
+  if (real != nullptr) real(ssl);
+}
+
+__attribute__((visibility("default"))) int SSL_CTX_set_alpn_protos(void* ctx, const unsigned char* protos,
+                                                                   unsigned int len) {
+  return set_alpn(TlsFn::SSL_CTX_set_alpn_protos, ctx, protos, len);
+}
+
+__attribute__((visibility("default"))) int SSL_set_alpn_protos(void* ssl, const unsigned char* protos,
+                                                               unsigned int len) {
+  return set_alpn(TlsFn::SSL_set_alpn_protos, ssl, protos, len);
+}
+
+}  // extern "C"
