@@ -13,6 +13,7 @@
 #include "agentguard/policy.hpp"
 #include "common/layers.hpp"
 #include "common/paths.hpp"
+#include "core/path_search.hpp"
 
 extern char** environ;
 
@@ -107,8 +108,20 @@ Session prepare_session(const SessionOptions& options) {
 
 std::vector<std::string> guarded_environment(const Session& session, const std::vector<std::string>& base) {
   std::vector<std::string> out;
-  for (const auto& entry : base)
-    if (!session.vars.count(env_name(entry))) out.push_back(entry);
+  // So that `agentguard doctor` (and approvals help) work inside the tree even when agentguard runs
+  // from a build directory: its own bin/ goes at the end of PATH when `agentguard` is not found there.
+  const std::string bin = paths::cli_program().parent_path().string();
+  for (const auto& entry : base) {
+    if (session.vars.count(env_name(entry))) continue;
+    if (entry.rfind("PATH=", 0) == 0) {
+      char found[4096];
+      if (!core::find_in_path("agentguard", entry.c_str() + 5, found, sizeof found)) {
+        out.push_back(entry + ":" + bin);
+        continue;
+      }
+    }
+    out.push_back(entry);
+  }
   for (const auto& [name, value] : session.vars) out.push_back(name + "=" + value);
   return out;
 }
