@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import ssl
 import statistics
@@ -89,9 +90,15 @@ class Bench:
 
     # -- timing -----------------------------------------------------------------------------------
     def time_once(self, argv, env, cwd=None):
+        """Wall seconds of one run; its CPU seconds (user+sys of the whole process tree) go to self.last_cpu.
+        CPU time is the steadier figure when other work shares the machine."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        return time.perf_counter() - t0
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.last_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall
 
     def ab(self, argv, cwd=None, variants=None, warm=True):
         """Alternating rounds of each variant; returns {variant: median seconds}."""
@@ -102,18 +109,26 @@ class Bench:
         if warm:
             self.time_once(argv, self.plain_env, cwd)  # warm the page cache
         samples = {n: [] for n in names}
+        cpu = {n: [] for n in names}
         for r in range(self.rounds):
             order = names if r % 2 == 0 else list(reversed(names))
             for n in order:
                 samples[n].append(self.time_once(argv, variants[n], cwd))
-        return {n: statistics.median(s) for n, s in samples.items()}
+                cpu[n].append(self.last_cpu)
+        medians = {n: statistics.median(s) for n, s in samples.items()}
+        medians["cpu"] = {n: statistics.median(c) for n, c in cpu.items()}
+        return medians
 
     def add_ratio(self, name, what, medians, target):
         ratio = medians["guarded"] / medians["unguarded"]
+        cpu = medians["cpu"]
         snoopy = f"{medians['snoopy'] / medians['unguarded']:.3f}x" if "snoopy" in medians else "-"
+        if "snoopy" in cpu:
+            snoopy += f" (cpu {cpu['snoopy'] / cpu['unguarded']:.3f}x)"
         self.rows.append({"measure": name, "work": what, "unguarded": f"{medians['unguarded'] * 1000:.0f} ms",
                           "guarded": f"{medians['guarded'] * 1000:.0f} ms", "result": f"{ratio:.3f}x",
-                          "target": target, "snoopy": snoopy, "raw": medians, "value": ratio})
+                          "cpu": f"{cpu['guarded'] / cpu['unguarded']:.3f}x", "target": target, "snoopy": snoopy,
+                          "raw": medians, "value": ratio})
 
     # -- the measures -----------------------------------------------------------------------------
     def exec_shell(self):
@@ -221,9 +236,10 @@ class Bench:
                           "target": "-", "snoopy": "-", "value": None, "allowed_skip": allowed})
 
     def table(self):
-        head = "| measure | work | unguarded | guarded | result | target | snoopy |\n|---|---|---|---|---|---|---|\n"
+        head = ("| measure | work | unguarded | guarded | result (wall) | cpu ratio | target | snoopy |\n"
+                "|---|---|---|---|---|---|---|---|\n")
         return head + "".join(f"| {r['measure']} | {r['work']} | {r['unguarded']} | {r['guarded']} | {r['result']} | "
-                              f"{r['target']} | {r['snoopy']} |\n" for r in self.rows)
+                              f"{r.get('cpu', '-')} | {r['target']} | {r['snoopy']} |\n" for r in self.rows)
 
 
 MEASURES = ["exec_shell", "python_spawns", "make_targets", "real_build", "gated_launch", "tls", "memory", "micro"]
