@@ -5,8 +5,11 @@ unguarded in the same run (alternating A/B, medians of several rounds).
     python3 bench/run_bench.py                 # the full table (several minutes)
     python3 bench/run_bench.py --quick         # a smoke run: checks the bench works, not the numbers
     python3 bench/run_bench.py --only exec_shell python_spawns --snoopy
+    nice -n -5 python3 bench/run_bench.py --snoopy --rounds 9 --json results.json   # docs/performance.md
 
-Needs a build (cmake --build build). Prints a Markdown table; --json FILE also writes the raw numbers."""
+Needs a build (cmake --build build). Prints a Markdown table (wall ratio and CPU ratio per row, the
+load average before and after); --json FILE also writes the raw numbers. Exits 1 when a measure
+gave no figure, except the TLS rows while the preload has no TLS hooks (the row says so)."""
 import argparse
 import json
 import os
