@@ -76,8 +76,9 @@ HARMLESS = {
 }
 
 
-@unittest.skipUnless(TERRAFORM, "terraform is not installed")
-class TerraformDestroyIsRefused(unittest.TestCase):
+class WithWorkspace(unittest.TestCase):
+    """One applied Terraform workspace and one state directory per test class."""
+
     @classmethod
     def setUpClass(cls):
         require_build(cls)
@@ -88,6 +89,10 @@ class TerraformDestroyIsRefused(unittest.TestCase):
     def tearDownClass(cls):
         cls.ws.cleanup()
         shutil.rmtree(cls.state_dir, ignore_errors=True)
+
+
+@unittest.skipUnless(TERRAFORM, "terraform is not installed")
+class TerraformDestroyIsRefused(WithWorkspace):
 
     def assert_refused(self, script):
         before = len(audit_records(self.state_dir))
@@ -122,17 +127,7 @@ for _name, _script in DESTRUCTIVE.items():
 
 
 @unittest.skipUnless(TERRAFORM, "terraform is not installed")
-class HarmlessWorkStillRuns(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        require_build(cls)
-        cls.ws = TerraformWorkspace()
-        cls.state_dir = tempfile.mkdtemp(prefix="ag-state-")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ws.cleanup()
-        shutil.rmtree(cls.state_dir, ignore_errors=True)
+class HarmlessWorkStillRuns(WithWorkspace):
 
     def assert_runs(self, script):
         r = guarded(script, cwd=self.ws.dir, state_dir=self.state_dir, extra_env=TF_ENV)

@@ -121,3 +121,32 @@ class ProjectPolicy(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PolicyCommands(unittest.TestCase):
+    """`agentguard policy explain` as a person types it: the command after `--`, or a saved request."""
+
+    def setUp(self):
+        require_build(self)
+
+    def test_explain_a_command(self):
+        r = run([AGENTGUARD, "policy", "explain", "--", "terraform", "destroy", "-auto-approve"])
+        self.assertEqual(r.status, 1, r)
+        self.assertIn("decision:  deny (rule terraform-destroy", r.stdout)
+        r = run([AGENTGUARD, "policy", "explain", "terraform", "plan", "-destroy"])
+        self.assertEqual(r.status, 0, r)
+
+    def test_explain_a_saved_http_request(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".http", delete=False) as f:
+            body = "Action=DeleteDBInstance&Version=2014-10-31&DBInstanceIdentifier=prod"
+            f.write("POST / HTTP/1.1\r\nHost: rds.us-east-1.amazonaws.com\r\n"
+                    "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/rds/aws4_request, "
+                    "SignedHeaders=host, Signature=0\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n{body}")
+        try:
+            r = run([AGENTGUARD, "policy", "explain", "--http", f.name])
+            self.assertEqual(r.status, 1, r)
+            self.assertIn("rds:DeleteDBInstance", r.stdout)
+            self.assertIn("AccessDenied", r.stdout)
+        finally:
+            os.remove(f.name)

@@ -15,6 +15,7 @@
 #include "agentguard/policy.hpp"
 #include "agentguard/terraform_plan_inspector.hpp"
 #include "commands.hpp"
+#include "session.hpp"
 #include "common/layers.hpp"
 #include "common/paths.hpp"
 #include "core/identity.hpp"
@@ -84,12 +85,6 @@ std::optional<std::vector<std::string>> command_after_explain() {
   if (i < args.size() && args[i] == "--") ++i;
   if (i >= args.size()) return std::nullopt;
   return std::vector<std::string>(args.begin() + static_cast<long>(i), args.end());
-}
-
-std::vector<std::string> current_environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-  return env;
 }
 
 pol::Policy load_or_exit(const std::vector<std::string>& files) {
@@ -212,7 +207,7 @@ void add_policy_commands(CLI::App& app) {
   explain->allow_extras();
   auto http_file = std::make_shared<std::string>();
   explain->add_option("--http", *http_file, "Explain a saved raw HTTP request (the HTTPS guard's decision) instead of a command");
-  explain->add_option("command", *command, "The command line to decide")->expected(0, -1);
+  explain->add_option("command", *command, "The command line to decide")->expected(1, -1);
   explain->footer(
       "Usage: agentguard policy explain [--policy FILE]... [--] CMD ARGS...\n"
       "The command is looked up on PATH and decided with the current environment and directory, by the\n"
