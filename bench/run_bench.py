@@ -5,7 +5,7 @@ unguarded in the same run (alternating A/B, medians of several rounds).
     python3 bench/run_bench.py                 # the full table (several minutes)
     python3 bench/run_bench.py --quick         # a smoke run: checks the bench works, not the numbers
     python3 bench/run_bench.py --only exec_shell python_spawns --snoopy
-    nice -n -5 python3 bench/run_bench.py --snoopy --rounds 9 --json results.json   # docs/performance.md
+    nice -n -5 python3 bench/run_bench.py --snoopy --floor --rounds 9 --json results.json   # docs/performance.md
 
 Needs a build (cmake --build build). Prints a Markdown table (wall ratio and CPU ratio per row, the
 load average before and after); --json FILE also writes the raw numbers. Exits 1 when a measure
@@ -29,7 +29,7 @@ SOURCE = os.path.dirname(HERE)
 
 
 class Bench:
-    def __init__(self, build, quick, snoopy, rounds=None):
+    def __init__(self, build, quick, snoopy, rounds=None, floor=False):
         self.build = os.path.abspath(build)
         self.quick = quick
         self.cli = os.path.join(self.build, "bin", "agentguard")
@@ -40,6 +40,7 @@ class Bench:
         self.plain_env = {k: v for k, v in os.environ.items() if not (k.startswith("AGENTGUARD_") or k == "LD_PRELOAD")}
         self.guard_env = self._session_env()
         self.snoopy_env = self._snoopy_env() if snoopy else None
+        self.floor_env = self._floor_env() if floor else None
         self.rows = []
         # A figure for a guard that is not loaded would be a lie: check each side maps what it claims.
         self._check_preloaded(self.guard_env, "libagentguard.so")
@@ -91,6 +92,16 @@ class Bench:
         env = dict(self.plain_env, LD_PRELOAD=lib)
         return env
 
+    def _floor_env(self):
+        """An empty preloaded library: what any LD_PRELOAD costs before it does anything (the loader
+        opens, maps and relocates one more object in every process). The guard cannot go below it."""
+        src = os.path.join(self.work, "empty.c")
+        lib = os.path.join(self.work, "libempty.so")
+        with open(src, "w") as f:
+            f.write("void agentguard_bench_empty(void) {}\n")
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", lib, src], check=True)
+        return dict(self.plain_env, LD_PRELOAD=lib)
+
     # -- timing -----------------------------------------------------------------------------------
     def time_once(self, argv, env, cwd=None):
         """Wall seconds of one run; its CPU seconds (user+sys of the whole process tree) go to self.last_cpu.
@@ -105,9 +116,12 @@ class Bench:
 
     def ab(self, argv, cwd=None, variants=None, warm=True):
         """Alternating rounds of each variant; returns {variant: median seconds}."""
-        variants = variants or {"unguarded": self.plain_env, "guarded": self.guard_env}
-        if self.snoopy_env and "snoopy" not in variants and len(variants) == 2:
-            variants = dict(variants, snoopy=self.snoopy_env)
+        if variants is None:
+            variants = {"unguarded": self.plain_env, "guarded": self.guard_env}
+            if self.snoopy_env:
+                variants["snoopy"] = self.snoopy_env
+            if self.floor_env:
+                variants["floor"] = self.floor_env
         names = list(variants)
         if warm:
             self.time_once(argv, self.plain_env, cwd)  # warm the page cache
@@ -128,10 +142,13 @@ class Bench:
         snoopy = f"{medians['snoopy'] / medians['unguarded']:.3f}x" if "snoopy" in medians else "-"
         if "snoopy" in cpu:
             snoopy += f" (cpu {cpu['snoopy'] / cpu['unguarded']:.3f}x)"
+        floor = "-"
+        if "floor" in medians:
+            floor = f"{medians['floor'] / medians['unguarded']:.3f}x (cpu {cpu['floor'] / cpu['unguarded']:.3f}x)"
         self.rows.append({"measure": name, "work": what, "unguarded": f"{medians['unguarded'] * 1000:.0f} ms",
                           "guarded": f"{medians['guarded'] * 1000:.0f} ms", "result": f"{ratio:.3f}x",
                           "cpu": f"{cpu['guarded'] / cpu['unguarded']:.3f}x", "target": target, "snoopy": snoopy,
-                          "raw": medians, "value": ratio})
+                          "floor": floor, "raw": medians, "value": ratio})
 
     # -- the measures -----------------------------------------------------------------------------
     def exec_shell(self):
@@ -239,10 +256,11 @@ class Bench:
                           "target": "-", "snoopy": "-", "value": None, "allowed_skip": allowed})
 
     def table(self):
-        head = ("| measure | work | unguarded | guarded | result (wall) | cpu ratio | target | snoopy |\n"
-                "|---|---|---|---|---|---|---|---|\n")
+        head = ("| measure | work | unguarded | guarded | result (wall) | cpu ratio | target | empty preload (floor) | snoopy |\n"
+                "|---|---|---|---|---|---|---|---|---|\n")
         return head + "".join(f"| {r['measure']} | {r['work']} | {r['unguarded']} | {r['guarded']} | {r['result']} | "
-                              f"{r.get('cpu', '-')} | {r['target']} | {r['snoopy']} |\n" for r in self.rows)
+                              f"{r.get('cpu', '-')} | {r['target']} | {r.get('floor', '-')} | {r['snoopy']} |\n"
+                              for r in self.rows)
 
 
 MEASURES = ["exec_shell", "python_spawns", "make_targets", "real_build", "gated_launch", "tls", "memory", "micro"]
@@ -253,13 +271,15 @@ def main():
     ap.add_argument("--build", default=os.path.join(SOURCE, "build"))
     ap.add_argument("--quick", action="store_true", help="smoke run: few iterations; checks the bench works")
     ap.add_argument("--snoopy", action="store_true", help="also preload Debian's snoopy for a side-by-side figure")
+    ap.add_argument("--floor", action="store_true",
+                    help="also run under an empty preloaded library: the cost of any LD_PRELOAD, the guard's floor")
     ap.add_argument("--only", nargs="*", choices=MEASURES)
     ap.add_argument("--rounds", type=int, help="A/B rounds per figure (default 3 with --quick, else 7)")
     ap.add_argument("--json", help="write the rows to this file")
     args = ap.parse_args()
     load_before = open("/proc/loadavg").read().split()[:3]
     started = time.time()
-    bench = Bench(args.build, args.quick, args.snoopy, args.rounds)
+    bench = Bench(args.build, args.quick, args.snoopy, args.rounds, floor=args.floor)
     failures = []
     try:
         for name in args.only or MEASURES:
