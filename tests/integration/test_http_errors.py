@@ -135,7 +135,7 @@ class HttpErrorRepliesTest(unittest.TestCase):
                 error = caught.exception.response["Error"]
                 self.assertEqual(error["Code"], code)
                 self.assertIn(f"Blocked by agentguard rule {RULE}: {MESSAGE}", error["Message"])
-                self.assertIn("A human has been notified; ask them to run it.", error["Message"])
+                self.assertIn("The refusal is recorded for a human; ask them to run it.", error["Message"])
                 self.assertEqual(len(self.server.requests) - before, 1, "the SDK retried a blocked call")
                 self.assertEqual(self.server.failures, [])
 

@@ -41,7 +41,7 @@ TEST(HttpReply, EachProtocolGetsItsOwnShape) {
   auto query = reply_for(with_protocol(http::Protocol::query), "rds-delete", "DeleteDBInstance deletes data.");
   EXPECT_EQ(query.status, "HTTP/1.1 403 Forbidden");
   EXPECT_NE(query.body.find("<Code>AccessDenied</Code><Message>Blocked by agentguard rule rds-delete: DeleteDBInstance "
-                            "deletes data. A human has been notified; ask them to run it.</Message>"),
+                            "deletes data. The refusal is recorded for a human; ask them to run it.</Message>"),
             std::string::npos);
 
   auto ec2 = reply_for(with_protocol(http::Protocol::ec2, "ec2"), "x", "m");
@@ -80,7 +80,7 @@ TEST(HttpReply, MessagesAreEscapedForTheirFormat) {
 
 TEST(HttpReply, EmptyMessageNamesTheCall) {
   auto r = reply_for(with_protocol(http::Protocol::query), "rds-delete", "");
-  EXPECT_NE(r.body.find("Blocked by agentguard rule rds-delete: rds:DeleteThing is not allowed. A human"), std::string::npos);
+  EXPECT_NE(r.body.find("Blocked by agentguard rule rds-delete: rds:DeleteThing is not allowed. The refusal is recorded"), std::string::npos);
 }
 
 TEST(HttpReply, TooSmallABufferWritesNothingUsable) {

@@ -89,7 +89,7 @@ void write_sentence(Writer& w, const Classification& c, Text rule_id, Text messa
   } else {
     w.put(message);
   }
-  w.put(Text(" A human has been notified; ask them to run it."));
+  w.put(Text(" The refusal is recorded for a human; ask them to run it."));
 }
 
 bool is_s3(const Classification& c) {

@@ -14,7 +14,7 @@ namespace agentguard::core::http {
 std::size_t build_error_reply(const Classification& request, Text rule_id, Text message, char* out, std::size_t cap);
 
 // The human sentence inside the reply, for logs and tests: "Blocked by agentguard rule <id>: <message>
-// A human has been notified; ask them to run it."
+// The refusal is recorded for a human; ask them to run it."
 std::size_t error_message_text(const Classification& request, Text rule_id, Text message, char* out, std::size_t cap);
 
 }  // namespace agentguard::core::http
