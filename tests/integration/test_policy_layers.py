@@ -59,6 +59,43 @@ terraform destroy -auto-approve >/dev/null; echo fourth=$?
         self.assertIn(self.policy, broken[0]["policy_file"])
         self.assertIn("no-version-today", [e["rule_id"] for e in records])
 
+    def test_policy_check_in_a_session_names_what_only_a_new_session_obeys(self):
+        # The watch list and the compiled API rules are fixed at session start; a rule for a new
+        # program or a new [[api]] rule needs a new `agentguard run`, and `policy check` says so.
+        script = f"""
+{AGENTGUARD} policy check; echo before=$?
+cat >> {self.policy} <<'TOML'
+[[exec]]
+id = "kubectl-delete"
+action = "deny"
+program = ["kubectl"]
+command = ["delete"]
+message = "Ask a human."
+
+[[api]]
+id = "sqs-delete"
+action = "deny"
+match = ["sqs:DeleteQueue"]
+message = "Ask a human."
+TOML
+{AGENTGUARD} policy check; echo after=$?
+"""
+        r = guarded(script, cwd=self.dir, state_dir=self.state_dir, policy=self.policy)
+        self.assertIn("before=0", r.stdout, r)
+        self.assertIn("after=0", r.stdout, r)
+        notes = [line for line in r.stderr.splitlines() if line.startswith("note: this session")]
+        self.assertEqual(len(notes), 2, r)
+        self.assertIn("does not watch kubectl", notes[0])
+        self.assertIn("[[api]] rules it started with", notes[1])
+        # A session started after the edit watches kubectl and has the new API rules: no note.
+        r = guarded(f"{AGENTGUARD} policy check", cwd=self.dir, state_dir=self.state_dir, policy=self.policy)
+        self.assertEqual(r.status, 0, r)
+        self.assertNotIn("note: this session", r.stderr)
+        # Outside any session there is nothing to compare with.
+        r = run([AGENTGUARD, "policy", "check", self.policy], cwd=self.dir)
+        self.assertEqual(r.status, 0, r)
+        self.assertNotIn("note:", r.stderr)
+
 
 @unittest.skipUnless(TERRAFORM, "terraform is not installed")
 class ProjectPolicy(unittest.TestCase):

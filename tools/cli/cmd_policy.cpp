@@ -16,6 +16,7 @@
 #include "agentguard/terraform_plan_inspector.hpp"
 #include "commands.hpp"
 #include "session.hpp"
+#include "session_drift.hpp"
 #include "common/layers.hpp"
 #include "common/paths.hpp"
 #include "core/identity.hpp"
@@ -28,8 +29,6 @@ namespace {
 
 namespace pol = agentguard::policy;
 
-// The layers the gate would load: built-in default, the system and user files if they exist, the
-// files in AGENTGUARD_POLICY, then the --policy files given here.
 // The layers a guarded launch here would use (default, system, user, AGENTGUARD_POLICY, this
 // directory's project policy), plus `extra_files`. A file named .agentguard.toml is checked as what
 // it is: a tighten-only project layer.
@@ -58,6 +57,9 @@ int run_check(const std::vector<std::string>& files, bool list) {
     if (list) std::cout << policy.describe();
     else
       for (const auto& file : policy.files()) std::cout << "  layer: " << file << "\n";
+    // Checked from inside a session: say what of this policy the running session cannot obey yet.
+    if (files.empty())
+      for (const auto& note : session_drift(policy)) std::cerr << "note: " << note << "\n";
     return 0;
   } catch (const pol::PolicyError& e) {
     std::cerr << e.what() << "\n";
