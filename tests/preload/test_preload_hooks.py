@@ -216,6 +216,17 @@ class HookDrivers(GuardAssertions):
         self.assertEqual(len(self.world.marker(PLAIN)), 60)
         self.assertIsNone(self.world.marker(WATCHED))
 
+    def test_lazily_resolved_spawn_hooks_in_a_forked_child_and_in_threads(self):
+        # posix_spawn(p), system and popen find libc's function on first use (real_functions.hpp).
+        result = self.world.run([str(DRIVERS / "driver_lazy"), str(self.world.bin / PLAIN),
+                                 str(self.world.bin / WATCHED), "6"])
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("threads=6 failures=0", result.stdout)
+        # 7 launchers (the forked child and 6 threads) x 4 functions, watched and plain.
+        self.assertEqual(len(self.world.gate_calls()), 28)
+        self.assertEqual(len(self.world.marker(PLAIN)), 28)
+        self.assertIsNone(self.world.marker(WATCHED))
+
 
 class ConstructorOrder(GuardAssertions):
     """Another library's constructor launching before ours may have run (libfaketime's test)."""
