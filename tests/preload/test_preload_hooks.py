@@ -6,6 +6,7 @@ the preload. A watched launch must reach the fake gate with the protocol's argv 
 and the watched program must not run; an unwatched launch must run normally and keep the guard
 in its environment. Environment: AGENTGUARD_PRELOAD_LIB, AGENTGUARD_PRELOAD_DRIVERS.
 """
+import errno
 import os
 import pathlib
 import shutil
@@ -206,6 +207,49 @@ class HookDrivers(GuardAssertions):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertEqual(result.stdout.count(" ok\n"), 6, result.stdout)
         self.assertIn("agentguard: blocked", result.stderr)
+
+    def test_failed_launches_report_the_same_errno_as_unguarded(self):
+        # The exec hooks answer a path with nothing at it themselves (one readlink, no libc call);
+        # PATH searches, spawns and everything that is there (dangling symlinks included) go to libc.
+        d = self.world.root / "errno"
+        d.mkdir()
+        (d / "notexec").write_text("#!/bin/sh\n")
+        (d / "notexec").chmod(0o644)
+        (d / "adir").mkdir()
+        (d / "file").write_text("")
+        (d / "dangling").symlink_to(d / "nothing")
+        (d / "agtest-watched-dangling").symlink_to(d / "nothing" / WATCHED)
+        (d / "loop").symlink_to("loop")
+        for sub, name in (("eacces", "prog"), ("agtest-watched-eacces", WATCHED)):
+            (d / sub).mkdir()
+            (d / sub / name).write_text("#!/bin/sh\n")
+            (d / sub / name).chmod(0o644)
+        driver = [str(DRIVERS / "driver_errno_paths"), str(d)]
+        unguarded_env = {k: v for k, v in self.world.env().items() if k != "LD_PRELOAD"}
+        unguarded = self.world.run(driver, env=unguarded_env)
+        guarded = self.world.run(driver)
+        self.assertEqual(unguarded.returncode, 0, unguarded.stderr)
+        self.assertEqual(guarded.returncode, 0, guarded.stderr)
+        self.assertEqual(guarded.stdout.splitlines(), unguarded.stdout.splitlines())
+        self.assertEqual(self.world.gate_calls(), [])
+        got = dict(line.rsplit(" ", 1) for line in guarded.stdout.splitlines())
+        E = errno
+        # glibc's own rules, to show the comparison above is not vacuous: execvp skips ENOENT and
+        # ENOTDIR entries, reports EACCES if any entry had it, else the last error; fexecve(-1) is EINVAL.
+        expected = {
+            "missing-absolute": E.ENOENT, "missing-watched/execv": E.ENOENT, "missing-relative/execl": E.ENOENT,
+            "file-as-dir": E.ENOTDIR, "file-as-dir/posix_spawn": E.ENOTDIR, "trailing-slash/execle": E.ENOTDIR,
+            "empty": E.ENOENT, "not-executable": E.EACCES, "directory": E.EACCES,
+            "dangling-symlink/execv": E.ENOENT, "dangling-watched-symlink": E.ENOENT, "symlink-loop": E.ELOOP,
+            "path-all-missing/execvp": E.ENOENT, "path-one-eacces/execvp": E.EACCES,
+            "path-one-eacces/execvpe": E.EACCES, "path-one-eacces/execlp": E.EACCES,
+            "path-one-eacces/posix_spawnp": E.EACCES, "path-watched-eacces/execvp": E.EACCES,
+            "path-watched-missing/execlp": E.ENOTDIR, "path-slash-missing/execvp": E.ENOENT,
+            "fexecve-bad-fd": E.EINVAL, "execveat-bad-dirfd": E.EBADF, "execveat-dirfd-missing": E.ENOENT,
+        }
+        for case, value in expected.items():
+            with self.subTest(case=case):
+                self.assertEqual(int(got[case]), value, guarded.stdout)
 
     def test_multithreaded_fork_vfork_and_spawn_stress(self):
         result = self.world.run([str(DRIVERS / "driver_threads"), str(self.world.bin / PLAIN),
