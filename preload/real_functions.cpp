@@ -9,7 +9,8 @@ namespace {
 
 constexpr unsigned kCount = static_cast<unsigned>(RealFn::count);
 
-constexpr const char* kNames[kCount] = {"execve",       "execvpe", "fexecve", "execveat",
+// (Arrays, not pointers: nothing to relocate at load time.)
+constexpr char kNames[kCount][16] = {"execve",       "execvpe", "fexecve", "execveat",
                                         "posix_spawn",  "posix_spawnp", "system", "popen",
                                         "pidfd_spawn",  "pidfd_spawnp"};
 

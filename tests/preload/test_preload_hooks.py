@@ -519,6 +519,28 @@ class LibraryShape(unittest.TestCase):
                        "operator new", "__cxa_pure_virtual"):
             self.assertNotIn(marker, undefined)
 
+    def test_almost_nothing_to_relocate_at_load(self):
+        # Every process maps the library: each dynamic relocation is work for ld.so at every
+        # start, and a relocated page becomes a private copy. Tables are pointer-free
+        # (policy/core/string_table.hpp); only .init_array's constructor entry is left.
+        relocations = [line.split() for line in self.tool("readelf", "-rW", LIB).splitlines()
+                       if line.startswith("0")]
+        relative = [r for r in relocations if r[2] == "R_X86_64_RELATIVE"]
+        self.assertLessEqual(len(relative), 4, relative)
+        data_symbols = [r[4] for r in relocations if r[2] in ("R_X86_64_GLOB_DAT", "R_X86_64_64")]
+        self.assertLessEqual(set(data_symbols), {"environ@GLIBC_2.2.5", "__environ@GLIBC_2.2.5"}, data_symbols)
+        # No crt start files: no weak _ITM_*/__gmon_start__ that ld.so looks for in every object.
+        undefined = self.tool("nm", "-u", LIB)
+        for name in ("_ITM_registerTMCloneTable", "__gmon_start__", "__cxa_finalize"):
+            self.assertNotIn(name, undefined)
+        # The writable segment fits in one page (one mapping, at most one page copied).
+        loads = [line.split() for line in self.tool("readelf", "-lW", LIB).splitlines()
+                 if line.strip().startswith("LOAD")]
+        writable = [l for l in loads if "RW" in l]
+        self.assertEqual(len(writable), 1, loads)
+        vaddr, memsz = int(writable[0][2], 16), int(writable[0][5], 16)
+        self.assertEqual(vaddr // 4096, (vaddr + memsz - 1) // 4096, writable)
+
 
 if __name__ == "__main__":
     unittest.main()
