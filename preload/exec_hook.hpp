@@ -43,13 +43,34 @@ __attribute__((noinline, cold)) int exec_slow_path(const core::Identity& identit
   return run_original(plan.envp);
 }
 
+// Where the path an exec hook examines comes from, which decides whether a missing file may be
+// answered without calling the original function.
+enum class ExaminedPath : unsigned char {
+  // The caller's own path, which the kernel resolves exactly as readlink did (execve, execv,
+  // execl, execle): nothing there means execve fails with that same ENOENT/ENOTDIR, so the
+  // hook returns it at once, without checking the envp or calling libc.
+  callers,
+  // A path we derived (a PATH search result, /proc/self/fd/N for fexecve and execveat): the
+  // original call may fail differently (EACCES from another PATH entry, EBADF for a bad fd),
+  // so it is always made.
+  derived,
+};
+
 // Exec family: returns only on failure, with errno set, like the function it replaces.
 // run_original(envp) makes the caller's own call with the given envp.
-template <typename RunOriginal>
+template <ExaminedPath kExamined = ExaminedPath::derived, typename RunOriginal>
 int guarded_exec(const char* examine_path, char* const* argv, char* const* envp, RunOriginal run_original) {
   IdentitySlot slot;
   core::GuardEnv guard;
-  if (launch_is_plain(examine_path, argv, envp, slot.get(), guard)) return run_original(envp);
+  switch (classify_launch(examine_path, kExamined == ExaminedPath::callers, argv, envp, slot.get(), guard)) {
+    case LaunchKind::plain:
+      return run_original(envp);
+    case LaunchKind::missing:
+      errno = slot.get().missing;
+      return -1;
+    case LaunchKind::rewrite:
+      break;
+  }
   return exec_slow_path(slot.get(), guard, examine_path, argv, envp, run_original);
 }
 
@@ -88,7 +109,11 @@ int guarded_spawn(const char* examine_path, char* const* argv, char* const* envp
                   RunOriginal run_original, RunGate run_gate) {
   IdentitySlot slot;
   core::GuardEnv guard;
-  if (launch_is_plain(examine_path, argv, envp, slot.get(), guard)) return run_original(envp);
+  // posix_spawn's file actions (addchdir_np, addopen, ...) run before its exec, so a missing
+  // path is still the original function's to report.
+  if (classify_launch(examine_path, false, argv, envp, slot.get(), guard) == LaunchKind::plain) {
+    return run_original(envp);
+  }
   return spawn_slow_path(slot.get(), guard, examine_path, argv, envp, run_original, run_gate);
 }
 

@@ -19,5 +19,6 @@ AGENTGUARD_HOOK int execl(const char* path, const char* arg, ...) noexcept {
     return -1;
   }
   char* const* argv = collected.argv();
-  return guarded_exec(path, argv, environ, [&](char* const* env) { return call_real_execve(path, argv, env); });
+  return guarded_exec<ExaminedPath::callers>(path, argv, environ,
+                                             [&](char* const* env) { return call_real_execve(path, argv, env); });
 }

@@ -20,5 +20,6 @@ AGENTGUARD_HOOK int execle(const char* path, const char* arg, ...) noexcept {
     return -1;
   }
   char* const* argv = collected.argv();
-  return guarded_exec(path, argv, envp, [&](char* const* env) { return call_real_execve(path, argv, env); });
+  return guarded_exec<ExaminedPath::callers>(path, argv, envp,
+                                             [&](char* const* env) { return call_real_execve(path, argv, env); });
 }

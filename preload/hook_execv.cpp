@@ -7,5 +7,6 @@ using namespace agentguard::preload;
 
 AGENTGUARD_HOOK int execv(const char* path, char* const argv[]) noexcept {
   char* const* envp = environ;
-  return guarded_exec(path, argv, envp, [&](char* const* env) { return call_real_execve(path, argv, env); });
+  return guarded_exec<ExaminedPath::callers>(path, argv, envp,
+                                             [&](char* const* env) { return call_real_execve(path, argv, env); });
 }

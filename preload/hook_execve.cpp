@@ -6,5 +6,6 @@
 using namespace agentguard::preload;
 
 AGENTGUARD_HOOK int execve(const char* path, char* const argv[], char* const envp[]) noexcept {
-  return guarded_exec(path, argv, envp, [&](char* const* env) { return call_real_execve(path, argv, env); });
+  return guarded_exec<ExaminedPath::callers>(path, argv, envp,
+                                             [&](char* const* env) { return call_real_execve(path, argv, env); });
 }

@@ -46,8 +46,8 @@ bool build_gate_argv(const char* gate, const char* resolved, char* const* argv, 
   return true;
 }
 
-// ENOENT/ENOTDIR only: any other answer (EACCES on a directory, ...) counts as present, so
-// doubt always ends at the gate.
+// ENOENT/ENOTDIR only (access follows the symlinks, so a dangling one is missing): any other
+// answer (EACCES on a directory, ...) counts as present, so doubt always ends at the gate.
 bool file_is_missing(const char* path) {
   if (path == nullptr) return true;
   const long result = core::sys::access(path, F_OK);
@@ -72,17 +72,21 @@ void LaunchBuffers::assign(void* memory, char* const* argv, char* const* envp, c
   env_text = reinterpret_cast<char*>(argv_slots + argv_slot_count);
 }
 
-bool launch_is_plain(const char* examine_path, char* const* argv, char* const* envp,
-                     core::Identity& identity, core::GuardEnv& guard) {
+LaunchKind classify_launch(const char* examine_path, bool report_missing, char* const* argv, char* const* envp,
+                           core::Identity& identity, core::GuardEnv& guard) {
   guard = current_guard();
-  core::identify(examine_path, argv, guard.value(core::kVarWatch), identity);
+  core::identify(examine_path, argv, guard.value(core::kVarWatch), identity, core::IdentifyMode::stop_if_missing);
+  // Nothing at the path (not even a dangling symlink): execve fails with this errno and runs
+  // nothing, whatever the envp. Failed PATH probes (CPython's subprocess and os.execvpe call
+  // execv/execve on every PATH entry) then cost one readlink, as the kernel's lookup would.
+  if (identity.missing != 0 && report_missing) return LaunchKind::missing;
   if (identity.watched && file_is_missing(examine_path)) {
-    // The kernel will say ENOENT and run nothing. Callers that walk PATH themselves (CPython's
-    // subprocess and os.execvpe try every entry) must see that miss and go on to the next
-    // entry; handing the miss to the gate would end their search at a file that isn't there.
+    // A dangling symlink to a watched name: the kernel will say ENOENT and run nothing. Callers
+    // that walk PATH themselves must see that miss and go on to the next entry; handing the miss
+    // to the gate would end their search at a file that isn't there.
     identity.watched = false;
   }
-  return !identity.watched && core::guard_env_intact(envp, guard);
+  return !identity.watched && core::guard_env_intact(envp, guard) ? LaunchKind::plain : LaunchKind::rewrite;
 }
 
 void plan_launch(const core::Identity& identity, const core::GuardEnv& guard, const char* examine_path,

@@ -20,10 +20,17 @@ struct IdentitySlot {
   core::Identity& get() { return *std::launder(reinterpret_cast<core::Identity*>(raw)); }
 };
 
-// The common launch: not watched, and envp already carries the guard. Then nothing is copied
-// and the original call goes ahead with the caller's own envp. Touches no errno.
-bool launch_is_plain(const char* examine_path, char* const* argv, char* const* envp,
-                     core::Identity& identity, core::GuardEnv& guard);
+enum class LaunchKind : unsigned char {
+  plain,    // not watched, and envp already carries the guard: the original call as it is
+  missing,  // nothing is at examine_path (identity.missing is the errno); only reported when
+            // the caller asked for it (exec hooks whose examine_path is the caller's own path)
+  rewrite,  // the slow path: rebuild the envp, or hand the launch to the gate
+};
+
+// The common launch is plain: nothing is copied and the original call goes ahead with the
+// caller's own envp. Touches no errno.
+LaunchKind classify_launch(const char* examine_path, bool report_missing, char* const* argv, char* const* envp,
+                           core::Identity& identity, core::GuardEnv& guard);
 
 // Buffers for the rest (a rewritten envp, the gate's argv), sized for this launch. The slow
 // path carves them out of its own stack frame (alloca) up to kStackLimit, else out of an mmap.
@@ -52,7 +59,7 @@ struct LaunchPlan {
   char* const* envp = nullptr;      // the envp to hand to the kernel
 };
 
-// After launch_is_plain said no: `identity` is its verdict on `examine_path` (the file the kernel
+// After classify_launch said rewrite: `identity` is its verdict on `examine_path` (the file the kernel
 // will run, after any PATH search). Never fails an unwatched launch: if the envp cannot be
 // rebuilt, the caller's is used.
 void plan_launch(const core::Identity& identity, const core::GuardEnv& guard, const char* examine_path,

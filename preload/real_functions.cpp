@@ -9,7 +9,8 @@ namespace {
 
 constexpr unsigned kCount = static_cast<unsigned>(RealFn::count);
 
-constexpr const char* kNames[kCount] = {"execve",       "execvpe", "fexecve", "execveat",
+// (Arrays, not pointers: nothing to relocate at load time.)
+constexpr char kNames[kCount][16] = {"execve",       "execvpe", "fexecve", "execveat",
                                         "posix_spawn",  "posix_spawnp", "system", "popen",
                                         "pidfd_spawn",  "pidfd_spawnp"};
 
@@ -26,14 +27,7 @@ void* lookup(unsigned index) {
 }  // namespace
 
 void resolve_real_functions() {
-  // pidfd_spawn* exist only from glibc 2.39 on; looking them up here costs as much as the rest,
-  // so only when the hooks for them were compiled in.
-#ifdef AGENTGUARD_HAVE_PIDFD_SPAWN
-  constexpr unsigned kEager = kCount;
-#else
-  constexpr unsigned kEager = static_cast<unsigned>(RealFn::pidfd_spawn);
-#endif
-  for (unsigned i = 0; i < kEager; ++i) {
+  for (unsigned i = 0; i < kEagerRealFnCount; ++i) {
     if (g_real[i].load(std::memory_order_acquire) == nullptr) {
       g_real[i].store(lookup(i), std::memory_order_release);
     }
@@ -44,7 +38,8 @@ void* real_function(RealFn fn) {
   const auto index = static_cast<unsigned>(fn);
   void* p = g_real[index].load(std::memory_order_acquire);
   if (p == nullptr) {
-    // Before the constructor only: a racing duplicate lookup stores the same value.
+    // A lazy function's first call, or any function before the constructor (see the header for
+    // why neither can be in a vfork child). A racing duplicate lookup stores the same value.
     p = lookup(index);
     g_real[index].store(p, std::memory_order_release);
   }

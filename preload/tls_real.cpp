@@ -13,9 +13,11 @@ namespace {
 
 constexpr unsigned kCount = static_cast<unsigned>(TlsFn::count);
 
+// name, basename prefix of the object that defines it. (Arrays, not pointers: nothing to
+// relocate at load time.)
 struct FnInfo {
-  const char* name;
-  const char* library_prefix;  // basename prefix of the object that defines it
+  char name[28];
+  char library_prefix[12];
 };
 
 constexpr FnInfo kFns[kCount] = {

@@ -19,8 +19,9 @@
 namespace agentguard::core {
 
 inline constexpr std::size_t kForcedVarCount = 7;
-// Order matters only for the index constants below.
-inline constexpr const char* kForcedVarNames[kForcedVarCount] = {
+// Order matters only for the index constants below. (Arrays, not pointers: a table of pointers
+// would be relocated at load time in every process the preload is mapped into.)
+inline constexpr char kForcedVarNames[kForcedVarCount][24] = {
     "AGENTGUARD_LIB", "AGENTGUARD_GATE", "AGENTGUARD_WATCH",
     "AGENTGUARD_POLICY", "AGENTGUARD_STATE_DIR", "AGENTGUARD_SESSION",
     "AGENTGUARD_API_RULES"};

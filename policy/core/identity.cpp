@@ -24,12 +24,19 @@ constexpr int kMaxHops = 4;
 // Follows the final symlink chain of `path` the way execve will, into out[kMaxPath].
 // Relative link targets are relative to the link's own directory. /proc/self/fd/N is a
 // symlink too, so fexecve and execveat(AT_EMPTY_PATH) resolve to the real file here.
-bool resolve_links(const char* path, char* out) {
+// *missing: ENOENT/ENOTDIR if the first readlink (on `path` itself) failed so, else 0.
+bool resolve_links(const char* path, char* out, int* missing = nullptr) {
+  if (missing != nullptr) *missing = 0;
   if (!text::copy(out, kMaxPath, path)) return false;
   char target[kMaxPath];
   for (int i = 0; i < kMaxLinks; ++i) {
     const long n = sys::readlink(out, target, sizeof target - 1);
-    if (n <= 0) return true;  // EINVAL: not a link (the common case, one syscall); or missing
+    if (n <= 0) {
+      // EINVAL: not a link (the common case, one syscall); or missing. Only the path itself
+      // counts as missing: a later hop failing is a dangling symlink, left to the kernel.
+      if (i == 0 && missing != nullptr && (n == -ENOENT || n == -ENOTDIR)) *missing = static_cast<int>(-n);
+      return true;
+    }
     target[n] = '\0';
     if (target[0] == '/') {
       text::copy(out, kMaxPath, target);
@@ -167,17 +174,20 @@ __attribute__((noinline)) void identify_nested(Hop& hop, Identity& out) {
 
 }  // namespace
 
-bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out) {
+bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out,
+              IdentifyMode mode) {
   out.watched = false;
   out.via = Via::none;
   out.program[0] = '\0';
   out.argv_index = 0;
   out.resolved_path[0] = '\0';
+  out.missing = 0;
   if (path == nullptr || path[0] == '\0') return false;
-  if (!resolve_links(path, out.resolved_path)) {
+  if (!resolve_links(path, out.resolved_path, &out.missing)) {
     text::copy(out.resolved_path, kMaxPath, path);
     return false;
   }
+  if (out.missing != 0 && mode == IdentifyMode::stop_if_missing) return true;
   // Each hop examines one file: the launched one, then the program a loader or interpreter runs.
   Hop hop;
   hop.list = watch_list_valid(watch_list) ? watch_list : kDefaultWatchList;

@@ -27,12 +27,22 @@ struct Identity {
   char program[kMaxProgramName] = {};  // canonical name, e.g. "terraform"; empty if not watched
   int argv_index = 0;                  // argv[argv_index] is the effective command's argv[0]
   char resolved_path[kMaxPath] = {};   // the file the kernel will run, symlinks resolved
+  // ENOENT or ENOTDIR when readlink on `path` itself failed so: nothing, not even a dangling
+  // symlink, is at `path`, and execve(path) fails with this errno. 0 otherwise (a dangling
+  // symlink, EACCES, ELOOP, ... are 0: only the kernel can tell those launches' errno).
+  int missing = 0;
+};
+
+enum class IdentifyMode : std::uint8_t {
+  full,             // examine the name even when nothing is at the path (the gate, `policy explain`)
+  stop_if_missing,  // the preload: a missing file runs nothing, so it is not watched; stop there
 };
 
 // `path` is what is passed to execve (relative paths are relative to the cwd); `argv` is
 // null-terminated; `watch_list` is an AGENTGUARD_WATCH string (nullptr: the built-in default).
 // Returns false only if `path` cannot be examined at all (then `out.resolved_path` holds `path`).
-bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out);
+bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out,
+              IdentifyMode mode = IdentifyMode::full);
 
 // The watch list used when the environment carries none.
 const char* default_watch_list();

@@ -1,13 +1,17 @@
 #include "core/interpreter_args.hpp"
 
+#include "core/string_table.hpp"
 #include "core/text.hpp"
 
 namespace agentguard::core {
 namespace {
 
-bool in_list(const char* arg, const char* const* list) {
-  for (; *list != nullptr; ++list) {
-    if (text::equal(arg, *list)) return true;
+// The option lists are pointer-free tables (core/string_table.hpp): nothing to relocate at load.
+template <typename Table>
+bool in_list(const char* arg, const Table& list) {
+  for (std::size_t i = 0; i < list.rows(); ++i) {
+    const char* option = list.at(i);
+    if (option != nullptr && text::equal(arg, option)) return true;
   }
   return false;
 }
@@ -15,19 +19,28 @@ bool in_list(const char* arg, const char* const* list) {
 // glibc 2.36 rtld options; anything else ends the option list and is the program path.
 constexpr const char* kLoaderValueOptions[] = {
     "--library-path", "--preload", "--audit", "--argv0", "--inhibit-rpath",
-    "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask", nullptr};
+    "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask"};
 constexpr const char* kLoaderFlags[] = {"--inhibit-cache", "--verify", "--list", "--list-tunables",
-                                        "--list-diagnostics", "--help", "--version", nullptr};
+                                        "--list-diagnostics", "--help", "--version"};
 
-constexpr const char* kPythonLongValueOptions[] = {"--check-hash-based-pycs", nullptr};
+constexpr const char* kPythonLongValueOptions[] = {"--check-hash-based-pycs"};
 constexpr const char* kNodeValueOptions[] = {
     "-r", "--require", "--import", "--loader", "--experimental-loader", "-C", "--conditions",
     "--title", "--env-file", "--input-type", "--inspect-port", "--debug-port", "--stack-trace-limit",
     "--experimental-policy", "--icu-data-dir", "--openssl-config", "--redirect-warnings",
-    "--secure-heap", "--secure-heap-min", "--unhandled-rejections", "--dns-result-order", nullptr};
-constexpr const char* kNodeInlineOptions[] = {"-e", "--eval", "-p", "--print", nullptr};
+    "--secure-heap", "--secure-heap-min", "--unhandled-rejections", "--dns-result-order"};
+constexpr const char* kNodeInlineOptions[] = {"-e", "--eval", "-p", "--print"};
 constexpr const char* kRubyLongValueOptions[] = {"--enable", "--disable", "--encoding",
-                                                 "--external-encoding", "--internal-encoding", nullptr};
+                                                 "--external-encoding", "--internal-encoding"};
+constexpr const char* kNoLongOptions[] = {nullptr};
+
+constexpr auto kLoaderValueOptionTable = AGENTGUARD_STRING_TABLE(kLoaderValueOptions);
+constexpr auto kLoaderFlagTable = AGENTGUARD_STRING_TABLE(kLoaderFlags);
+constexpr auto kPythonLongValueOptionTable = AGENTGUARD_STRING_TABLE(kPythonLongValueOptions);
+constexpr auto kNodeValueOptionTable = AGENTGUARD_STRING_TABLE(kNodeValueOptions);
+constexpr auto kNodeInlineOptionTable = AGENTGUARD_STRING_TABLE(kNodeInlineOptions);
+constexpr auto kRubyLongValueOptionTable = AGENTGUARD_STRING_TABLE(kRubyLongValueOptions);
+constexpr auto kNoLongOptionTable = AGENTGUARD_STRING_TABLE(kNoLongOptions);  // one null row
 
 bool contains(const char* set, char c) {
   for (; *set != '\0'; ++set) {
@@ -45,10 +58,11 @@ InterpreterTarget script_at(const char* const* argv, int i) {
 // Short-option clusters shared by python, perl and ruby: `inline_chars` mean inline code
 // (no script), `value_chars` take the rest of the argument or, if empty, the next argument,
 // `attached_chars` take only the rest of the argument.
+// (Arrays, not pointers: no load-time relocations.)
 struct ShortOptions {
-  const char* inline_chars;
-  const char* value_chars;
-  const char* attached_chars;
+  char inline_chars[4];
+  char value_chars[8];
+  char attached_chars[16];
   char module_char;  // python's -m; 0 for none
 };
 
@@ -58,10 +72,10 @@ constexpr ShortOptions kPython{"c", "WX", "", 'm'};
 constexpr ShortOptions kPerl{"eE", "I", "0CdDFilmMxV", 0};
 // ruby: -e CODE inline; -I -r -C -E take a value; the rest attach theirs.
 constexpr ShortOptions kRuby{"e", "IrCE", "0FiKTWx", 0};
-constexpr const char* kNoLongOptions[] = {nullptr};
 
+template <typename LongValueOptions>
 InterpreterTarget parse_generic(const char* const* argv, int at, const ShortOptions& opts,
-                                const char* const* long_value_options) {
+                                const LongValueOptions& long_value_options) {
   InterpreterTarget none;
   for (int i = at + 1; argv[i] != nullptr; ++i) {
     const char* a = argv[i];
@@ -109,9 +123,9 @@ InterpreterTarget parse_node(const char* const* argv, int at) {
     if (a[0] != '-') return script_at(argv, i);
     if (a[1] == '\0') return none;
     if (a[1] == '-' && a[2] == '\0') return script_at(argv, i + 1);
-    if (in_list(a, kNodeInlineOptions)) return none;
+    if (in_list(a, kNodeInlineOptionTable)) return none;
     if (text::starts_with(a, "--eval=") || text::starts_with(a, "--print=")) return none;
-    if (in_list(a, kNodeValueOptions)) {
+    if (in_list(a, kNodeValueOptionTable)) {
       if (argv[i + 1] == nullptr) return none;
       ++i;
       continue;
@@ -146,10 +160,10 @@ int loader_program_index(const char* const* argv, int at) {
   if (argv == nullptr || argv[at] == nullptr) return -1;
   int i = at + 1;
   while (argv[i] != nullptr) {
-    if (in_list(argv[i], kLoaderValueOptions)) {
+    if (in_list(argv[i], kLoaderValueOptionTable)) {
       if (argv[i + 1] == nullptr) return -1;
       i += 2;
-    } else if (in_list(argv[i], kLoaderFlags)) {
+    } else if (in_list(argv[i], kLoaderFlagTable)) {
       i += 1;
     } else {
       return i;
@@ -162,13 +176,13 @@ InterpreterTarget interpreter_target(InterpreterKind kind, const char* const* ar
   if (argv == nullptr || argv[at] == nullptr) return {};
   switch (kind) {
     case InterpreterKind::python: {
-      return parse_generic(argv, at, kPython, kPythonLongValueOptions);
+      return parse_generic(argv, at, kPython, kPythonLongValueOptionTable);
     }
     case InterpreterKind::perl: {
-      return parse_generic(argv, at, kPerl, kNoLongOptions);
+      return parse_generic(argv, at, kPerl, kNoLongOptionTable);
     }
     case InterpreterKind::ruby: {
-      return parse_generic(argv, at, kRuby, kRubyLongValueOptions);
+      return parse_generic(argv, at, kRuby, kRubyLongValueOptionTable);
     }
     case InterpreterKind::node:
       return parse_node(argv, at);

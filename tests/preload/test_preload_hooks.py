@@ -6,6 +6,7 @@ the preload. A watched launch must reach the fake gate with the protocol's argv 
 and the watched program must not run; an unwatched launch must run normally and keep the guard
 in its environment. Environment: AGENTGUARD_PRELOAD_LIB, AGENTGUARD_PRELOAD_DRIVERS.
 """
+import errno
 import os
 import pathlib
 import shutil
@@ -207,6 +208,49 @@ class HookDrivers(GuardAssertions):
         self.assertEqual(result.stdout.count(" ok\n"), 6, result.stdout)
         self.assertIn("agentguard: blocked", result.stderr)
 
+    def test_failed_launches_report_the_same_errno_as_unguarded(self):
+        # The exec hooks answer a path with nothing at it themselves (one readlink, no libc call);
+        # PATH searches, spawns and everything that is there (dangling symlinks included) go to libc.
+        d = self.world.root / "errno"
+        d.mkdir()
+        (d / "notexec").write_text("#!/bin/sh\n")
+        (d / "notexec").chmod(0o644)
+        (d / "adir").mkdir()
+        (d / "file").write_text("")
+        (d / "dangling").symlink_to(d / "nothing")
+        (d / "agtest-watched-dangling").symlink_to(d / "nothing" / WATCHED)
+        (d / "loop").symlink_to("loop")
+        for sub, name in (("eacces", "prog"), ("agtest-watched-eacces", WATCHED)):
+            (d / sub).mkdir()
+            (d / sub / name).write_text("#!/bin/sh\n")
+            (d / sub / name).chmod(0o644)
+        driver = [str(DRIVERS / "driver_errno_paths"), str(d)]
+        unguarded_env = {k: v for k, v in self.world.env().items() if k != "LD_PRELOAD"}
+        unguarded = self.world.run(driver, env=unguarded_env)
+        guarded = self.world.run(driver)
+        self.assertEqual(unguarded.returncode, 0, unguarded.stderr)
+        self.assertEqual(guarded.returncode, 0, guarded.stderr)
+        self.assertEqual(guarded.stdout.splitlines(), unguarded.stdout.splitlines())
+        self.assertEqual(self.world.gate_calls(), [])
+        got = dict(line.rsplit(" ", 1) for line in guarded.stdout.splitlines())
+        E = errno
+        # glibc's own rules, to show the comparison above is not vacuous: execvp skips ENOENT and
+        # ENOTDIR entries, reports EACCES if any entry had it, else the last error; fexecve(-1) is EINVAL.
+        expected = {
+            "missing-absolute": E.ENOENT, "missing-watched/execv": E.ENOENT, "missing-relative/execl": E.ENOENT,
+            "file-as-dir": E.ENOTDIR, "file-as-dir/posix_spawn": E.ENOTDIR, "trailing-slash/execle": E.ENOTDIR,
+            "empty": E.ENOENT, "not-executable": E.EACCES, "directory": E.EACCES,
+            "dangling-symlink/execv": E.ENOENT, "dangling-watched-symlink": E.ENOENT, "symlink-loop": E.ELOOP,
+            "path-all-missing/execvp": E.ENOENT, "path-one-eacces/execvp": E.EACCES,
+            "path-one-eacces/execvpe": E.EACCES, "path-one-eacces/execlp": E.EACCES,
+            "path-one-eacces/posix_spawnp": E.EACCES, "path-watched-eacces/execvp": E.EACCES,
+            "path-watched-missing/execlp": E.ENOTDIR, "path-slash-missing/execvp": E.ENOENT,
+            "fexecve-bad-fd": E.EINVAL, "execveat-bad-dirfd": E.EBADF, "execveat-dirfd-missing": E.ENOENT,
+        }
+        for case, value in expected.items():
+            with self.subTest(case=case):
+                self.assertEqual(int(got[case]), value, guarded.stdout)
+
     def test_multithreaded_fork_vfork_and_spawn_stress(self):
         result = self.world.run([str(DRIVERS / "driver_threads"), str(self.world.bin / PLAIN),
                                  str(self.world.bin / WATCHED), "4", "15"])
@@ -214,6 +258,17 @@ class HookDrivers(GuardAssertions):
         self.assertIn("launches=120 failures=0", result.stdout)
         self.assertEqual(len(self.world.gate_calls()), 60)
         self.assertEqual(len(self.world.marker(PLAIN)), 60)
+        self.assertIsNone(self.world.marker(WATCHED))
+
+    def test_lazily_resolved_spawn_hooks_in_a_forked_child_and_in_threads(self):
+        # posix_spawn(p), system and popen find libc's function on first use (real_functions.hpp).
+        result = self.world.run([str(DRIVERS / "driver_lazy"), str(self.world.bin / PLAIN),
+                                 str(self.world.bin / WATCHED), "6"])
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("threads=6 failures=0", result.stdout)
+        # 7 launchers (the forked child and 6 threads) x 4 functions, watched and plain.
+        self.assertEqual(len(self.world.gate_calls()), 28)
+        self.assertEqual(len(self.world.marker(PLAIN)), 28)
         self.assertIsNone(self.world.marker(WATCHED))
 
 
@@ -463,6 +518,28 @@ class LibraryShape(unittest.TestCase):
         for marker in ("_Z", "__cxa_begin", "__cxa_guard", "__cxa_throw", "__gxx_personality", "_Unwind",
                        "operator new", "__cxa_pure_virtual"):
             self.assertNotIn(marker, undefined)
+
+    def test_almost_nothing_to_relocate_at_load(self):
+        # Every process maps the library: each dynamic relocation is work for ld.so at every
+        # start, and a relocated page becomes a private copy. Tables are pointer-free
+        # (policy/core/string_table.hpp); only .init_array's constructor entry is left.
+        relocations = [line.split() for line in self.tool("readelf", "-rW", LIB).splitlines()
+                       if line.startswith("0")]
+        relative = [r for r in relocations if r[2] == "R_X86_64_RELATIVE"]
+        self.assertLessEqual(len(relative), 4, relative)
+        data_symbols = [r[4] for r in relocations if r[2] in ("R_X86_64_GLOB_DAT", "R_X86_64_64")]
+        self.assertLessEqual(set(data_symbols), {"environ@GLIBC_2.2.5", "__environ@GLIBC_2.2.5"}, data_symbols)
+        # No crt start files: no weak _ITM_*/__gmon_start__ that ld.so looks for in every object.
+        undefined = self.tool("nm", "-u", LIB)
+        for name in ("_ITM_registerTMCloneTable", "__gmon_start__", "__cxa_finalize"):
+            self.assertNotIn(name, undefined)
+        # The writable segment fits in one page (one mapping, at most one page copied).
+        loads = [line.split() for line in self.tool("readelf", "-lW", LIB).splitlines()
+                 if line.strip().startswith("LOAD")]
+        writable = [l for l in loads if "RW" in l]
+        self.assertEqual(len(writable), 1, loads)
+        vaddr, memsz = int(writable[0][2], 16), int(writable[0][5], 16)
+        self.assertEqual(vaddr // 4096, (vaddr + memsz - 1) // 4096, writable)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -231,6 +232,32 @@ TEST_F(IdentityTest, MissingFileIsStillJudgedByName) {
   Identity none;
   EXPECT_FALSE(identify("", Argv({"x"}).get(), nullptr, none));
   EXPECT_FALSE(identify(nullptr, Argv({"x"}).get(), nullptr, none));
+}
+
+TEST_F(IdentityTest, MissingRecordsTheErrnoOfTheFirstReadlinkOnly) {
+  // Nothing at the path: the errno execve would give, judged by name in full mode...
+  Identity id = identify_ok(dir / "nope/terraform", Argv({"terraform"}));
+  EXPECT_EQ(id.missing, ENOENT);
+  EXPECT_TRUE(id.watched);
+  id = identify_ok(terraform + "/x", Argv({"x"}));
+  EXPECT_EQ(id.missing, ENOTDIR);
+  // ... and not watched, without looking at the name, in the preload's mode.
+  Identity stop;
+  EXPECT_TRUE(identify((dir / "terraform-gone/terraform").c_str(), Argv({"terraform"}).get(), nullptr, stop,
+                       IdentifyMode::stop_if_missing));
+  EXPECT_EQ(stop.missing, ENOENT);
+  EXPECT_FALSE(stop.watched);
+  // Something is there: a file, a dangling symlink (readlink succeeds; the kernel decides), a loop.
+  EXPECT_EQ(identify_ok(terraform, Argv({"terraform"})).missing, 0);
+  ASSERT_EQ(symlink((dir / "gone/terraform").c_str(), (dir / "dangling").c_str()), 0);
+  id = identify_ok(dir / "dangling", Argv({"dangling"}));
+  EXPECT_EQ(id.missing, 0);
+  EXPECT_TRUE(id.watched);  // by the link's target name; the preload then checks the file is there
+  ASSERT_EQ(symlink("loop", (dir / "loop").c_str()), 0);
+  EXPECT_EQ(identify_ok(dir / "loop", Argv({"loop"})).missing, 0);
+  Identity empty;
+  EXPECT_FALSE(identify("", Argv({"x"}).get(), nullptr, empty));
+  EXPECT_EQ(empty.missing, 0);
 }
 
 TEST_F(IdentityTest, NullArgvIsSafe) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/http/aws_internal.hpp"
+#include "core/string_table.hpp"
 
 namespace agentguard::core::http {
 
@@ -29,7 +30,8 @@ struct FactName {
 };
 
 // Canonical names first; aliases map other spellings seen on the wire to the same slot.
-constexpr FactName kFactNames[] = {
+// Compile time only: kFactName* below are what runs (no pointers, core/string_table.hpp).
+constexpr FactName kFactNameRows[] = {
     {Fact::DeletionProtection, "DeletionProtection"},
     {Fact::DeletionProtectionEnabled, "DeletionProtectionEnabled"},
     {Fact::SkipFinalSnapshot, "SkipFinalSnapshot"},
@@ -55,36 +57,60 @@ constexpr FactName kFactNames[] = {
     // aliases
     {Fact::BypassGovernanceRetention, "x-amz-bypass-governance-retention"},
 };
-
-// Signing names whose IAM action prefix differs.
-struct Rename {
-  const char* signing;
-  const char* iam;
+constexpr std::size_t kFactNameCount = sizeof kFactNameRows / sizeof *kFactNameRows;
+struct FactIds {
+  Fact ids[kFactNameCount];
 };
-constexpr Rename kSigningToIam[] = {
+struct FactNameList {
+  const char* names[kFactNameCount];
+};
+constexpr FactIds fact_ids() {
+  FactIds out{};
+  for (std::size_t i = 0; i < kFactNameCount; ++i) out.ids[i] = kFactNameRows[i].fact;
+  return out;
+}
+constexpr FactNameList fact_names() {
+  FactNameList out{};
+  for (std::size_t i = 0; i < kFactNameCount; ++i) out.names[i] = kFactNameRows[i].name;
+  return out;
+}
+constexpr FactIds kFactIds = fact_ids();
+constexpr FactNameList kFactNameList = fact_names();  // compile time only
+constexpr auto kFactNames = AGENTGUARD_STRING_TABLE(kFactNameList.names);
+
+// Signing names whose IAM action prefix differs: signing name, IAM prefix.
+constexpr const char* kSigningToIamRows[][2] = {
     {"monitoring", "cloudwatch"}, {"email", "ses"},
 };
+constexpr auto kSigningToIam = AGENTGUARD_STRING_TABLE(kSigningToIamRows);
 
 // Services whose only wire protocol puts the operation in a form body (or did historically).
-constexpr const char* kQueryServices[] = {
+constexpr const char* kQueryServiceList[] = {
     "rds", "iam", "sts", "cloudformation", "elasticache", "elasticloadbalancing", "sns", "redshift",
     "autoscaling", "ec2", "sqs", "cloudwatch", "ses", "sdb", "importexport",
 };
 // Services that speak awsJson: without X-Amz-Target the operation is unknown.
-constexpr const char* kJsonServices[] = {
+constexpr const char* kJsonServiceList[] = {
     "dynamodb", "ecs", "kms", "secretsmanager", "logs", "ssm", "organizations", "fsx", "ecr",
     "events", "cloudtrail", "kinesis", "states", "codebuild", "codecommit", "redshift-data",
 };
 
 // Headers that decide the service, operation or a fact.
-constexpr const char* kDecidingHeaders[] = {
+constexpr const char* kDecidingHeaderList[] = {
     "Host", "Authorization", "X-Amz-Target", "Content-Type", "Smithy-Protocol",
     "x-amz-bypass-governance-retention", "x-amz-copy-source", "Content-Encoding",
 };
 
-bool in_list(Text name, const char* const* list, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
-    if (equals(name, Text(list[i], length_of(list[i])))) return true;
+constexpr auto kQueryServices = AGENTGUARD_STRING_TABLE(kQueryServiceList);
+constexpr auto kJsonServices = AGENTGUARD_STRING_TABLE(kJsonServiceList);
+constexpr auto kDecidingHeaders = AGENTGUARD_STRING_TABLE(kDecidingHeaderList);
+
+Text text_at(const char* s) { return Text(s, length_of(s)); }
+
+template <typename Table>
+bool in_list(Text name, const Table& list) {
+  for (std::size_t i = 0; i < list.rows(); ++i)
+    if (equals(name, text_at(list.at(i)))) return true;
   return false;
 }
 
@@ -257,8 +283,8 @@ void classify_query(const Request& request, bool body_readable, Classification& 
 }  // namespace
 
 const char* fact_name(Fact fact) {
-  for (const auto& entry : kFactNames)
-    if (entry.fact == fact) return entry.name;
+  for (std::size_t i = 0; i < kFactNameCount; ++i)
+    if (kFactIds.ids[i] == fact) return kFactNames.at(i);
   return "?";
 }
 
@@ -274,9 +300,9 @@ bool fact_comes_from_body(Fact fact) {
 }
 
 bool fact_from_name(Text name, Fact* out) {
-  for (const auto& entry : kFactNames)
-    if (iequals(name, Text(entry.name, length_of(entry.name)))) {
-      *out = entry.fact;
+  for (std::size_t i = 0; i < kFactNameCount; ++i)
+    if (iequals(name, text_at(kFactNames.at(i)))) {
+      *out = kFactIds.ids[i];
       return true;
     }
   return false;
@@ -297,8 +323,8 @@ void classify(const Request& request, Classification& out) {
   }
   bool body_readable = body_is_plain(request);
   out.facts_complete = request.body_complete && body_readable;
-  for (const char* name : kDecidingHeaders)
-    if (header_conflicts(request, Text(name, length_of(name)))) out.uncertain = true;
+  for (std::size_t i = 0; i < kDecidingHeaders.rows(); ++i)
+    if (header_conflicts(request, text_at(kDecidingHeaders.at(i)))) out.uncertain = true;
 
   Text service;
   Decoded scope_scratch;
@@ -309,9 +335,9 @@ void classify(const Request& request, Classification& out) {
   if (!out.aws) return;
 
   copy_to(out.service, sizeof out.service, service);
-  for (const auto& rename : kSigningToIam)
-    if (equals(service, Text(rename.signing, length_of(rename.signing))))
-      copy_to(out.service, sizeof out.service, Text(rename.iam, length_of(rename.iam)));
+  for (std::size_t i = 0; i < kSigningToIam.rows(); ++i)
+    if (equals(service, text_at(kSigningToIam.at(i, 0))))
+      copy_to(out.service, sizeof out.service, text_at(kSigningToIam.at(i, 1)));
   Text svc(out.service, length_of(out.service));
   // S3 Control shares the `s3` signing name; its paths all start with the API version.
   if (equals(svc, Text("s3")) &&
@@ -336,7 +362,7 @@ void classify(const Request& request, Classification& out) {
     while (dot > 0 && target[dot - 1] != '.') --dot;
     set_operation(out, target.sub(dot));
     if (body_readable) facts_from_json(request.body, out);
-  } else if (is_form(content_type) || in_list(svc, kQueryServices, sizeof kQueryServices / sizeof *kQueryServices)) {
+  } else if (is_form(content_type) || in_list(svc, kQueryServices)) {
     out.protocol = equals(svc, Text("ec2")) ? Protocol::ec2 : Protocol::query;
     classify_query(request, body_readable, out);
   } else if (equals(svc, Text("s3"))) {
@@ -348,7 +374,7 @@ void classify(const Request& request, Classification& out) {
   } else {
     bool xml = equals(svc, Text("route53")) || equals(svc, Text("cloudfront"));
     out.protocol = xml ? Protocol::rest_xml : Protocol::rest_json;
-    if (in_list(svc, kJsonServices, sizeof kJsonServices / sizeof *kJsonServices)) {
+    if (in_list(svc, kJsonServices)) {
       out.protocol = Protocol::json;
       out.uncertain = true;  // an awsJson service without X-Amz-Target: we cannot name the call
     } else if (!classify_rest_route(svc, request, out)) {

@@ -3,20 +3,17 @@
 // names, plus common reads so `explain` shows something useful. `{x}` matches one non-empty
 // path segment; `{x+}` the rest of the path.
 #include "core/http/aws_internal.hpp"
+#include "core/string_table.hpp"
 
 namespace agentguard::core::http::detail {
 
 namespace {
 
-struct Route {
-  const char* service;
-  const char* method;
-  const char* path;   // template, without a trailing slash
-  const char* query;  // a query key that must be present, or nullptr
-  const char* operation;
-};
+// Columns: service, method, path (template, without a trailing slash), a query key that must be
+// present (or nullptr), operation. Packed into a pointer-free table (core/string_table.hpp).
+enum RouteColumn : std::size_t { kService, kMethod, kPath, kQuery, kOperation };
 
-constexpr Route kRoutes[] = {
+constexpr const char* kRouteRows[][5] = {
     // Lambda
     {"lambda", "DELETE", "/2015-03-31/functions/{FunctionName}", nullptr, "DeleteFunction"},
     {"lambda", "DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", nullptr, "DeleteAlias"},
@@ -113,6 +110,7 @@ constexpr Route kRoutes[] = {
     {"s3control", "DELETE", "/v20180820/jobs/{JobId}/tagging", nullptr, "DeleteJobTagging"},
     {"s3control", "GET", "/v20180820/accesspoint", nullptr, "ListAccessPoints"},
 };
+constexpr auto kRoutes = AGENTGUARD_STRING_TABLE(kRouteRows);
 
 Text strip_trailing_slash(Text path) {
   while (path.size > 1 && path[path.size - 1] == '/') path = path.sub(0, path.size - 1);
@@ -158,12 +156,16 @@ bool has_query_key(Text query, Text wanted) {
 
 bool classify_rest_route(Text service, const Request& request, Classification& out) {
   Text path = strip_trailing_slash(out.path);
-  for (const auto& route : kRoutes) {
-    if (!equals(service, Text(route.service, length_of(route.service)))) continue;
-    if (!equals(request.method, Text(route.method, length_of(route.method)))) continue;
-    if (!template_matches(Text(route.path, length_of(route.path)), path)) continue;
-    if (route.query && !has_query_key(request.query(), Text(route.query, length_of(route.query)))) continue;
-    set_operation(out, Text(route.operation, length_of(route.operation)));
+  for (std::size_t r = 0; r < kRoutes.rows(); ++r) {
+    const auto text = [r](RouteColumn c) {
+      const char* s = kRoutes.at(r, c);
+      return Text(s, length_of(s));
+    };
+    if (!equals(service, text(kService))) continue;
+    if (!equals(request.method, text(kMethod))) continue;
+    if (!template_matches(text(kPath), path)) continue;
+    if (kRoutes.at(r, kQuery) != nullptr && !has_query_key(request.query(), text(kQuery))) continue;
+    set_operation(out, text(kOperation));
     return true;
   }
   return false;

@@ -3,6 +3,7 @@
 // style: `DELETE /x` is DeleteObject on `bucket.s3.amazonaws.com` but DeleteBucket on
 // `s3.us-west-2.amazonaws.com` or a custom endpoint.
 #include "core/http/aws_internal.hpp"
+#include "core/string_table.hpp"
 
 namespace agentguard::core::http::detail {
 
@@ -20,15 +21,16 @@ bool s3_host_bucket(Text host, Text* bucket) {
 
 namespace {
 
+// A row of a subresource table: query key and the operation for GET, PUT, DELETE (or nullptr).
 struct Subresource {
-  const char* key;
-  const char* get;
-  const char* put;
-  const char* del;
+  const char* key = nullptr;
+  const char* get = nullptr;
+  const char* put = nullptr;
+  const char* del = nullptr;
 };
 
-// Bucket subresources, by query key.
-constexpr Subresource kBucketSubresources[] = {
+// Bucket subresources, by query key (packed without pointers: core/string_table.hpp).
+constexpr const char* kBucketSubresourceRows[][4] = {
     {"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"},
     {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"},
     {"cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors"},
@@ -57,7 +59,7 @@ constexpr Subresource kBucketSubresources[] = {
 };
 
 // Object subresources.
-constexpr Subresource kObjectSubresources[] = {
+constexpr const char* kObjectSubresourceRows[][4] = {
     {"tagging", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging"},
     {"acl", "GetObjectAcl", "PutObjectAcl", nullptr},
     {"retention", "GetObjectRetention", "PutObjectRetention", nullptr},
@@ -65,10 +67,27 @@ constexpr Subresource kObjectSubresources[] = {
     {"attributes", "GetObjectAttributes", nullptr, nullptr},
     {"torrent", "GetObjectTorrent", nullptr, nullptr},
 };
+constexpr auto kBucketSubresources = AGENTGUARD_STRING_TABLE(kBucketSubresourceRows);
+constexpr auto kObjectSubresources = AGENTGUARD_STRING_TABLE(kObjectSubresourceRows);
+
+// The row of `table` whose key is `key`, if any.
+template <typename Table>
+bool find_subresource(const Table& table, Text key, Subresource& out) {
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    const char* name = table.at(r, 0);
+    if (equals(key, Text(name, length_of(name)))) {
+      out = Subresource{name, table.at(r, 1), table.at(r, 2), table.at(r, 3)};
+      return true;
+    }
+  }
+  return false;
+}
 
 struct S3Query {
-  const Subresource* bucket_sub = nullptr;
-  const Subresource* object_sub = nullptr;
+  Subresource bucket_sub;  // valid if has_bucket_sub
+  Subresource object_sub;  // valid if has_object_sub
+  bool has_bucket_sub = false;
+  bool has_object_sub = false;
   bool delete_flag = false;  // ?delete (DeleteObjects)
   bool uploads = false;      // ?uploads
   bool has_upload_id = false;
@@ -107,10 +126,8 @@ S3Query read_query(Text query, Classification& out) {
       q.list_v2 = true;
     }
     // `x-id=` (added by Smithy SDKs) is deliberately not trusted: the method and path decide.
-    for (const auto& s : kBucketSubresources)
-      if (!q.bucket_sub && equals(k, Text(s.key, length_of(s.key)))) q.bucket_sub = &s;
-    for (const auto& s : kObjectSubresources)
-      if (!q.object_sub && equals(k, Text(s.key, length_of(s.key)))) q.object_sub = &s;
+    if (!q.has_bucket_sub) q.has_bucket_sub = find_subresource(kBucketSubresources, k, q.bucket_sub);
+    if (!q.has_object_sub) q.has_object_sub = find_subresource(kObjectSubresources, k, q.object_sub);
   }
   return q;
 }
@@ -155,7 +172,7 @@ void classify_s3(const Request& request, Classification& out) {
   if (bucket.empty()) {
     if (equals(m, Text("GET"))) op = Text("ListBuckets");
   } else if (!has_key) {
-    const Subresource* sub = q.bucket_sub;
+    const Subresource* sub = q.has_bucket_sub ? &q.bucket_sub : nullptr;
     if (equals(m, Text("DELETE"))) {
       // An unknown or missing subresource on DELETE is treated as deleting the bucket.
       op = sub && sub->del ? name_of(sub->del) : Text("DeleteBucket");
@@ -170,7 +187,7 @@ void classify_s3(const Request& request, Classification& out) {
     }
     if (op.empty() && (equals(m, Text("DELETE")) || equals(m, Text("POST")))) out.uncertain = true;
   } else {
-    const Subresource* sub = q.object_sub;
+    const Subresource* sub = q.has_object_sub ? &q.object_sub : nullptr;
     bool copy = request.has_header(Text("x-amz-copy-source"));
     if (equals(m, Text("DELETE"))) {
       if (q.has_upload_id) op = Text("AbortMultipartUpload");
