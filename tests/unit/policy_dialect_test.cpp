@@ -146,7 +146,8 @@ TEST(PolicyAws, AliasesFromTheCliAliasFile) {
   // Without the alias file the word is just an unknown service.
   EXPECT_EQ(decide({"aws", "nuke", "--instance-ids", "i-1"}).action, Action::allow);
   // A shell alias is not expanded here: aws starts a shell for it, and the hooks see that shell's launches.
-  auto shell = decide({"aws", "shellish"}, env);
+  auto shell = default_policy().decide_exec(test::request("/nonexistent/bin/aws", {"aws", "shellish"}, env), nullptr,
+                                           Trace::on);
   EXPECT_EQ(shell.action, Action::allow);
   bool noted = false;
   for (const auto& line : shell.trace) noted = noted || line.find("shell alias") != std::string::npos;
