@@ -58,7 +58,7 @@ bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspect
     if (!any) return false;
   }
   for (const auto& [name, glob] : m.env) {
-    auto value = env_value(cmd.env, name);
+    auto value = env_value(cmd.environment(), name);
     if (!value || !glob_match(glob, *value)) return false;
   }
   if (m.cwd && !glob_match(*m.cwd, cmd.cwd)) return false;
@@ -71,7 +71,7 @@ bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspect
       why = "no plan inspector here: assumed that " + plan_file + " deletes";
       return true;
     }
-    ExecRequest request{cmd.resolved_path, cmd.argv, cmd.env, cmd.cwd};
+    ExecRequest request{cmd.resolved_path, cmd.argv, cmd.environment(), cmd.cwd};
     std::optional<PlanSummary> summary;
     try {
       summary = plans->inspect(cmd.resolved_path.empty() ? cmd.program : cmd.resolved_path, plan_file, request);

@@ -81,7 +81,7 @@ std::vector<ParsedCommand> Resolver::resolve(const ExecRequest& request) const {
     // A file that cannot be examined is judged by its name, so a missing file is never a way around a rule.
     std::string name = basename_of(request.resolved_path);
     if (!examined && watched_name(name)) {
-      resolve_identified(name, request.resolved_path, request.argv, request.env, request.cwd, 0, out);
+      resolve_identified(name, request.resolved_path, request.argv, request.env, request.cwd, 0, out, true);
       return out;
     }
     if (trace) note("identity: " + request.resolved_path + " is not watched; it runs untouched");
@@ -93,7 +93,7 @@ std::vector<ParsedCommand> Resolver::resolve(const ExecRequest& request) const {
     note(std::string("identity: ") + id.program + " (via " + core::to_string(id.via) + ") at " + id.resolved_path);
     if (id.argv_index > 0) note("effective command starts at argv[" + std::to_string(id.argv_index) + "]");
   }
-  resolve_identified(id.program, id.resolved_path, std::move(effective), request.env, request.cwd, 0, out);
+  resolve_identified(id.program, id.resolved_path, std::move(effective), request.env, request.cwd, 0, out, true);
   return out;
 }
 
@@ -176,7 +176,9 @@ void Resolver::scan_for_watched(const std::vector<std::string>& words, const std
 
 void Resolver::resolve_identified(const std::string& program, const std::string& resolved_path,
                                   std::vector<std::string> argv, const std::vector<std::string>& env,
-                                  const std::string& cwd, int depth, std::vector<ParsedCommand>& out) const {
+                                  const std::string& cwd, int depth, std::vector<ParsedCommand>& out,
+                                  bool env_outlives) const {
+  const ParseOptions options{false, trace != nullptr};
   if (depth > kMaxDepth) throw UnresolvableLaunch("commands nested too deeply to inspect");
   if (is_shell(program)) {
     // Only reached below a wrapper or in an example: `sudo sh -c STRING`.
@@ -204,19 +206,19 @@ void Resolver::resolve_identified(const std::string& program, const std::string&
     bool shell_without_command = !w.argv.empty() && is_shell(w.argv[0]) && !shell_command_string(w.argv);
     if (w.root_shell || shell_without_command) {
       // What a root shell reads (stdin, a script) runs without the guard: decided as "<wrapper> shell".
-      ParsedCommand cmd = parse_command(program, {argv.empty() ? program : argv[0]}, env, cwd);
+      ParsedCommand cmd = parse_command(program, {argv.empty() ? program : argv[0]}, env, cwd, options);
       cmd.resolved_path = resolved_path;
       cmd.words = {"shell"};
       cmd.argv = std::move(argv);
-      cmd.notes.push_back(program + " starts a root shell whose commands the guard cannot see");
+      cmd.note([&] { return program + " starts a root shell whose commands the guard cannot see"; });
       out.push_back(std::move(cmd));
       return;
     }
     if (w.argv.empty()) {
-      ParsedCommand cmd = parse_command(program, std::move(argv), env, cwd);
+      ParsedCommand cmd = parse_command(program, std::move(argv), env, cwd, options);
       cmd.resolved_path = resolved_path;
       cmd.words.clear();
-      cmd.notes.push_back(program + " runs no command");
+      cmd.note([&] { return program + " runs no command"; });
       out.push_back(std::move(cmd));
       return;
     }
@@ -224,7 +226,7 @@ void Resolver::resolve_identified(const std::string& program, const std::string&
     resolve_words(std::move(w.argv), std::move(inner_env), inner_cwd, depth + 1, out);
     return;
   }
-  ParsedCommand cmd = parse_command(program, std::move(argv), env, cwd);
+  ParsedCommand cmd = parse_command(program, std::move(argv), env, cwd, {env_outlives, trace != nullptr});
   cmd.resolved_path = resolved_path;
   out.push_back(std::move(cmd));
 }
