@@ -14,8 +14,8 @@ namespace {
 // 500 extra [[exec]] rules on the programs the default already watches, each on a subcommand no
 // real request uses, which the matcher must reject before the default's own rules decide. A mix of
 // plain command rules and command+flags rules. Their program and first command word are literal,
-// so the policy's rule index skips them all (see docs/performance.md); the WorstCase benchmark's
-// rules are globs the index cannot skip.
+// so the policy's rule index skips them all (see docs/performance.md); the UnindexedRules benchmark's
+// rules are globs the index cannot skip (not an Exec* figure: no 2 us target).
 std::string generated_rules(int count) {
   static const char* const programs[] = {"terraform", "aws", "pulumi", "terragrunt", "cdk"};
   std::string text = "schema = 1\n";
@@ -113,14 +113,14 @@ static void BM_ExecDecide_AwsDescribe(benchmark::State& state) {
 }
 BENCHMARK(BM_ExecDecide_AwsDescribe)->Arg(0)->Arg(500)->Unit(benchmark::kMicrosecond);
 
-static void BM_ExecDecideWorstCase_TerraformDestroy(benchmark::State& state) {
+static void BM_UnindexedRules_TerraformDestroy(benchmark::State& state) {
   const auto& policy = unindexable_policy();
   const pol::ExecRequest request = terraform_destroy(policy, true);
   if (policy.decide_exec(request).action != pol::Action::deny) state.SkipWithError("unexpected decision");
   for (auto _ : state) benchmark::DoNotOptimize(policy.decide_exec(request));
   state.counters["rules"] = static_cast<double>(policy.rule_count());
 }
-BENCHMARK(BM_ExecDecideWorstCase_TerraformDestroy)->Arg(500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_UnindexedRules_TerraformDestroy)->Arg(500)->Unit(benchmark::kMicrosecond);
 
 // `policy explain`'s path: no session list in the environment, and the trace.
 static void BM_ExecDecideNoSessionList_AwsDescribe(benchmark::State& state) {
