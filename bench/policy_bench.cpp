@@ -12,8 +12,10 @@ namespace pol = agentguard::policy;
 namespace {
 
 // 500 extra [[exec]] rules on the programs the default already watches, each on a subcommand no
-// real request uses, so every rule is a candidate the matcher must look at and reject before the
-// default's own rules decide. A mix of plain command rules and command+flags rules.
+// real request uses, which the matcher must reject before the default's own rules decide. A mix of
+// plain command rules and command+flags rules. Their program and first command word are literal,
+// so the policy's rule index skips them all (see docs/performance.md); the UnindexedRules benchmark's
+// rules are globs the index cannot skip (not an Exec* figure: no 2 us target).
 std::string generated_rules(int count) {
   static const char* const programs[] = {"terraform", "aws", "pulumi", "terragrunt", "cdk"};
   std::string text = "schema = 1\n";
@@ -27,6 +29,23 @@ std::string generated_rules(int count) {
   return text;
 }
 
+// 500 rules that every terraform command is a candidate for (a program glob, a first command word
+// glob), rejected only by their second word: what each rule costs when it must be evaluated.
+std::string unindexable_rules(int count) {
+  std::string text = "schema = 1\n";
+  for (int i = 0; i < count; ++i) {
+    const std::string n = std::to_string(i);
+    text += "\n[[exec]]\nid = \"glob-" + n + "\"\naction = \"deny\"\nprogram = [\"terra*\"]\ncommand = [\"* bench" + n +
+            "\"]\n";
+  }
+  return text;
+}
+
+const pol::Policy& unindexable_policy() {
+  static const pol::Policy policy = pol::Policy::from_text(unindexable_rules(500), "glob-500.toml", true);
+  return policy;
+}
+
 const pol::Policy& policy_with(int extra_rules) {
   static const pol::Policy defaults = pol::Policy::load(pol::LoadOptions{});
   static const pol::Policy large = pol::Policy::from_text(generated_rules(500), "generated-500.toml", true);
@@ -34,7 +53,8 @@ const pol::Policy& policy_with(int extra_rules) {
 }
 
 // The gate's path: the session's AGENTGUARD_WATCH list is in the launch's environment (the gate
-// always has it). Without it, decide_exec derives the policy's own list (what `policy explain` does).
+// always has it, and asks for no trace). Without it, decide_exec uses the policy's own list, and
+// `policy explain` also asks for the trace.
 pol::ExecRequest with_session_list(pol::ExecRequest r, const pol::Policy& policy) {
   r.env.push_back("AGENTGUARD_WATCH=" + policy.watch_list("/nonexistent"));
   return r;
@@ -52,10 +72,11 @@ pol::ExecRequest aws_describe(const pol::Policy& policy, bool session_list) {
   return session_list ? with_session_list(r, policy) : r;
 }
 
-void decide(benchmark::State& state, const pol::ExecRequest& request, pol::Action expected) {
+void decide(benchmark::State& state, const pol::ExecRequest& request, pol::Action expected,
+            pol::Trace trace = pol::Trace::off) {
   const pol::Policy& policy = policy_with(static_cast<int>(state.range(0)));
-  if (policy.decide_exec(request).action != expected) state.SkipWithError("unexpected decision");
-  for (auto _ : state) benchmark::DoNotOptimize(policy.decide_exec(request));
+  if (policy.decide_exec(request, nullptr, trace).action != expected) state.SkipWithError("unexpected decision");
+  for (auto _ : state) benchmark::DoNotOptimize(policy.decide_exec(request, nullptr, trace));
   state.counters["rules"] = static_cast<double>(policy.rule_count());
 }
 
@@ -92,10 +113,19 @@ static void BM_ExecDecide_AwsDescribe(benchmark::State& state) {
 }
 BENCHMARK(BM_ExecDecide_AwsDescribe)->Arg(0)->Arg(500)->Unit(benchmark::kMicrosecond);
 
-// `policy explain`'s path: no session list in the environment.
+static void BM_UnindexedRules_TerraformDestroy(benchmark::State& state) {
+  const auto& policy = unindexable_policy();
+  const pol::ExecRequest request = terraform_destroy(policy, true);
+  if (policy.decide_exec(request).action != pol::Action::deny) state.SkipWithError("unexpected decision");
+  for (auto _ : state) benchmark::DoNotOptimize(policy.decide_exec(request));
+  state.counters["rules"] = static_cast<double>(policy.rule_count());
+}
+BENCHMARK(BM_UnindexedRules_TerraformDestroy)->Arg(500)->Unit(benchmark::kMicrosecond);
+
+// `policy explain`'s path: no session list in the environment, and the trace.
 static void BM_ExecDecideNoSessionList_AwsDescribe(benchmark::State& state) {
   const auto& policy = policy_with(static_cast<int>(state.range(0)));
-  decide(state, aws_describe(policy, false), pol::Action::allow);
+  decide(state, aws_describe(policy, false), pol::Action::allow, pol::Trace::on);
 }
 BENCHMARK(BM_ExecDecideNoSessionList_AwsDescribe)->Arg(0)->Arg(500)->Unit(benchmark::kMicrosecond);
 

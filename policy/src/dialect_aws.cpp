@@ -1,4 +1,5 @@
 // aws CLI: global options before and after the service, service then operation, CLI aliases.
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -9,11 +10,17 @@
 namespace agentguard::policy::detail {
 namespace {
 
-bool global_takes_value(const std::string& name) {
-  static const std::set<std::string> names = {
+bool global_takes_value(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
       "region", "profile", "endpoint-url", "output", "query", "color", "ca-bundle",
       "cli-read-timeout", "cli-connect-timeout", "cli-binary-format"};
-  return names.count(name) != 0;
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+// Is b the opposite switch of a: "x" for "no-x", "no-x" for "x"?
+bool opposite_names(std::string_view a, std::string_view b) {
+  if (a.starts_with("no-")) return b == a.substr(3);
+  return b.starts_with("no-") && b.substr(3) == a;
 }
 
 // The aws CLI alias file: <dir of AWS_CONFIG_FILE, default ~/.aws/config>/cli/alias.
@@ -95,12 +102,13 @@ bool expand_alias(ParsedCommand& cmd, const AliasTable& aliases, const std::stri
   std::string value = it->second;
   auto start = value.find_first_not_of(" \t\n");
   if (start != std::string::npos && value[start] == '!') {
-    cmd.notes.push_back("aws alias '" + it->first +
-                        "' is a shell alias: aws runs it through a shell, whose launches the guard sees");
+    cmd.note([&] {
+      return "aws alias '" + it->first + "' is a shell alias: aws runs it through a shell, whose launches the guard sees";
+    });
     return false;
   }
   auto words = split_words(value);
-  cmd.notes.push_back("aws alias '" + it->first + "' (" + section + ") expands to: " + join_argv(words));
+  cmd.note([&] { return "aws alias '" + it->first + "' (" + section + ") expands to: " + join_argv(words); });
   cmd.argv.erase(cmd.argv.begin() + static_cast<long>(index));
   cmd.argv.insert(cmd.argv.begin() + static_cast<long>(index), words.begin(), words.end());
   return true;
@@ -109,7 +117,7 @@ bool expand_alias(ParsedCommand& cmd, const AliasTable& aliases, const std::stri
 }  // namespace
 
 void parse_aws(ParsedCommand& cmd) {
-  std::string path = alias_file(cmd.env);
+  std::string path = alias_file(cmd.environment());
   if (!path.empty()) {
     AliasTable aliases = read_aliases(path);
     if (!aliases.empty()) {
@@ -149,17 +157,27 @@ void parse_aws(ParsedCommand& cmd) {
   }
 
   // --x and --no-x: the last one written wins (argparse semantics).
+  const auto overridden_at = [&](std::size_t i) {
+    for (std::size_t j = i + 1; j < cmd.flags.size(); ++j)
+      if (opposite_names(cmd.flags[i].name, cmd.flags[j].name)) return true;
+    return false;
+  };
+  bool any_overridden = false;
+  for (std::size_t i = 0; i < cmd.flags.size() && !any_overridden; ++i) any_overridden = overridden_at(i);
+  if (!any_overridden) return;
   std::vector<Flag> kept;
+  kept.reserve(cmd.flags.size());
   for (std::size_t i = 0; i < cmd.flags.size(); ++i) {
     const std::string& name = cmd.flags[i].name;
-    std::string opposite = name.rfind("no-", 0) == 0 ? name.substr(3) : "no-" + name;
-    bool overridden = false;
-    for (std::size_t j = i + 1; j < cmd.flags.size(); ++j)
-      if (cmd.flags[j].name == opposite) overridden = true;
-    if (overridden) cmd.notes.push_back("--" + name + " is overridden by a later --" + opposite);
-    else kept.push_back(cmd.flags[i]);
+    if (overridden_at(i)) {
+      cmd.note([&] {
+        return "--" + name + " is overridden by a later --" + (name.rfind("no-", 0) == 0 ? name.substr(3) : "no-" + name);
+      });
+    } else {
+      kept.push_back(std::move(cmd.flags[i]));
+    }
   }
-  cmd.flags = kept;
+  cmd.flags = std::move(kept);
 }
 
 }  // namespace agentguard::policy::detail

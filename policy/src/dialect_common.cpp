@@ -14,7 +14,37 @@ std::optional<std::string> env_value(const std::vector<std::string>& env, std::s
   return std::nullopt;
 }
 
+namespace {
+
+// A path that lexically_normal() leaves as it is, when joined: non-empty, no empty, "." or ".."
+// component, no trailing '/' (an absolute one may be "/" itself).
+bool plain_path(std::string_view path) {
+  if (path.empty()) return false;
+  if (path == "/") return true;
+  std::size_t start = path[0] == '/' ? 1 : 0;
+  for (;;) {
+    std::size_t end = path.find('/', start);
+    std::string_view part = path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (end == std::string_view::npos) return true;
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
 std::string join_dir(const std::string& base, const std::string& dir) {
+  // The common case (an absolute, already normal base and a plain relative or absolute dir) without
+  // std::filesystem, which allocates for every component.
+  if (plain_path(dir) && (dir[0] == '/' || (plain_path(base) && base[0] == '/'))) {
+    if (dir[0] == '/') return dir;
+    std::string out;
+    out.reserve(base.size() + 1 + dir.size());
+    out += base;
+    if (base.size() > 1) out += '/';
+    out += dir;
+    return out;
+  }
   std::filesystem::path p(dir);
   if (p.is_relative()) p = std::filesystem::path(base.empty() ? "." : base) / p;
   std::string out = p.lexically_normal().string();
@@ -47,13 +77,15 @@ std::string join_argv(const std::vector<std::string>& argv) {
   return out;
 }
 
-ParsedCommand parse_command(const std::string& program, const std::vector<std::string>& argv,
-                            const std::vector<std::string>& env, const std::string& cwd) {
+ParsedCommand parse_command(const std::string& program, std::vector<std::string> argv,
+                            const std::vector<std::string>& env, const std::string& cwd, ParseOptions options) {
   ParsedCommand cmd;
   cmd.program = program;
-  cmd.env = env;
+  if (options.borrow_env) cmd.borrowed_env = &env;
+  else cmd.env = env;
+  cmd.keep_notes = options.notes;
   cmd.cwd = cwd;
-  cmd.argv = argv;
+  cmd.argv = std::move(argv);
   if (program == "terraform" || program == "tofu") parse_terraform(cmd);
   else if (program == "aws") parse_aws(cmd);
   else if (program == "terragrunt") parse_terragrunt(cmd);
@@ -64,6 +96,10 @@ ParsedCommand parse_command(const std::string& program, const std::vector<std::s
 }
 
 void parse_options(ParsedCommand& cmd, std::size_t first, const OptionStyle& style) {
+  if (first < cmd.argv.size()) {
+    cmd.words.reserve(cmd.words.size() + cmd.argv.size() - first);
+    cmd.flags.reserve(cmd.flags.size() + cmd.argv.size() - first);
+  }
   bool only_positionals = false;
   for (std::size_t i = first; i < cmd.argv.size(); ++i) {
     const std::string& arg = cmd.argv[i];
@@ -95,11 +131,13 @@ void parse_options(ParsedCommand& cmd, std::size_t first, const OptionStyle& sty
     }
     std::size_t eq = body.find('=');
     if (eq != std::string::npos) {
-      cmd.flags.push_back({body.substr(0, eq), body.substr(eq + 1)});
+      std::string value = body.substr(eq + 1);
+      body.resize(eq);
+      cmd.flags.push_back({std::move(body), std::move(value)});
     } else if (style.takes_value(body) && i + 1 < cmd.argv.size()) {
-      cmd.flags.push_back({body, cmd.argv[++i]});
+      cmd.flags.push_back({std::move(body), cmd.argv[++i]});
     } else {
-      cmd.flags.push_back({body, std::nullopt});
+      cmd.flags.push_back({std::move(body), std::nullopt});
     }
   }
 }

@@ -47,7 +47,7 @@ void parse_terragrunt(ParsedCommand& cmd) {
   for (const auto& flag : cmd.flags) {
     if ((flag.name == "terragrunt-working-dir" || flag.name == "working-dir") && flag.value) {
       cmd.cwd = join_dir(cmd.cwd, *flag.value);
-      cmd.notes.push_back("--" + flag.name + ": acts on " + cmd.cwd);
+      cmd.note([&] { return "--" + flag.name + ": acts on " + cmd.cwd; });
     }
   }
   // Terragrunt is a static binary that starts terraform itself, out of the preload's sight, and the
@@ -63,7 +63,7 @@ void parse_terragrunt(ParsedCommand& cmd) {
     names.push_back("TF_CLI_ARGS_" + sub);
   }
   for (const auto& name : names) {
-    auto value = env_value(cmd.env, name);
+    auto value = env_value(cmd.environment(), name);
     if (!value || value->empty()) continue;
     ParsedCommand extra;
     extra.argv.push_back("terraform");
@@ -72,7 +72,7 @@ void parse_terragrunt(ParsedCommand& cmd) {
     parse_options(extra, 1, style);
     cmd.flags.insert(cmd.flags.end(), extra.flags.begin(), extra.flags.end());
     cmd.words.insert(cmd.words.end(), extra.words.begin(), extra.words.end());
-    cmd.notes.push_back(name + "=" + *value + " reaches the terraform that terragrunt starts: folded in");
+    cmd.note([&] { return name + "=" + *value + " reaches the terraform that terragrunt starts: folded in"; });
   }
 }
 
@@ -84,7 +84,7 @@ void parse_pulumi(ParsedCommand& cmd) {
   for (const auto& flag : cmd.flags) {
     if ((flag.name == "C" || flag.name == "cwd") && flag.value) {
       cmd.cwd = join_dir(cmd.cwd, *flag.value);
-      cmd.notes.push_back("--cwd: acts on " + cmd.cwd);
+      cmd.note([&] { return "--cwd: acts on " + cmd.cwd; });
     }
   }
 }

@@ -75,6 +75,8 @@ bool glob_match(std::string_view p, std::string_view t) {
     if (pi < p.size()) {
       char pc = p[pi];
       if (pc == '*') {
+        while (pi + 1 < p.size() && p[pi + 1] == '*') ++pi;
+        if (pi + 1 == p.size()) return true;  // a trailing star matches whatever is left
         star_p = pi++;
         star_t = ti;
         continue;

@@ -26,9 +26,9 @@ std::size_t command_match(const Match& m, const ParsedCommand& cmd) {
 }
 
 // A flag written without a value, or with any value other than a Go-style false, is "on".
-bool flag_matches(const std::string& spec, const ParsedCommand& cmd) {
+bool flag_matches(std::string_view spec, const ParsedCommand& cmd) {
   auto eq = spec.find('=');
-  std::string name = spec.substr(0, eq);
+  std::string_view name = spec.substr(0, eq);
   for (const auto& flag : cmd.flags) {
     if (!glob_match(name, flag.name)) continue;
     if (eq == std::string::npos) {
@@ -44,8 +44,9 @@ bool flag_matches(const std::string& spec, const ParsedCommand& cmd) {
 
 }  // namespace
 
-bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspector* plans, std::string& why) {
-  if (!m.programs.empty() && !any_glob(m.programs, cmd.program)) return false;
+bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspector* plans, std::string& why,
+                     bool program_known) {
+  if (!program_known && !m.programs.empty() && !any_glob(m.programs, cmd.program)) return false;
   std::size_t command_words = 0;
   if (!m.commands.empty()) {
     command_words = command_match(m, cmd);
@@ -57,7 +58,7 @@ bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspect
     if (!any) return false;
   }
   for (const auto& [name, glob] : m.env) {
-    auto value = env_value(cmd.env, name);
+    auto value = env_value(cmd.environment(), name);
     if (!value || !glob_match(glob, *value)) return false;
   }
   if (m.cwd && !glob_match(*m.cwd, cmd.cwd)) return false;
@@ -70,7 +71,7 @@ bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspect
       why = "no plan inspector here: assumed that " + plan_file + " deletes";
       return true;
     }
-    ExecRequest request{cmd.resolved_path, cmd.argv, cmd.env, cmd.cwd};
+    ExecRequest request{cmd.resolved_path, cmd.argv, cmd.environment(), cmd.cwd};
     std::optional<PlanSummary> summary;
     try {
       summary = plans->inspect(cmd.resolved_path.empty() ? cmd.program : cmd.resolved_path, plan_file, request);
@@ -108,8 +109,9 @@ bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspect
   return true;
 }
 
-RuleOutcome evaluate_rule(const Rule& rule, const ParsedCommand& cmd, const PlanInspector* plans, std::string& why) {
-  if (!conditions_hold(rule.match, cmd, plans, why)) return RuleOutcome::no_match;
+RuleOutcome evaluate_rule(const Rule& rule, const ParsedCommand& cmd, const PlanInspector* plans, std::string& why,
+                          bool program_known) {
+  if (!conditions_hold(rule.match, cmd, plans, why, program_known)) return RuleOutcome::no_match;
   for (const auto& exception : rule.unless) {
     std::string ignored;
     if (conditions_hold(exception, cmd, plans, ignored)) {

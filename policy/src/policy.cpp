@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 
 #include "agentguard/api_rules.hpp"
@@ -18,6 +17,7 @@
 #include "loader.hpp"
 #include "matcher.hpp"
 #include "resolver.hpp"
+#include "rule_index.hpp"
 #include "shell_words.hpp"
 #include "wrappers.hpp"
 
@@ -132,6 +132,11 @@ struct Policy::Impl {
   std::vector<ApiRuleSpec> api_rules;  // [[api]]: decided inside guarded processes (HTTPS guard)
   std::vector<PlanRule> plan_rules;    // [[plan]]: decided on an apply's plan
 
+  // Derived from `active` once by build(), read by every decision.
+  detail::RuleIndex index;                    // the candidates of a command among `active`
+  std::vector<std::string> watched_programs;  // the p= names of the watch list: the defaults, then literal programs
+  std::string own_watch_list;                 // the v1 watch list without f= fingerprints
+
   // One id namespace for exec, api and plan rules: `disable` switches off any kind, and an id may be
   // reused only after disabling it. Every kind is parsed here, so a broken rule of any kind fails the load.
   void build() {
@@ -168,68 +173,74 @@ struct Policy::Impl {
           plan_rules.push_back(std::move(rule));
         }
     }
+    index_rules();
   }
 
-  Decision decide_one(const ParsedCommand& cmd, const PlanInspector* plans) const {
+  void index_rules() {
+    index = detail::RuleIndex(active);
+    watched_programs = default_programs();
+    for (const detail::Rule* rule : active)
+      for (const auto& p : rule->match.programs)
+        if (detail::glob_is_literal(p) && !detail::is_wrapper(p) &&
+            std::find(watched_programs.begin(), watched_programs.end(), p) == watched_programs.end())
+          watched_programs.push_back(p);
+    own_watch_list = "v1;p=";
+    for (std::size_t i = 0; i < watched_programs.size(); ++i) own_watch_list += (i ? "," : "") + watched_programs[i];
+    own_watch_list += std::string(";w=") + kWrappers + ";m=awscli:aws";
+  }
+
+  // The decision on one command, without its program and effective argv (the caller moves those
+  // from the command it chooses). With `trace` null, nothing is written for the trace (the gate's path).
+  Decision decide_one(const ParsedCommand& cmd, const PlanInspector* plans, std::vector<std::string>* trace) const {
     Decision d;
-    d.program = cmd.program;
-    d.effective_argv = cmd.argv;
-    d.trace.push_back("command (" + cmd.program + "): " + detail::join_argv(cmd.argv));
-    for (const auto& n : cmd.notes) d.trace.push_back("  " + n);
-    d.trace.push_back("  " + describe_parsed(cmd));
+    if (trace) {
+      trace->push_back("command (" + cmd.program + "): " + detail::join_argv(cmd.argv));
+      for (const auto& n : cmd.notes) trace->push_back("  " + n);
+      trace->push_back("  " + describe_parsed(cmd));
+    }
     const detail::Rule* best = nullptr;
-    for (const detail::Rule* rule : active) {
-      std::string why;
+    bool plan_failed = false;
+    std::string why;
+    index.for_each_candidate(cmd, [&](std::uint32_t position, bool program_known) {
+      const detail::Rule* rule = active[position];
+      why.clear();
       detail::RuleOutcome outcome;
       try {
-        outcome = detail::evaluate_rule(*rule, cmd, plans, why);
+        outcome = detail::evaluate_rule(*rule, cmd, plans, why, program_known);
       } catch (const detail::PlanCheckFailed& e) {
         d.action = Action::deny;
         d.rule_id = rule->id;
         d.source = rule->where;
         d.message = std::string("agentguard could not check the saved plan, so it refuses: ") + e.what() +
                     ". Ask a human to review the plan.";
-        d.trace.push_back("  rule " + rule->id + " (" + rule->where.to_string() + "): " + e.what() + " -> deny");
-        return d;
+        if (trace) trace->push_back("  rule " + rule->id + " (" + rule->where.to_string() + "): " + e.what() + " -> deny");
+        plan_failed = true;
+        return false;
       }
       if (outcome == detail::RuleOutcome::no_match) {
-        if (!why.empty()) d.trace.push_back("  rule " + rule->id + ": " + why);
-        continue;
+        if (trace && !why.empty()) trace->push_back("  rule " + rule->id + ": " + why);
+        return true;
       }
       if (outcome == detail::RuleOutcome::excepted) {
-        d.trace.push_back("  rule " + rule->id + " (" + rule->where.to_string() + ") matches, but " + why);
-        continue;
+        if (trace) trace->push_back("  rule " + rule->id + " (" + rule->where.to_string() + ") matches, but " + why);
+        return true;
       }
-      d.trace.push_back("  rule " + rule->id + " (" + rule->where.to_string() + ") matches: " +
-                        std::string(to_string(rule->action)) + (why.empty() ? "" : " (" + why + ")"));
+      if (trace)
+        trace->push_back("  rule " + rule->id + " (" + rule->where.to_string() + ") matches: " +
+                         std::string(to_string(rule->action)) + (why.empty() ? "" : " (" + why + ")"));
       if (!best || precedence(rule->action) > precedence(best->action)) best = rule;
-    }
+      return true;
+    });
+    if (plan_failed) return d;
     if (best) {
       d.action = best->action;
       d.rule_id = best->id;
       d.source = best->where;
       d.message = best->message.empty() ? default_message(*best) : best->message;
-    } else {
-      d.trace.push_back("  no rule matches: allow");
+    } else if (trace) {
+      trace->push_back("  no rule matches: allow");
     }
     return d;
-  }
-
-  std::vector<std::string> programs() const {
-    std::vector<std::string> names = default_programs();
-    for (const detail::Rule* rule : active)
-      for (const auto& p : rule->match.programs)
-        if (detail::glob_is_literal(p) && !detail::is_wrapper(p) &&
-            std::find(names.begin(), names.end(), p) == names.end())
-          names.push_back(p);
-    return names;
-  }
-
-  std::string watch_without_fingerprints() const {
-    std::string list = "v1;p=";
-    auto names = programs();
-    for (std::size_t i = 0; i < names.size(); ++i) list += (i ? "," : "") + names[i];
-    return list + ";w=" + kWrappers + ";m=awscli:aws";
   }
 };
 
@@ -319,10 +330,10 @@ Policy Policy::from_text(std::string_view toml, const std::string& file_name, bo
   return Policy(std::move(impl));
 }
 
-Decision Policy::decide_exec(const ExecRequest& request, const PlanInspector* plans) const {
+Decision Policy::decide_exec(const ExecRequest& request, const PlanInspector* plans, Trace trace) const {
   // Any failure of our own is a refusal, never an allow.
   try {
-    return decide_exec_unguarded(request, plans);
+    return decide_exec_unguarded(request, plans, trace);
   } catch (const std::exception& e) {
     Decision decision;
     decision.action = Action::deny;
@@ -330,27 +341,41 @@ Decision Policy::decide_exec(const ExecRequest& request, const PlanInspector* pl
     decision.message = std::string("agentguard could not decide on this launch (") + e.what() +
                        "), so it refuses. Ask a human.";
     decision.effective_argv = request.argv;
-    decision.trace.push_back(std::string("refused: internal error: ") + e.what());
+    if (trace == Trace::on) decision.trace.push_back(std::string("refused: internal error: ") + e.what());
     return decision;
   }
 }
 
-Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanInspector* plans) const {
+namespace {
+
+// The value of the first NAME= entry (getenv semantics), pointing into env: NUL-terminated.
+const char* env_c_str(const std::vector<std::string>& env, std::string_view name) {
+  for (const auto& entry : env)
+    if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 && entry[name.size()] == '=')
+      return entry.c_str() + name.size() + 1;
+  return nullptr;
+}
+
+}  // namespace
+
+Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanInspector* plans, Trace trace) const {
   Decision decision;
-  decision.effective_argv = request.argv;
+  std::vector<std::string>* steps = trace == Trace::on ? &decision.trace : nullptr;
   detail::Resolver resolver;
   // The session's list (it carries the f= fingerprints of renamed copies); an absent or malformed
   // one must not shrink what is watched, so then the policy's own list is used.
-  auto session_list = detail::env_value(request.env, "AGENTGUARD_WATCH");
-  if (session_list && session_list->rfind("v1;", 0) == 0 && session_list->find(";p=") != std::string::npos) {
-    resolver.watch_list = *session_list;
-    decision.trace.push_back("watch list: AGENTGUARD_WATCH");
+  const char* session_list = env_c_str(request.env, "AGENTGUARD_WATCH");
+  if (session_list && std::string_view(session_list).starts_with("v1;") &&
+      std::string_view(session_list).find(";p=") != std::string_view::npos) {
+    resolver.watch_list = session_list;
+    if (steps) steps->push_back("watch list: AGENTGUARD_WATCH");
   } else {
-    resolver.watch_list = impl_->watch_without_fingerprints();
-    decision.trace.push_back("watch list: the policy's own" +
-                             std::string(session_list ? " (AGENTGUARD_WATCH is not a v1 list)" : ""));
+    resolver.watch_list = impl_->own_watch_list.c_str();
+    if (steps)
+      steps->push_back("watch list: the policy's own" +
+                       std::string(session_list ? " (AGENTGUARD_WATCH is not a v1 list)" : ""));
   }
-  resolver.trace = &decision.trace;
+  resolver.trace = steps;
   std::vector<ParsedCommand> commands;
   try {
     commands = resolver.resolve(request);
@@ -359,34 +384,37 @@ Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanIns
     decision.rule_id = "agentguard.unresolvable";
     decision.message = std::string("agentguard cannot tell what this launch would run (") + e.what() +
                        "), so it refuses. Run the command directly, without wrappers, or ask a human.";
-    decision.trace.push_back(std::string("refused: ") + e.what());
+    decision.effective_argv = request.argv;
+    if (steps) steps->push_back(std::string("refused: ") + e.what());
     return decision;
   }
   if (commands.empty()) {
-    decision.trace.push_back("decision: allow (nothing watched)");
+    decision.effective_argv = request.argv;
+    if (steps) steps->push_back("decision: allow (nothing watched)");
     return decision;
   }
-  std::vector<std::string> trace = std::move(decision.trace);
-  bool chosen = false;
-  for (const auto& cmd : commands) {
-    Decision one = impl_->decide_one(cmd, plans);
-    trace.insert(trace.end(), one.trace.begin(), one.trace.end());
-    if (!chosen || severity(one.action) > severity(decision.action)) {
+  std::vector<std::string> kept = std::move(decision.trace);
+  std::size_t chosen = commands.size();
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    Decision one = impl_->decide_one(commands[i], plans, steps ? &kept : nullptr);
+    if (chosen == commands.size() || severity(one.action) > severity(decision.action)) {
       decision = std::move(one);
-      chosen = true;
+      chosen = i;
     }
   }
-  decision.trace = std::move(trace);
-  decision.trace.push_back("decision: " + std::string(to_string(decision.action)) +
-                           (decision.rule_id.empty() ? "" : " by rule " + decision.rule_id + " (" +
-                                                                decision.source.to_string() + ")"));
+  decision.program = std::move(commands[chosen].program);
+  decision.effective_argv = std::move(commands[chosen].argv);
+  decision.trace = std::move(kept);
+  if (steps)
+    decision.trace.push_back("decision: " + std::string(to_string(decision.action)) +
+                             (decision.rule_id.empty() ? "" : " by rule " + decision.rule_id + " (" +
+                                                                  decision.source.to_string() + ")"));
   return decision;
 }
 
 std::string Policy::watch_list(const std::string& search_path) const {
-  std::string list = impl_->watch_without_fingerprints();
-  std::set<std::string> seen_files;
-  for (const auto& name : impl_->programs()) {
+  std::string list = impl_->own_watch_list;
+  for (const auto& name : impl_->watched_programs) {
     char found[core::kMaxPath];
     if (!core::find_in_path(name.c_str(), search_path.c_str(), found, sizeof found)) continue;
     std::uint64_t size = 0, hash = 0;
@@ -404,7 +432,6 @@ const std::vector<PlanRule>& Policy::plan_rules() const { return impl_->plan_rul
 std::vector<std::string> Policy::check_examples(const PlanInspector* plans) const {
   std::vector<std::string> failures = check_api_examples(impl_->api_rules);
   for (auto& f : check_plan_examples(impl_->plan_rules)) failures.push_back(std::move(f));
-  const std::string watch = impl_->watch_without_fingerprints();
   for (const detail::Rule* rule : impl_->active) {
     auto run = [&](const detail::Example& example, bool should_match) {
       // Leading `cwd=DIR` and `plan=deletes|replaces|keeps` set the scene; the rest is a shell command line.
@@ -426,7 +453,7 @@ std::vector<std::string> Policy::check_examples(const PlanInspector* plans) cons
       }
       std::string rest = pos == std::string::npos ? "" : line.substr(pos);
       std::vector<std::string> trace;
-      detail::Resolver resolver{watch, false, &trace};
+      detail::Resolver resolver{impl_->own_watch_list.c_str(), false, &trace};
       bool matched = false;
       std::string why;
       try {

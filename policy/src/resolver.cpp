@@ -1,9 +1,10 @@
 #include "resolver.hpp"
 
-#include <sstream>
+#include <array>
 
 #include "core/identity.hpp"
 #include "core/path_search.hpp"
+#include "core/watch_list.hpp"
 #include "dialects.hpp"
 #include "shell_words.hpp"
 #include "wrappers.hpp"
@@ -17,19 +18,6 @@ constexpr const char* kRootDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sb
 std::string basename_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Names in one field ("p=" or "w=") of a v1 watch list.
-std::vector<std::string> watch_field(const std::string& list, const std::string& key) {
-  std::vector<std::string> names;
-  std::stringstream fields(list);
-  for (std::string field; std::getline(fields, field, ';');) {
-    if (field.rfind(key, 0) != 0) continue;
-    std::stringstream items(field.substr(key.size()));
-    for (std::string item; std::getline(items, item, ',');)
-      if (!item.empty()) names.push_back(item);
-  }
-  return names;
 }
 
 // Commands that only run the next words (inside a root shell string, where no hook sees them).
@@ -70,35 +58,42 @@ void Resolver::note(const std::string& line) const {
 }
 
 bool Resolver::watched_name(const std::string& name) const {
-  for (const auto& key : {std::string("p="), std::string("w=")})
-    for (const auto& n : watch_field(watch_list, key))
-      if (n == name) return true;
-  return false;
+  return core::watch_list_has_name(watch_list, 'p', name.data(), name.size()) ||
+         core::watch_list_has_name(watch_list, 'w', name.data(), name.size());
 }
 
 std::vector<ParsedCommand> Resolver::resolve(const ExecRequest& request) const {
   std::vector<ParsedCommand> out;
-  std::vector<const char*> argv;
-  for (const auto& a : request.argv) argv.push_back(a.c_str());
-  argv.push_back(nullptr);
+  // identify() wants a NULL-terminated char* argv: on the stack for any ordinary command line.
+  std::array<const char*, 64> small;
+  std::vector<const char*> large;
+  const char** argv = small.data();
+  if (request.argv.size() + 1 > small.size()) {
+    large.resize(request.argv.size() + 1);
+    argv = large.data();
+  }
+  for (std::size_t i = 0; i < request.argv.size(); ++i) argv[i] = request.argv[i].c_str();
+  argv[request.argv.size()] = nullptr;
   core::Identity id;
-  bool examined = core::identify(request.resolved_path.c_str(), argv.data(), watch_list.c_str(), id);
-  if (!examined) note("identity: cannot examine " + request.resolved_path + "; deciding by its name");
+  bool examined = core::identify(request.resolved_path.c_str(), argv, watch_list, id);
+  if (!examined && trace) note("identity: cannot examine " + request.resolved_path + "; deciding by its name");
   if (!id.watched) {
     // A file that cannot be examined is judged by its name, so a missing file is never a way around a rule.
     std::string name = basename_of(request.resolved_path);
     if (!examined && watched_name(name)) {
-      resolve_identified(name, request.resolved_path, request.argv, request.env, request.cwd, 0, out);
+      resolve_identified(name, request.resolved_path, request.argv, request.env, request.cwd, 0, out, true);
       return out;
     }
-    note("identity: " + request.resolved_path + " is not watched; it runs untouched");
+    if (trace) note("identity: " + request.resolved_path + " is not watched; it runs untouched");
     return out;
   }
   std::vector<std::string> effective(request.argv.begin() + std::min<long>(id.argv_index, static_cast<long>(request.argv.size())),
                                      request.argv.end());
-  note(std::string("identity: ") + id.program + " (via " + core::to_string(id.via) + ") at " + id.resolved_path);
-  if (id.argv_index > 0) note("effective command starts at argv[" + std::to_string(id.argv_index) + "]");
-  resolve_identified(id.program, id.resolved_path, effective, request.env, request.cwd, 0, out);
+  if (trace) {
+    note(std::string("identity: ") + id.program + " (via " + core::to_string(id.via) + ") at " + id.resolved_path);
+    if (id.argv_index > 0) note("effective command starts at argv[" + std::to_string(id.argv_index) + "]");
+  }
+  resolve_identified(id.program, id.resolved_path, std::move(effective), request.env, request.cwd, 0, out, true);
   return out;
 }
 
@@ -111,7 +106,7 @@ std::vector<ParsedCommand> Resolver::resolve_shell(const std::string& text, cons
   for (const auto& command : commands) {
     std::vector<std::string> command_env = command.assignments;
     command_env.insert(command_env.end(), env.begin(), env.end());  // the command's own assignments come first
-    resolve_words(command.words, command_env, cwd, depth, out);
+    resolve_words(command.words, std::move(command_env), cwd, depth, out);
   }
   return out;
 }
@@ -137,20 +132,21 @@ void Resolver::resolve_words(std::vector<std::string> words, std::vector<std::st
       for (const auto& a : words) argv.push_back(a.c_str());
       argv.push_back(nullptr);
       core::Identity id;
-      core::identify(found, argv.data(), watch_list.c_str(), id);
+      core::identify(found, argv.data(), watch_list, id);
       if (!id.watched) {
-        note("inner command " + name + " (" + found + ") is not watched");
+        if (trace) note("inner command " + name + " (" + found + ") is not watched");
         scan_for_watched(words, env, cwd, depth, out);
         return;
       }
       std::vector<std::string> effective(words.begin() + std::min<long>(id.argv_index, static_cast<long>(words.size())),
                                          words.end());
-      note(std::string("inner command identity: ") + id.program + " (via " + core::to_string(id.via) + ") at " +
-           id.resolved_path);
-      resolve_identified(id.program, id.resolved_path, effective, env, cwd, depth + 1, out);
+      if (trace)
+        note(std::string("inner command identity: ") + id.program + " (via " + core::to_string(id.via) + ") at " +
+             id.resolved_path);
+      resolve_identified(id.program, id.resolved_path, std::move(effective), env, cwd, depth + 1, out);
       return;
     }
-    note("inner command " + name + " not found on PATH; deciding by its name");
+    if (trace) note("inner command " + name + " not found on PATH; deciding by its name");
   }
   std::string base = basename_of(name);
   if (watched_name(base)) {
@@ -169,8 +165,9 @@ void Resolver::scan_for_watched(const std::vector<std::string>& words, const std
   for (std::size_t i = 1; i < words.size(); ++i) {
     std::string base = basename_of(words[i]);
     if (!watched_name(base) || is_wrapper(base)) continue;
-    note(basename_of(words[0]) + " may run " + base + " as root where no hook sees it: deciding from word " +
-         std::to_string(i) + " on");
+    if (trace)
+      note(basename_of(words[0]) + " may run " + base + " as root where no hook sees it: deciding from word " +
+           std::to_string(i) + " on");
     resolve_identified(base, "", std::vector<std::string>(words.begin() + static_cast<long>(i), words.end()), env, cwd,
                        depth + 1, out);
     return;
@@ -179,53 +176,57 @@ void Resolver::scan_for_watched(const std::vector<std::string>& words, const std
 
 void Resolver::resolve_identified(const std::string& program, const std::string& resolved_path,
                                   std::vector<std::string> argv, const std::vector<std::string>& env,
-                                  const std::string& cwd, int depth, std::vector<ParsedCommand>& out) const {
+                                  const std::string& cwd, int depth, std::vector<ParsedCommand>& out,
+                                  bool env_outlives) const {
+  const ParseOptions options{false, trace != nullptr};
   if (depth > kMaxDepth) throw UnresolvableLaunch("commands nested too deeply to inspect");
   if (is_shell(program)) {
     // Only reached below a wrapper or in an example: `sudo sh -c STRING`.
     if (auto text = shell_command_string(argv)) {
-      note(program + " -c: deciding each command of: " + *text + " (best effort: the root shell is unguarded)");
+      if (trace) note(program + " -c: deciding each command of: " + *text + " (best effort: the root shell is unguarded)");
       auto inner = resolve_shell(*text, env, cwd, depth + 1);
-      out.insert(out.end(), inner.begin(), inner.end());
+      out.insert(out.end(), std::make_move_iterator(inner.begin()), std::make_move_iterator(inner.end()));
     }
     return;
   }
   if (is_wrapper(program)) {
     WrappedCommand w = unwrap(program, argv);
-    for (const auto& n : w.notes) note(program + ": " + n);
+    if (trace)
+      for (const auto& n : w.notes) note(program + ": " + n);
     std::vector<std::string> inner_env = w.env;
     inner_env.insert(inner_env.end(), env.begin(), env.end());
     std::string inner_cwd = w.chdir ? join_dir(cwd, *w.chdir) : cwd;
     if (w.shell_string) {
-      note(program + " -c: deciding each command of: " + *w.shell_string + " (best effort: the root shell is unguarded)");
+      if (trace)
+        note(program + " -c: deciding each command of: " + *w.shell_string + " (best effort: the root shell is unguarded)");
       auto inner = resolve_shell(*w.shell_string, inner_env, inner_cwd, depth + 1);
-      out.insert(out.end(), inner.begin(), inner.end());
+      out.insert(out.end(), std::make_move_iterator(inner.begin()), std::make_move_iterator(inner.end()));
       return;
     }
     bool shell_without_command = !w.argv.empty() && is_shell(w.argv[0]) && !shell_command_string(w.argv);
     if (w.root_shell || shell_without_command) {
       // What a root shell reads (stdin, a script) runs without the guard: decided as "<wrapper> shell".
-      ParsedCommand cmd = parse_command(program, {argv.empty() ? program : argv[0]}, env, cwd);
+      ParsedCommand cmd = parse_command(program, {argv.empty() ? program : argv[0]}, env, cwd, options);
       cmd.resolved_path = resolved_path;
       cmd.words = {"shell"};
-      cmd.argv = argv;
-      cmd.notes.push_back(program + " starts a root shell whose commands the guard cannot see");
-      out.push_back(cmd);
+      cmd.argv = std::move(argv);
+      cmd.note([&] { return program + " starts a root shell whose commands the guard cannot see"; });
+      out.push_back(std::move(cmd));
       return;
     }
     if (w.argv.empty()) {
-      ParsedCommand cmd = parse_command(program, argv, env, cwd);
+      ParsedCommand cmd = parse_command(program, std::move(argv), env, cwd, options);
       cmd.resolved_path = resolved_path;
       cmd.words.clear();
-      cmd.notes.push_back(program + " runs no command");
-      out.push_back(cmd);
+      cmd.note([&] { return program + " runs no command"; });
+      out.push_back(std::move(cmd));
       return;
     }
-    note(program + ": runs " + join_argv(w.argv));
-    resolve_words(w.argv, inner_env, inner_cwd, depth + 1, out);
+    if (trace) note(program + ": runs " + join_argv(w.argv));
+    resolve_words(std::move(w.argv), std::move(inner_env), inner_cwd, depth + 1, out);
     return;
   }
-  ParsedCommand cmd = parse_command(program, argv, env, cwd);
+  ParsedCommand cmd = parse_command(program, std::move(argv), env, cwd, {env_outlives, trace != nullptr});
   cmd.resolved_path = resolved_path;
   out.push_back(std::move(cmd));
 }

@@ -17,7 +17,7 @@ struct UnresolvableLaunch : std::runtime_error {
 };
 
 struct Resolver {
-  std::string watch_list;      // AGENTGUARD_WATCH value in force
+  const char* watch_list = "";  // AGENTGUARD_WATCH value in force (not owned: the request's env or the policy's list)
   bool use_filesystem = true;  // false for policy examples: programs are identified by their name only
   std::vector<std::string>* trace = nullptr;
 
@@ -30,12 +30,13 @@ struct Resolver {
  private:
   void resolve_words(std::vector<std::string> words, std::vector<std::string> env, const std::string& cwd, int depth,
                      std::vector<ParsedCommand>& out) const;
+  // env_outlives: env is the request's own, which outlives the commands (they may borrow it).
   void resolve_identified(const std::string& program, const std::string& resolved_path,
                           std::vector<std::string> argv, const std::vector<std::string>& env, const std::string& cwd,
-                          int depth, std::vector<ParsedCommand>& out) const;
+                          int depth, std::vector<ParsedCommand>& out, bool env_outlives = false) const;
   void scan_for_watched(const std::vector<std::string>& words, const std::vector<std::string>& env,
                         const std::string& cwd, int depth, std::vector<ParsedCommand>& out) const;
-  void note(const std::string& line) const;
+  void note(const std::string& line) const;  // callers check `trace` first: the gate builds no trace lines
   bool watched_name(const std::string& name) const;
 };
 

@@ -16,7 +16,7 @@ std::vector<SimpleCommand> tokenize(std::string_view text, bool commands, std::s
   std::string word;
   bool in_word = false;
   auto finish_word = [&] {
-    if (in_word) out.back().words.push_back(word);
+    if (in_word) out.back().words.push_back(std::move(word));
     word.clear();
     in_word = false;
   };
@@ -105,7 +105,7 @@ bool is_assignment(std::string_view word) {
 
 std::vector<std::string> split_words(std::string_view text, std::string* error) {
   auto commands = tokenize(text, false, error);
-  return commands.empty() ? std::vector<std::string>{} : commands.front().words;
+  return commands.empty() ? std::vector<std::string>{} : std::move(commands.front().words);
 }
 
 std::vector<SimpleCommand> split_commands(std::string_view text, std::string* error) {

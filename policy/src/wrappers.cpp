@@ -1,5 +1,6 @@
 #include "wrappers.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "shell_words.hpp"
@@ -65,11 +66,6 @@ bool has(const Parsed& p, std::initializer_list<const char*> names) {
     for (const char* n : names)
       if (name == n) return true;
   return false;
-}
-
-std::string basename_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 WrappedCommand unwrap_sudo(const std::vector<std::string>& argv) {
@@ -150,13 +146,14 @@ WrappedCommand unwrap_su(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-bool is_wrapper(const std::string& program) {
+bool is_wrapper(std::string_view program) {
   return program == "sudo" || program == "doas" || program == "su" || program == "pkexec";
 }
 
-bool is_shell(const std::string& name) {
-  static const std::set<std::string> shells = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "posh", "fish"};
-  return shells.count(basename_of(name)) != 0;
+bool is_shell(std::string_view name) {
+  static constexpr std::string_view kShells[] = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "posh", "fish"};
+  if (auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  return std::find(std::begin(kShells), std::end(kShells), name) != std::end(kShells);
 }
 
 std::optional<std::string> shell_command_string(const std::vector<std::string>& argv) {

@@ -2,6 +2,7 @@
 // Setuid wrappers drop LD_PRELOAD, so the guard decides from their argv what they will run as root.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agentguard::policy::detail {
@@ -18,8 +19,8 @@ struct WrappedCommand {
 // `wrapper` is sudo, doas, su or pkexec; argv[0] is the wrapper itself.
 WrappedCommand unwrap(const std::string& wrapper, const std::vector<std::string>& argv);
 
-bool is_wrapper(const std::string& program);
-bool is_shell(const std::string& basename);  // sh, bash, dash, zsh, ksh, mksh, ash, busybox sh
+bool is_wrapper(std::string_view program);
+bool is_shell(std::string_view name);  // the basename of name is sh, bash, dash, zsh, ksh, mksh, ash, yash, posh or fish
 // For a shell's argv: the -c STRING if present.
 std::optional<std::string> shell_command_string(const std::vector<std::string>& argv);
 

@@ -66,7 +66,14 @@ TEST(PolicyDefault, DecisionCarriesRuleMessageSourceAndArgv) {
   EXPECT_GT(d.source.line, 0);
   EXPECT_NE(d.message.find("terraform plan -destroy -out=tfplan"), std::string::npos);
   EXPECT_EQ(d.effective_argv, (std::vector<std::string>{"terraform", "destroy", "-auto-approve"}));
-  EXPECT_FALSE(d.trace.empty());
+  // The gate's call builds no trace; `policy explain` asks for one and gets the same decision.
+  EXPECT_TRUE(d.trace.empty());
+  auto traced = policy.decide_exec(test::request("/nonexistent/bin/terraform", {"terraform", "destroy", "-auto-approve"}),
+                                   nullptr, Trace::on);
+  EXPECT_EQ(traced.rule_id, d.rule_id);
+  EXPECT_EQ(traced.effective_argv, d.effective_argv);
+  ASSERT_FALSE(traced.trace.empty());
+  EXPECT_EQ(traced.trace.back(), "decision: deny by rule terraform-destroy (" + d.source.to_string() + ")");
 }
 
 TEST(PolicyDefault, HarmlessWorkStaysAllowed) {

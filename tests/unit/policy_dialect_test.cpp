@@ -2,6 +2,7 @@
 // aliases, --dry-run), terragrunt/pulumi/cdk, and sudo/su/doas/pkexec unwrapping.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "../../policy/src/dialects.hpp"
@@ -146,7 +147,8 @@ TEST(PolicyAws, AliasesFromTheCliAliasFile) {
   // Without the alias file the word is just an unknown service.
   EXPECT_EQ(decide({"aws", "nuke", "--instance-ids", "i-1"}).action, Action::allow);
   // A shell alias is not expanded here: aws starts a shell for it, and the hooks see that shell's launches.
-  auto shell = decide({"aws", "shellish"}, env);
+  auto shell = default_policy().decide_exec(test::request("/nonexistent/bin/aws", {"aws", "shellish"}, env), nullptr,
+                                           Trace::on);
   EXPECT_EQ(shell.action, Action::allow);
   bool noted = false;
   for (const auto& line : shell.trace) noted = noted || line.find("shell alias") != std::string::npos;
@@ -231,6 +233,22 @@ TEST(PolicyShellWords, QuotesAndOperators) {
   std::string error;
   detail::split_words("a \"b", &error);
   EXPECT_EQ(error, "unclosed double quote");
+}
+
+// join_dir's fast path gives what std::filesystem's lexical normalisation gives.
+TEST(PolicyDialect, JoinDirFastPathMatchesFilesystemNormalisation) {
+  const auto reference = [](const std::string& base, const std::string& dir) {
+    std::filesystem::path p(dir);
+    if (p.is_relative()) p = std::filesystem::path(base.empty() ? "." : base) / p;
+    std::string out = p.lexically_normal().string();
+    if (out.size() > 1 && out.back() == '/') out.pop_back();
+    return out;
+  };
+  const std::vector<std::string> bases = {"/work", "/", "/work/", "/a/./b", "/a/../b", "", ".", "rel/dir", "//x", "/a//b"};
+  const std::vector<std::string> dirs = {"prod", "envs/prod", "/abs", "/abs/dir/", "../up", "./here", ".", "..", "a/../b",
+                                         "a//b", "prod/", "/", "...", "a/.hidden", ""};
+  for (const auto& base : bases)
+    for (const auto& dir : dirs) EXPECT_EQ(detail::join_dir(base, dir), reference(base, dir)) << base << " + " << dir;
 }
 
 }  // namespace

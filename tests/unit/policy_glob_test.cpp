@@ -20,6 +20,13 @@ TEST(PolicyGlob, KnownCases) {
   EXPECT_TRUE(glob_match("a\\*", "a*"));
   EXPECT_FALSE(glob_match("a\\*", "ab"));
   EXPECT_TRUE(glob_match("[]]", "]"));
+  // A trailing star (or run of stars) matches the rest at once.
+  EXPECT_TRUE(glob_match("terra*", "terraform"));
+  EXPECT_TRUE(glob_match("terra**", "terra"));
+  EXPECT_FALSE(glob_match("terra*", "terr"));
+  EXPECT_TRUE(glob_match("*a*", "banana"));
+  EXPECT_TRUE(glob_match("a\\\\*", "a\\b"));  // an escaped backslash, then a trailing star
+  EXPECT_FALSE(glob_match("a\\\\*", "ab"));
   EXPECT_TRUE(glob_is_literal("destroy"));
   EXPECT_FALSE(glob_is_literal("delete-*"));
   EXPECT_EQ(glob_error("a[b"), "unclosed '[' at offset 1");

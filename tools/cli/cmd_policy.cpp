@@ -150,7 +150,7 @@ int run_explain(const std::vector<std::string>& files, const std::vector<std::st
     std::cout << "note: " << command[0] << " is not found on PATH; it is judged by its name\n";
   }
   pol::TerraformPlanInspector plans;
-  pol::Decision decision = policy.decide_exec(request, &plans);
+  pol::Decision decision = policy.decide_exec(request, &plans, pol::Trace::on);
 
   std::cout << "launch:    " << request.resolved_path << "\n";
   std::cout << "program:   " << (decision.program.empty() ? "(not watched)" : decision.program) << "\n";

@@ -72,8 +72,12 @@ struct Decision {
   Location source;                          // where the deciding rule is written
   std::string program;                      // canonical identity ("terraform"), empty if not watched
   std::vector<std::string> effective_argv;  // after unwrapping loader/interpreter/sudo and merging TF_CLI_ARGS*
-  std::vector<std::string> trace;           // how the decision was reached, one line per step (for explain)
+  std::vector<std::string> trace;           // how the decision was reached, one line per step (Trace::on only)
 };
+
+// Whether decide_exec records how it decided in Decision::trace: the gate needs only the decision,
+// `agentguard policy explain` shows every step.
+enum class Trace { off, on };
 
 struct Rule;         // defined in the implementation
 struct ApiRuleSpec;  // agentguard/api_rules.hpp
@@ -114,7 +118,7 @@ class Policy {
   ~Policy();
 
   // Never throws: a failure of its own (or of the plan inspector) is a deny with a message saying so.
-  Decision decide_exec(const ExecRequest& request, const PlanInspector* plans = nullptr) const;
+  Decision decide_exec(const ExecRequest& request, const PlanInspector* plans = nullptr, Trace trace = Trace::off) const;
 
   // The AGENTGUARD_WATCH string (format v1, see docs/architecture.md) for the programs these rules
   // watch, with content fingerprints of the matching files found on `search_path` (a PATH value).
@@ -146,7 +150,7 @@ class Policy {
  private:
   struct Impl;
   explicit Policy(std::unique_ptr<Impl> impl);
-  Decision decide_exec_unguarded(const ExecRequest& request, const PlanInspector* plans) const;
+  Decision decide_exec_unguarded(const ExecRequest& request, const PlanInspector* plans, Trace trace) const;
   std::unique_ptr<Impl> impl_;
 };
 
