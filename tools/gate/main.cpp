@@ -97,7 +97,9 @@ int run_gate(int argc, char** argv) {
   policy::Decision decision;
   std::optional<policy::Policy> pol;
   try {
-    auto loaded = gate::load_policy(agentguard::layers::session_load_options(request.cwd));
+    auto options = agentguard::layers::session_load_options(request.cwd);
+    options.api_rules = false;  // the gate decides launches; the session compiled the API rules
+    auto loaded = gate::load_policy(options);
     if (!loaded.broken.empty())
       std::fprintf(stderr, "agentguard: warning: the policy does not load (%s); the last good policy stays in force.\n",
                    loaded.broken.c_str());
