@@ -107,10 +107,11 @@ int run_gate(int argc, char** argv) {
     const policy::TerraformPlanInspector plans;
     decision = pol->decide_exec(request, &plans);
   } catch (const std::exception& e) {
-    gate::set_webhook_configured(webhook_configured(request, nullptr));
+    gate::set_webhook_check([&request] { return webhook_configured(request, nullptr); });
     return gate::refuse_undecidable(request, e.what());
   }
-  gate::set_webhook_configured(webhook_configured(request, &*pol));
+  // Asked only when a refusal or a held launch says whether a human was notified.
+  gate::set_webhook_check([&request, &pol] { return webhook_configured(request, &*pol); });
 
   switch (decision.action) {
     case Action::deny:
