@@ -26,8 +26,10 @@
 namespace agentguard::policy {
 
 extern const std::string_view kDefaultPolicyText;  // generated from policy/default-policy.toml
+extern const std::string_view kDefaultPolicySha256;
 
 std::string_view default_policy_text() { return kDefaultPolicyText; }
+std::string_view default_policy_sha256() { return kDefaultPolicySha256; }
 
 std::string_view to_string(Action action) {
   switch (action) {
@@ -525,7 +527,7 @@ std::size_t Policy::rule_count() const {
 std::size_t Policy::example_count() const {
   std::size_t n = 0;
   for (const detail::Rule* rule : impl_->active) n += rule->must_match.size() + rule->must_not_match.size();
-  for (const auto& r : impl_->api_rules) n += r.examples.size() + r.not_examples.size();
+  for (const auto& r : api_rules()) n += r.examples.size() + r.not_examples.size();
   for (const auto& r : impl_->plan_rules) n += r.examples_match.size() + r.examples_no_match.size();
   return n;
 }

@@ -17,16 +17,17 @@ const json& field(const json& record, std::size_t i, std::size_t size) {
   return record[i];
 }
 
-// Locations: [line, column] in the layer's own file, [line, column, file] otherwise.
-json encode(const Location& at, const std::string& layer_file) {
-  json j = json::array({at.line, at.column});
-  if (at.file != layer_file) j.push_back(at.file);
-  return j;
+// A location is three fields of the record it belongs to: line, column, and null when the file is
+// the layer's own (always, today) or the file name.
+void encode(json& record, const Location& at, const std::string& layer_file) {
+  record.push_back(at.line);
+  record.push_back(at.column);
+  record.push_back(at.file == layer_file ? json(nullptr) : json(at.file));
 }
 
-Location decode_location(const json& j, const std::string& layer_file) {
-  if (!j.is_array() || (j.size() != 2 && j.size() != 3)) throw SnapshotError("malformed location");
-  return Location{j.size() == 3 ? j[2].get<std::string>() : layer_file, j[0].get<int>(), j[1].get<int>()};
+Location decode_location(const json& record, std::size_t at, const std::string& layer_file) {
+  const json& file = record[at + 2];
+  return Location{file.is_null() ? layer_file : file.get<std::string>(), record[at].get<int>(), record[at + 1].get<int>()};
 }
 
 Action decode_action(const json& j) {
@@ -43,45 +44,35 @@ std::optional<std::string> decode_optional(const json& j) {
   return j.get<std::string>();
 }
 
-// [programs, commands, flags, env, cwd|null, plan|null, where]
+// [programs, commands, flags, env, cwd|null, plan|null, where (3)]
 json encode(const Match& m, const std::string& file) {
-  return json::array({m.programs, m.commands, m.flags, m.env, optional(m.cwd), optional(m.plan), encode(m.where, file)});
+  json j = json::array({m.programs, m.commands, m.flags, m.env, optional(m.cwd), optional(m.plan)});
+  encode(j, m.where, file);
+  return j;
 }
 
 Match decode_match(const json& j, const std::string& file) {
   Match m;
-  field(j, 0, 7).get_to(m.programs);
+  field(j, 0, 9).get_to(m.programs);
   j[1].get_to(m.commands);
   j[2].get_to(m.flags);
   j[3].get_to(m.env);
   m.cwd = decode_optional(j[4]);
   m.plan = decode_optional(j[5]);
-  m.where = decode_location(j[6], file);
+  m.where = decode_location(j, 6, file);
   return m;
 }
 
-// [[line, where], ...]
-json encode(const std::vector<Example>& examples, const std::string& file) {
-  json j = json::array();
-  for (const auto& e : examples) j.push_back(json::array({e.line, encode(e.where(), file)}));
-  return j;
-}
-
-std::vector<Example> decode_examples(const json& j, const std::string& file) {
-  if (!j.is_array()) throw SnapshotError("malformed examples");
-  std::vector<Example> out;
-  out.reserve(j.size());
-  for (const auto& e : j)
-    out.push_back({field(e, 0, 2).get<std::string>(), [where = decode_location(e[1], file)] { return where; }});
-  return out;
-}
-
-// [id, action, message, description, where, match, [unless...], examples.match, examples.no_match]
+// [id, action, message, description, where (3), match, [unless...]]. No examples: they are for
+// `agentguard policy check`, which parses the TOML; a restored policy refuses check_examples().
 json encode(const Rule& r, const std::string& file) {
+  json j = json::array({r.id, to_string(r.action), r.message, r.description});
+  encode(j, r.where, file);
+  j.push_back(encode(r.match, file));
   json unless = json::array();
   for (const auto& m : r.unless) unless.push_back(encode(m, file));
-  return json::array({r.id, to_string(r.action), r.message, r.description, encode(r.where, file), encode(r.match, file),
-                      unless, encode(r.must_match, file), encode(r.must_not_match, file)});
+  j.push_back(std::move(unless));
+  return j;
 }
 
 Rule decode_rule(const json& j, const std::string& file) {
@@ -90,19 +81,19 @@ Rule decode_rule(const json& j, const std::string& file) {
   r.action = decode_action(j[1]);
   j[2].get_to(r.message);
   j[3].get_to(r.description);
-  r.where = decode_location(j[4], file);
-  r.match = decode_match(j[5], file);
-  if (!j[6].is_array()) throw SnapshotError("malformed unless");
-  for (const auto& m : j[6]) r.unless.push_back(decode_match(m, file));
-  r.must_match = decode_examples(j[7], file);
-  r.must_not_match = decode_examples(j[8], file);
+  r.where = decode_location(j, 4, file);
+  r.match = decode_match(j[7], file);
+  if (!j[8].is_array()) throw SnapshotError("malformed unless");
+  r.unless.reserve(j[8].size());
+  for (const auto& m : j[8]) r.unless.push_back(decode_match(m, file));
   return r;
 }
 
-// [id, action, types, addresses, changes, message, where, examples.match, examples.no_match]
+// [id, action, types, addresses, changes, message, where (3)] (no examples either)
 json encode(const PlanRule& r, const std::string& file) {
-  return json::array({r.id, to_string(r.action), r.types, r.addresses, r.changes, r.message, encode(r.where, file),
-                      r.examples_match, r.examples_no_match});
+  json j = json::array({r.id, to_string(r.action), r.types, r.addresses, r.changes, r.message});
+  encode(j, r.where, file);
+  return j;
 }
 
 PlanRule decode_plan_rule(const json& j, const std::string& file) {
@@ -113,10 +104,15 @@ PlanRule decode_plan_rule(const json& j, const std::string& file) {
   j[3].get_to(r.addresses);
   j[4].get_to(r.changes);
   j[5].get_to(r.message);
-  r.where = decode_location(j[6], file);
-  j[7].get_to(r.examples_match);
-  j[8].get_to(r.examples_no_match);
+  r.where = decode_location(j, 6, file);
   return r;
+}
+
+// [id, where (3)]: a disable, or an API rule's id.
+json encode_id(const std::string& id, const Location& where, const std::string& file) {
+  json j = json::array({id});
+  encode(j, where, file);
+  return j;
 }
 
 const json& array_of(const json& j) {
@@ -127,16 +123,16 @@ const json& array_of(const json& j) {
 }  // namespace
 
 // [format, [layer...]]; a layer is [file, project, sections, [[id, where]...] disables, [exec...],
-// [[id, where]...] api rule ids, [plan...]].
+// [[id, where]...] API rule ids, [plan...]].
 std::string encode_snapshot(const std::vector<Layer>& layers) {
   json all = json::array();
   for (const auto& layer : layers) {
     const std::string& file = layer.file;
     json disables = json::array(), exec = json::array(), api = json::array(), plan = json::array();
-    for (const auto& [id, where] : layer.disables) disables.push_back(json::array({id, encode(where, file)}));
+    for (const auto& [id, where] : layer.disables) disables.push_back(encode_id(id, where, file));
     for (const auto& rule : layer.rules) exec.push_back(encode(rule, file));
     // Only ids and locations: the gate does not decide API calls.
-    for (const auto& spec : layer.api_rules) api.push_back(json::array({spec.id, encode(spec.source, file)}));
+    for (const auto& spec : layer.api_rules) api.push_back(encode_id(spec.id, spec.source, file));
     for (const auto& rule : layer.plan_rules) plan.push_back(encode(rule, file));
     all.push_back(json::array({file, layer.project, layer.section_keys, disables, exec, api, plan}));
   }
@@ -168,12 +164,13 @@ std::vector<Layer> decode_snapshot(std::string_view bytes, const std::vector<Lay
       layer.root_pending = true;
       l[2].get_to(layer.section_keys);
       for (const auto& d : array_of(l[3]))
-        layer.disables.emplace_back(field(d, 0, 2).get<std::string>(), decode_location(d[1], layer.file));
-      for (const auto& r : array_of(l[4])) layer.rules.push_back(decode_rule(r, layer.file));
+        layer.disables.emplace_back(field(d, 0, 4).get<std::string>(), decode_location(d, 1, layer.file));
+      layer.rules.reserve(array_of(l[4]).size());
+      for (const auto& r : l[4]) layer.rules.push_back(decode_rule(r, layer.file));
       for (const auto& a : array_of(l[5])) {
         ApiRuleSpec spec;
-        field(a, 0, 2).get_to(spec.id);
-        spec.source = decode_location(a[1], layer.file);
+        field(a, 0, 4).get_to(spec.id);
+        spec.source = decode_location(a, 1, layer.file);
         layer.api_rules.push_back(std::move(spec));
       }
       for (const auto& r : array_of(l[6])) layer.plan_rules.push_back(decode_plan_rule(r, layer.file));

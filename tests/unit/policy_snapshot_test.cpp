@@ -194,11 +194,14 @@ TEST(PolicySnapshot, LayeredFilesRoundTrip) {
   EXPECT_EQ(parsed.sections("api").size(), restored.sections("api").size());
 }
 
-TEST(PolicySnapshot, RestoredPolicyHasNoApiRuleBodies) {
+TEST(PolicySnapshot, RestoredPolicyHasNoApiRuleBodiesNorExamples) {
   const Policy parsed = Policy::load(LoadOptions{});
   const Policy restored = Policy::from_snapshot(parsed.to_snapshot(), {});
   EXPECT_FALSE(parsed.api_rules().empty());
   EXPECT_THROW(restored.api_rules(), std::logic_error);
+  // Nor examples: `policy check` parses the TOML.
+  EXPECT_THROW(restored.check_examples(), std::logic_error);
+  EXPECT_THROW(restored.example_count(), std::logic_error);
   // Their ids still count: a layer can disable one, and may not reuse one.
   LoadOptions without;
   without.api_rules = false;
@@ -365,6 +368,10 @@ TEST_F(GateLoading, BrokenWithNoGoodPolicyOnRecordStillRefuses) {
   write(user, "schema = 1\n[[exec]\n");
   EXPECT_THROW(gate::load_policy(options()), PolicyError);
   EXPECT_EQ(snapshot_count(), 0u);
+}
+
+TEST(PolicySnapshot, BuiltInDefaultDigestIsItsText) {
+  EXPECT_EQ(policy_cache::sha256_hex(default_policy_text()), default_policy_sha256());
 }
 
 TEST_F(GateLoading, KeyCoversEveryInput) {

@@ -118,7 +118,7 @@ std::string key_for(const policy::LoadOptions& options, const std::vector<policy
   Sha256 key;
   key.field(header_line()).field(AGENTGUARD_VERSION).field(std::to_string(AGENTGUARD_POLICY_SCHEMA));
   key.field(options.builtin_default ? "builtin" : "no-builtin");
-  if (options.builtin_default) key.field(policy::default_policy_text());
+  if (options.builtin_default) key.field(policy::default_policy_sha256());
   for (const auto& layer : layers) key.field(layer.file).field(layer.text).field(layer.project ? "project" : "layer");
   return key.hex();
 }

@@ -1,11 +1,11 @@
 #pragma once
 // Precompiled policy snapshots, so a gated launch does not parse the TOML policy (docs/architecture.md,
 // "The policy snapshot"). A snapshot is found by a key that covers everything the policy is made
-// from: the snapshot format, agentguard's version, the built-in default policy's text, whether it is
-// in force, and each layer's file name, full text and project flag. The caller reads the layer files
-// it would read anyway, so an edit - whatever its size or timestamp - is a different key. Any
-// problem with a snapshot (missing, truncated, corrupted, another format or owner) means "parse the
-// TOML"; it never means "no rules".
+// from: the snapshot format, agentguard's version, the built-in default policy (whether it is in
+// force, and the SHA-256 of its text, computed at build time), and each layer's file name, full text
+// and project flag. The caller reads the layer files it would read anyway, so an edit - whatever its
+// size or timestamp - is a different key. Any problem with a snapshot (missing, truncated, corrupted,
+// another format or owner) means "parse the TOML"; it never means "no rules".
 //
 //   <state>/policy-cache/<key>.snap:
 //     agentguard-policy-snapshot <format>\n

@@ -105,7 +105,7 @@ struct LoadOptions {
 // The format of Policy::to_snapshot(). Bump it when the encoding (policy/src/snapshot.cpp) or the
 // meaning of anything it carries changes (how the loader reads a rule, what a field means): it is
 // part of every snapshot and of the cache key, so older snapshots are then simply not found.
-inline constexpr int kPolicySnapshotFormat = 1;
+inline constexpr int kPolicySnapshotFormat = 2;
 
 // A snapshot that cannot be used (malformed, truncated, another format, other layers). Callers
 // parse the TOML instead; it never means "no rules".
@@ -131,13 +131,15 @@ class Policy {
 
   // The resolved policy in a compact binary form (CBOR; policy/src/snapshot.cpp): every layer's
   // exec and plan rules, disables, API rule ids, which raw sections it has, and every location,
-  // so from_snapshot() needs no TOML parsing. The [[api]] rules' bodies are not in it. The caller
+  // so from_snapshot() needs no TOML parsing. Not in it: the [[api]] rules' bodies and the examples
+  // (both only for `agentguard policy check` and the session, which parse the TOML). The caller
   // keys it on everything it was made from (see tools/common/policy_cache.hpp).
   std::string to_snapshot() const;
   // The policy again, from to_snapshot()'s bytes and the layer texts it was made from (the same
   // files in the same order; the built-in default is not among them). Decisions, rule ids,
-  // messages and locations are those of the parsed policy; api_rules() is not available; sections()
-  // parses a layer's text on first use. Throws SnapshotError for anything malformed or for other layers.
+  // messages and locations are those of the parsed policy; api_rules(), check_examples() and
+  // example_count() throw std::logic_error; sections() parses a layer's text on first use.
+  // Throws SnapshotError for anything malformed or for other layers.
   static Policy from_snapshot(std::string_view snapshot, const std::vector<LayerText>& layers);
 
   Policy(Policy&&) noexcept;
@@ -181,7 +183,8 @@ class Policy {
   std::unique_ptr<Impl> impl_;
 };
 
-// The embedded default policy, as TOML text.
+// The embedded default policy, as TOML text, and its SHA-256 (lowercase hex, computed at build time).
 std::string_view default_policy_text();
+std::string_view default_policy_sha256();
 
 }  // namespace agentguard::policy
