@@ -199,7 +199,7 @@ class Bench:
         added = (statistics.median(gated) - statistics.median(direct)) * 1000
         self.rows.append({"measure": "gated launch", "work": "terraform version through the gate vs direct",
                           "unguarded": f"{statistics.median(direct) * 1000:.1f} ms",
-                          "guarded": f"{statistics.median(gated) * 1000:.1f} ms", "result": f"+{added:.1f} ms",
+                          "guarded": f"{statistics.median(gated) * 1000:.1f} ms", "result": f"{added:+.1f} ms",
                           "target": "<= +5 ms", "snoopy": "-", "value": added})
 
     def memory(self):

@@ -3,6 +3,7 @@
 
 #include "agentguard/api_rules.hpp"
 #include "core/http/aws_classify.hpp"
+#include "loader.hpp"
 
 namespace agentguard::policy {
 
@@ -11,8 +12,9 @@ namespace {
 namespace http = core::http;
 
 Location where(const toml::value& v, const std::string& file) {
-  auto loc = v.location();
-  return Location{file, static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+  Location at = detail::location_of(v);
+  at.file = file;
+  return at;
 }
 
 [[noreturn]] void fail(const toml::value& v, const std::string& file, const std::string& what) {
@@ -144,6 +146,25 @@ std::vector<ApiRuleSpec> parse_api_rules(const toml::value& api_array, const std
         fail(t.at("match"), file,
              "rule " + rule.id + ": `" + pattern + "` is not an IAM action pattern like \"rds:Delete*\" or \"*:Delete*\"");
     }
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+std::vector<ApiRuleSpec> parse_api_rule_ids(const toml::value& api_array, const std::string& file) {
+  if (!api_array.is_array()) fail(api_array, file, "`api` must be an array of tables ([[api]])");
+  std::vector<ApiRuleSpec> rules;
+  std::set<std::string> ids;
+  for (const auto& table : api_array.as_array()) {
+    if (!table.is_table()) fail(table, file, "each [[api]] entry must be a table");
+    const auto& t = table.as_table();
+    const auto id = t.find("id");
+    if (id == t.end()) fail(table, file, "[[api]] rule without `id`");
+    ApiRuleSpec rule;
+    rule.id = string_of(id->second, file, "id");
+    if (!valid_id(rule.id)) fail(id->second, file, "rule id `" + rule.id + "` must be letters, digits, '-', '_' or '.'");
+    if (!ids.insert(rule.id).second) fail(id->second, file, "duplicate rule id `" + rule.id + "`");
+    rule.source = where(table, file);
     rules.push_back(std::move(rule));
   }
   return rules;

@@ -1,6 +1,7 @@
 #include "loader.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -137,10 +138,8 @@ Match read_unless(const toml::value& v) {
 
 std::vector<Example> read_examples(const toml::value& v, const std::string& key) {
   std::vector<Example> out;
-  for (auto& [line, at] : as_string_list(v, "examples." + key)) {
-    toml::value kept = *at;
-    out.push_back({line, [kept] { return location_of(kept); }});
-  }
+  for (auto& [line, at] : as_string_list(v, "examples." + key))
+    out.push_back({line, [where = location_of(*at)] { return where; }});
   return out;
 }
 
@@ -201,9 +200,41 @@ Rule read_rule(const toml::value& v) {
 
 }  // namespace
 
+namespace {
+
+// Line starts of one parsed file, so a value's line is a binary search on its byte offset.
+// (toml11's `value.location()` counts the newlines from the top of the file on every call, which
+// made locations quadratic in the file size.) One file is parsed at a time, so the table of the
+// last source seen is kept; the shared pointer keeps that source alive, so its address cannot be
+// reused by another file while it is cached.
+struct LineTable {
+  std::shared_ptr<const std::vector<char>> source;
+  std::vector<std::size_t> starts;  // byte offset of the first character of each line
+
+  void index(const std::shared_ptr<const std::vector<char>>& of) {
+    source = of;
+    starts.assign(1, 0);
+    const std::vector<char>& text = *of;
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if (text[i] == '\n') starts.push_back(i + 1);
+  }
+};
+
+}  // namespace
+
 Location location_of(const toml::value& value) {
-  const auto loc = value.location();
-  return Location{loc.file_name(), static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+  const auto* region = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(value));
+  if (!region || !region->source()) {
+    // A value that was not read from a file (or a toml11 we do not know): its own answer.
+    const auto loc = value.location();
+    return Location{loc.file_name(), static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+  }
+  thread_local LineTable table;
+  if (table.source != region->source()) table.index(region->source());
+  const auto offset = static_cast<std::size_t>(region->first() - region->begin());
+  const auto next_line = std::upper_bound(table.starts.begin(), table.starts.end(), offset);
+  const auto line = static_cast<std::size_t>(next_line - table.starts.begin());  // 1-based
+  return Location{region->name(), static_cast<int>(line), static_cast<int>(offset - table.starts[line - 1] + 1)};
 }
 
 Layer parse_layer(std::string_view text, const std::string& file_name) {
@@ -250,6 +281,7 @@ Layer parse_layer(std::string_view text, const std::string& file_name) {
       }
     } else if (key == "notify" || key == "api" || key == "plan") {
       // Read by the notifier, the HTTP guard and the plan review from sections(); kept raw here.
+      layer.section_keys.push_back(key);
     } else {
       throw PolicyError(key_location(*value, key),
                         "unknown top-level key `" + key + "` (expected schema, disable, exec, plan, api, notify)");
@@ -257,6 +289,14 @@ Layer parse_layer(std::string_view text, const std::string& file_name) {
   }
   if (!has_schema) throw PolicyError(Location{file_name, 1, 1}, "missing `schema = 1` at the top of the policy");
   return layer;
+}
+
+void parse_rule_sections(Layer& layer, bool api_rules) {
+  if (!layer.root.is_table()) return;
+  const auto& table = layer.root.as_table();
+  if (auto it = table.find("api"); it != table.end())
+    layer.api_rules = api_rules ? parse_api_rules(it->second, layer.file) : parse_api_rule_ids(it->second, layer.file);
+  if (auto it = table.find("plan"); it != table.end()) layer.plan_rules = parse_plan_rules(it->second, layer.file);
 }
 
 }  // namespace agentguard::policy::detail

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "loader.hpp"
+
 namespace agentguard::policy {
 
 namespace {
@@ -13,8 +15,9 @@ const std::set<std::string> kKnownKeys = {"id", "action", "types", "addresses", 
 const std::set<std::string> kKinds = {"delete", "replace", "forget"};
 
 Location location_of(const toml::value& v, const std::string& file) {
-  const auto loc = v.location();
-  return Location{file, static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+  Location at = detail::location_of(v);
+  at.file = file;
+  return at;
 }
 
 [[noreturn]] void fail(const toml::value& v, const std::string& file, const std::string& what) {

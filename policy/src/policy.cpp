@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "agentguard/api_rules.hpp"
@@ -19,13 +21,16 @@
 #include "resolver.hpp"
 #include "rule_index.hpp"
 #include "shell_words.hpp"
+#include "snapshot.hpp"
 #include "wrappers.hpp"
 
 namespace agentguard::policy {
 
 extern const std::string_view kDefaultPolicyText;  // generated from policy/default-policy.toml
+extern const std::string_view kDefaultPolicySha256;
 
 std::string_view default_policy_text() { return kDefaultPolicyText; }
+std::string_view default_policy_sha256() { return kDefaultPolicySha256; }
 
 std::string_view to_string(Action action) {
   switch (action) {
@@ -131,6 +136,8 @@ struct Policy::Impl {
 
   std::vector<ApiRuleSpec> api_rules;  // [[api]]: decided inside guarded processes (HTTPS guard)
   std::vector<PlanRule> plan_rules;    // [[plan]]: decided on an apply's plan
+  bool api_rules_read = true;          // false: api_rules holds ids and locations only
+  mutable std::mutex lazy_root;        // for sections() of layers restored from a snapshot
 
   // Derived from `active` once by build(), read by every decision.
   detail::RuleIndex index;                    // the candidates of a command among `active`
@@ -138,7 +145,8 @@ struct Policy::Impl {
   std::string own_watch_list;                 // the v1 watch list without f= fingerprints
 
   // One id namespace for exec, api and plan rules: `disable` switches off any kind, and an id may be
-  // reused only after disabling it. Every kind is parsed here, so a broken rule of any kind fails the load.
+  // reused only after disabling it. (The layers' api and plan rules were read by parse_rule_sections
+  // or from a snapshot.)
   void build() {
     std::map<std::string, Location> ids;
     const auto claim = [&](const std::string& id, const Location& where) {
@@ -162,16 +170,14 @@ struct Policy::Impl {
         claim(rule.id, rule.where);
         active.push_back(&rule);
       }
-      if (layer.root.contains("api"))
-        for (auto& spec : parse_api_rules(layer.root.at("api"), layer.file)) {
-          claim(spec.id, spec.source);
-          api_rules.push_back(std::move(spec));
-        }
-      if (layer.root.contains("plan"))
-        for (auto& rule : parse_plan_rules(layer.root.at("plan"), layer.file)) {
-          claim(rule.id, rule.where);
-          plan_rules.push_back(std::move(rule));
-        }
+      for (const auto& spec : layer.api_rules) {
+        claim(spec.id, spec.source);
+        api_rules.push_back(spec);
+      }
+      for (const auto& rule : layer.plan_rules) {
+        claim(rule.id, rule.where);
+        plan_rules.push_back(rule);
+      }
     }
     index_rules();
   }
@@ -284,14 +290,18 @@ void check_tightens_only(const Layer& layer) {
 
 }  // namespace
 
-Policy Policy::load(const LoadOptions& options) {
+std::vector<LayerText> Policy::read_layers(const LoadOptions& options) {
   std::vector<LayerText> layers;
   for (const auto& file : options.files) layers.push_back({file, read_policy_file(file), false});
   for (const auto& file : options.project_files) layers.push_back({file, read_policy_file(file), true});
-  return from_layers(layers, options.builtin_default);
+  return layers;
 }
 
-Policy Policy::from_layers(const std::vector<LayerText>& layers, bool with_builtin_default) {
+Policy Policy::load(const LoadOptions& options) {
+  return from_layers(read_layers(options), options.builtin_default, options.api_rules);
+}
+
+Policy Policy::from_layers(const std::vector<LayerText>& layers, bool with_builtin_default, bool api_rules) {
   auto impl = std::make_unique<Impl>();
   if (with_builtin_default) impl->layers.push_back(detail::parse_layer(default_policy_text(), detail::kBuiltinFileName));
   for (const auto& l : layers) {
@@ -301,7 +311,23 @@ Policy Policy::from_layers(const std::vector<LayerText>& layers, bool with_built
     if (layer.project) check_tightens_only(layer);
     impl->layers.push_back(std::move(layer));
   }
+  for (auto& layer : impl->layers) detail::parse_rule_sections(layer, api_rules);
+  impl->api_rules_read = api_rules;
   impl->build();
+  return Policy(std::move(impl));
+}
+
+std::string Policy::to_snapshot() const { return detail::encode_snapshot(impl_->layers); }
+
+Policy Policy::from_snapshot(std::string_view snapshot, const std::vector<LayerText>& layers) {
+  auto impl = std::make_unique<Impl>();
+  impl->layers = detail::decode_snapshot(snapshot, layers);
+  impl->api_rules_read = false;
+  try {
+    impl->build();
+  } catch (const PolicyError& e) {
+    throw SnapshotError(std::string("the snapshot's rules do not build: ") + e.what());
+  }
   return Policy(std::move(impl));
 }
 
@@ -326,6 +352,7 @@ Policy Policy::from_text(std::string_view toml, const std::string& file_name, bo
   auto impl = std::make_unique<Impl>();
   if (with_builtin_default) impl->layers.push_back(detail::parse_layer(default_policy_text(), detail::kBuiltinFileName));
   impl->layers.push_back(detail::parse_layer(toml, file_name));
+  for (auto& layer : impl->layers) detail::parse_rule_sections(layer, true);
   impl->build();
   return Policy(std::move(impl));
 }
@@ -426,11 +453,15 @@ std::string Policy::watch_list(const std::string& search_path) const {
   return list;
 }
 
-const std::vector<ApiRuleSpec>& Policy::api_rules() const { return impl_->api_rules; }
+const std::vector<ApiRuleSpec>& Policy::api_rules() const {
+  if (!impl_->api_rules_read)
+    throw std::logic_error("this policy was loaded without its [[api]] rules (LoadOptions::api_rules = false or a snapshot)");
+  return impl_->api_rules;
+}
 const std::vector<PlanRule>& Policy::plan_rules() const { return impl_->plan_rules; }
 
 std::vector<std::string> Policy::check_examples(const PlanInspector* plans) const {
-  std::vector<std::string> failures = check_api_examples(impl_->api_rules);
+  std::vector<std::string> failures = check_api_examples(api_rules());
   for (auto& f : check_plan_examples(impl_->plan_rules)) failures.push_back(std::move(f));
   for (const detail::Rule* rule : impl_->active) {
     auto run = [&](const detail::Example& example, bool should_match) {
@@ -500,7 +531,15 @@ std::string Policy::describe() const {
 
 std::vector<RawSection> Policy::sections(std::string_view key) const {
   std::vector<RawSection> out;
+  std::lock_guard<std::mutex> lock(impl_->lazy_root);
   for (const auto& layer : impl_->layers) {
+    if (layer.root_pending) {
+      // Restored from a snapshot: parse this layer's TOML only if it has the section asked for.
+      if (std::find(layer.section_keys.begin(), layer.section_keys.end(), key) == layer.section_keys.end()) continue;
+      std::istringstream in{layer.file == detail::kBuiltinFileName ? std::string(default_policy_text()) : layer.text};
+      layer.root = toml::parse(in, layer.file);
+      layer.root_pending = false;
+    }
     if (!layer.root.is_table()) continue;
     const auto& table = layer.root.as_table();
     auto it = table.find(std::string(key));
@@ -516,7 +555,7 @@ std::size_t Policy::rule_count() const {
 std::size_t Policy::example_count() const {
   std::size_t n = 0;
   for (const detail::Rule* rule : impl_->active) n += rule->must_match.size() + rule->must_not_match.size();
-  for (const auto& r : impl_->api_rules) n += r.examples.size() + r.not_examples.size();
+  for (const auto& r : api_rules()) n += r.examples.size() + r.not_examples.size();
   for (const auto& r : impl_->plan_rules) n += r.examples_match.size() + r.examples_no_match.size();
   return n;
 }

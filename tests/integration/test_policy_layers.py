@@ -98,6 +98,49 @@ TOML
 
 
 @unittest.skipUnless(TERRAFORM, "terraform is not installed")
+class PolicySnapshots(unittest.TestCase):
+    """The gate decides from a precompiled snapshot of the policy (<state>/policy-cache) that
+    `agentguard run` writes at the start; an edit is a new snapshot, never the old one."""
+
+    def setUp(self):
+        require_build(self)
+        self.dir = tempfile.mkdtemp(prefix="ag-snap-")
+        self.state_dir = os.path.join(self.dir, "state")
+        self.cache = os.path.join(self.state_dir, "policy-cache")
+        self.policy = os.path.join(self.dir, "policy.toml")
+        with open(self.policy, "w") as f:
+            f.write("schema = 1\n")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_the_session_snapshot_is_used_and_an_edit_replaces_it(self):
+        snaps = f"ls {self.cache} | grep -c '\\.snap$'"
+        script = f"""
+echo warm=$({snaps})
+terraform destroy -auto-approve >/dev/null 2>&1; echo destroy=$?
+terraform version >/dev/null 2>&1; echo before=$?
+echo after_launches=$({snaps})
+cat >> {self.policy} <<'TOML'
+{DENY_VERSION}
+TOML
+terraform version >/dev/null 2>&1; echo edited=$?
+terraform destroy -auto-approve >/dev/null 2>&1; echo destroy_again=$?
+echo after_edit=$({snaps})
+"""
+        r = guarded(script, cwd=self.dir, state_dir=self.state_dir, policy=self.policy, extra_env=TF_ENV)
+        out = dict(line.split("=") for line in r.stdout.split() if "=" in line)
+        self.assertEqual(out.get("warm"), "1", r)               # agentguard run wrote it before the agent started
+        self.assertEqual(out.get("destroy"), str(REFUSED), r)
+        self.assertEqual(out.get("before"), "0", r)
+        self.assertEqual(out.get("after_launches"), "1", r)     # the gate found the session's snapshot
+        self.assertEqual(out.get("edited"), str(REFUSED), r)    # the edit is obeyed at the next launch
+        self.assertEqual(out.get("destroy_again"), str(REFUSED), r)
+        self.assertEqual(out.get("after_edit"), "2", r)         # the gate parsed the edit and kept a snapshot of it
+        self.assertIn("no-version-today", [e["rule_id"] for e in audit_records(self.state_dir)])
+
+
+@unittest.skipUnless(TERRAFORM, "terraform is not installed")
 class ProjectPolicy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

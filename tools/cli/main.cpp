@@ -3,7 +3,7 @@
 #include <string>
 
 #include "commands.hpp"
-#include "common/logging.hpp"
+#include "cli/logging.hpp"
 
 #ifndef AGENTGUARD_POLICY_SCHEMA
 #define AGENTGUARD_POLICY_SCHEMA 1

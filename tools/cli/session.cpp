@@ -13,6 +13,7 @@
 #include "agentguard/policy.hpp"
 #include "common/layers.hpp"
 #include "common/paths.hpp"
+#include "common/policy_cache.hpp"
 #include "core/path_search.hpp"
 
 extern char** environ;
@@ -73,6 +74,12 @@ Session prepare_session(const SessionOptions& options) {
 
   if (!options.state_dir.empty()) setenv("AGENTGUARD_STATE_DIR", fs::absolute(options.state_dir).c_str(), 1);
   const fs::path state = paths::ensure_state_dir();
+  // The gate decides every watched launch with these same layers: give it the parsed policy, so
+  // its first launch is already fast (a snapshot that cannot be written only costs that speed).
+  try {
+    policy_cache::write(policy_cache::key_for(load, policy.layer_texts()), policy);
+  } catch (const std::exception&) {
+  }
 
   const fs::path lib = paths::preload_library();
   const fs::path gate = paths::gate_program();

@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -12,6 +11,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "common/log.hpp"
 #include "common/paths.hpp"
 #include "events/audit_log.hpp"
 #include "events/event.hpp"
@@ -34,11 +34,11 @@ void wake_notifier() {
     // directory as an absolute path.
     state_entry = "AGENTGUARD_STATE_DIR=" + fs::absolute(paths::state_dir()).string();
   } catch (const std::exception& error) {
-    spdlog::debug("not waking the notifier: {}", error.what());
+    log::debug(std::string("not waking the notifier: ") + error.what());
     return;
   }
   if (::access(program.c_str(), X_OK) != 0) {
-    spdlog::debug("not waking the notifier: {} is not there", program);
+    log::debug("not waking the notifier: " + program + " is not there");
     return;
   }
   // Everything the child needs is prepared before fork(): after it only async-signal-safe calls.
@@ -50,7 +50,7 @@ void wake_notifier() {
   envp.push_back(nullptr);
   pid_t child = ::fork();
   if (child < 0) {
-    spdlog::warn("cannot start the notifier: fork failed");
+    log::warn("cannot start the notifier: fork failed");
     return;
   }
   if (child == 0) {

@@ -1,10 +1,10 @@
 #include "events/spool.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <stdexcept>
 
+#include "common/log.hpp"
 #include "events/durable_file.hpp"
 
 namespace agentguard::events {
@@ -84,7 +84,7 @@ std::vector<SpoolEntry> list_spool(const fs::path& state_dir, size_t* unreadable
       if (!entry.event.is_object()) throw std::runtime_error("\"event\" is not an object");
       entries.push_back(std::move(entry));
     } catch (const std::exception& error) {
-      spdlog::warn("skipping unreadable spool file {}: {}", path.string(), error.what());
+      log::warn("skipping unreadable spool file " + path.string() + ": " + error.what());
       if (unreadable) ++*unreadable;
     }
   }
@@ -106,7 +106,7 @@ void mark_delivered(const fs::path& state_dir, const SpoolEntry& entry) {
   if (ec) {
     // A rename across file systems cannot happen here (same state dir); if it fails anyway,
     // removing the spool file still prevents a second delivery.
-    spdlog::warn("cannot move {} to {}: {}", entry.file.string(), target.string(), ec.message());
+    log::warn("cannot move " + entry.file.string() + " to " + target.string() + ": " + ec.message());
     fs::remove(entry.file, ec);
   }
   fsync_directory(spool_dir(state_dir));

@@ -97,7 +97,9 @@ int run_gate(int argc, char** argv) {
   policy::Decision decision;
   std::optional<policy::Policy> pol;
   try {
-    auto loaded = gate::load_policy(agentguard::layers::session_load_options(request.cwd));
+    auto options = agentguard::layers::session_load_options(request.cwd);
+    options.api_rules = false;  // the gate decides launches; the session compiled the API rules
+    auto loaded = gate::load_policy(options);
     if (!loaded.broken.empty())
       std::fprintf(stderr, "agentguard: warning: the policy does not load (%s); the last good policy stays in force.\n",
                    loaded.broken.c_str());
@@ -105,10 +107,11 @@ int run_gate(int argc, char** argv) {
     const policy::TerraformPlanInspector plans;
     decision = pol->decide_exec(request, &plans);
   } catch (const std::exception& e) {
-    gate::set_webhook_configured(webhook_configured(request, nullptr));
+    gate::set_webhook_check([&request] { return webhook_configured(request, nullptr); });
     return gate::refuse_undecidable(request, e.what());
   }
-  gate::set_webhook_configured(webhook_configured(request, &*pol));
+  // Asked only when a refusal or a held launch says whether a human was notified.
+  gate::set_webhook_check([&request, &pol] { return webhook_configured(request, &*pol); });
 
   switch (decision.action) {
     case Action::deny:

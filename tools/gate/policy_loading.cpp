@@ -2,9 +2,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "common/paths.hpp"
+#include "common/policy_cache.hpp"
 #include "events/digest.hpp"
 #include "events/durable_file.hpp"
 #include "events/event.hpp"
@@ -22,21 +24,23 @@ fs::path record_for(const policy::LoadOptions& options) {
   for (const auto& f : options.files) key += f + "\n";
   key += "project:\n";
   for (const auto& f : options.project_files) key += f + "\n";
-  return paths::ensure_state_dir() / "policy-last-good" / (events::sha256_hex(key).substr(0, 32) + ".json");
+  return paths::ensure_state_dir() / "policy-last-good" / (policy_cache::sha256_hex(key).substr(0, 32) + ".json");
 }
 
 std::string fingerprint(const std::vector<policy::LayerText>& layers) {
   std::string all;
   for (const auto& l : layers) all += l.file + '\0' + l.text + '\0' + (l.project ? "p" : "") + '\0';
-  return events::sha256_hex(all);
+  return policy_cache::sha256_hex(all);
 }
 
 void remember(const fs::path& record, const std::vector<policy::LayerText>& layers) {
   const std::string hash = fingerprint(layers);
-  std::ifstream in(record);
+  std::ifstream in(record, std::ios::binary);
   if (in) {
-    const auto old = json::parse(in, nullptr, false);
-    if (!old.is_discarded() && old.value("hash", "") == hash) return;  // the usual case: nothing changed
+    // The usual case: nothing changed. The record is nlohmann's compact dump, where `"hash":"` can
+    // only be the key itself (a quote inside a string is escaped), so finding it needs no parse.
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("\"hash\":\"" + hash + "\"") != std::string::npos) return;
   }
   json j = {{"hash", hash}, {"layers", json::array()}};
   for (const auto& l : layers) j["layers"].push_back({{"file", l.file}, {"text", l.text}, {"project", l.project}});
@@ -75,13 +79,26 @@ void report_broken(const fs::path& record, const std::string& why) {
 LoadedPolicy load_policy(const policy::LoadOptions& options) {
   const fs::path record = record_for(options);
   try {
-    policy::Policy pol = policy::Policy::load(options);
+    const std::vector<policy::LayerText> layers = policy::Policy::read_layers(options);
+    // The snapshot of exactly these layers (same names, same texts), else the TOML; a snapshot is
+    // only ever written for layers that loaded, so a broken edit always ends up below.
+    std::string key;
     try {
-      remember(record, pol.layer_texts());
+      key = policy_cache::key_for(options, layers);
+    } catch (const std::exception&) {
+      // No key, no snapshot: parse.
+    }
+    std::optional<policy::Policy> pol;
+    if (!key.empty()) pol = policy_cache::read(key, layers);
+    const bool from_snapshot = pol.has_value();
+    if (!pol) pol.emplace(policy::Policy::from_layers(layers, options.builtin_default, options.api_rules));
+    try {
+      remember(record, layers);
     } catch (const std::exception&) {
       // Not being able to keep a copy only weakens the fallback; this launch is decided all the same.
     }
-    return {std::move(pol), ""};
+    if (!from_snapshot && !key.empty()) policy_cache::write(key, *pol);
+    return {std::move(*pol), ""};
   } catch (const policy::PolicyError& e) {
     auto layers = last_good(record);
     if (!layers) throw;

@@ -1,6 +1,8 @@
 #include "refusal.hpp"
 
 #include <cstdio>
+#include <functional>
+#include <optional>
 
 #include "events/event.hpp"
 #include "gate/launch.hpp"
@@ -9,7 +11,8 @@ namespace agentguard::gate {
 
 namespace {
 
-bool g_webhook_configured = false;
+std::function<bool()> g_webhook_check;
+std::optional<bool> g_webhook_configured;
 
 events::Event event_for(const policy::ExecRequest& request, const policy::Decision& decision) {
   events::Event ev = events::make_event();
@@ -26,8 +29,14 @@ events::Event event_for(const policy::ExecRequest& request, const policy::Decisi
 
 }  // namespace
 
-void set_webhook_configured(bool configured) { g_webhook_configured = configured; }
-bool webhook_configured() { return g_webhook_configured; }
+void set_webhook_check(std::function<bool()> check) {
+  g_webhook_check = std::move(check);
+  g_webhook_configured.reset();
+}
+bool webhook_configured() {
+  if (!g_webhook_configured) g_webhook_configured = g_webhook_check && g_webhook_check();
+  return *g_webhook_configured;
+}
 
 int refuse(const policy::ExecRequest& request, const policy::Decision& decision) {
   events::Event ev = event_for(request, decision);
@@ -41,7 +50,7 @@ int refuse(const policy::ExecRequest& request, const policy::Decision& decision)
     effective = ", which runs `" + shell_quote(decision.effective_argv) + "`";
   std::string outcome;
   if (!recorded) outcome = "The event could not be recorded; tell the person responsible for this session.";
-  else if (g_webhook_configured) outcome = "Recorded as event " + id + "; a human has been notified.";
+  else if (webhook_configured()) outcome = "Recorded as event " + id + "; a human has been notified.";
   else outcome = "Recorded as event " + id + " in the audit log.";
   // One paragraph, first words fixed: agents and people grep for "agentguard: blocked".
   std::fprintf(stderr, "agentguard: blocked `%s`%s (rule %s, %s). %s %s\n", shell_quote(request.argv).c_str(),

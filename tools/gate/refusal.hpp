@@ -1,5 +1,6 @@
 #pragma once
 // What the gate does when it says no (or only records): the event, then the paragraph the agent reads.
+#include <functional>
 #include <string>
 
 #include "agentguard/policy.hpp"
@@ -9,7 +10,8 @@ namespace agentguard::gate {
 inline constexpr int kRefusedStatus = 126;
 
 // Whether a webhook will carry the event to a human: the refusal only says "notified" when true.
-void set_webhook_configured(bool configured);
+// The check runs once, on first use (an allowed launch never needs it).
+void set_webhook_check(std::function<bool()> check);
 bool webhook_configured();
 
 // Records the event and prints the refusal; returns kRefusedStatus.

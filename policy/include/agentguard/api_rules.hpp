@@ -46,6 +46,11 @@ struct ApiRuleSpec {
 // unknown key, a wrong type, a malformed pattern, an unknown fact or a duplicate id.
 std::vector<ApiRuleSpec> parse_api_rules(const toml::value& api_array, const std::string& file);
 
+// Only each rule's `id` and `source` (LoadOptions::api_rules = false: the gate, which decides
+// launches, not API calls). Checks what `disable` and the id namespace rely on: an array of tables,
+// each with a valid id, no id twice. Everything else in the tables is left unread.
+std::vector<ApiRuleSpec> parse_api_rule_ids(const toml::value& api_array, const std::string& file);
+
 // The position-independent blob (core/http/api_blob.hpp). Rules keep their order.
 std::string compile_api_rules(const std::vector<ApiRuleSpec>& specs);
 

@@ -100,6 +100,22 @@ struct LoadOptions {
   // A project's .agentguard.toml, above all other layers. It may only tighten: an `allow` rule of any
   // kind, a `disable` or a [notify] table in it is a PolicyError ("a loosening rule is an error").
   std::vector<std::string> project_files;
+  // Parse the [[api]] rules. Without them (the gate: it decides launches, and `agentguard run`
+  // compiles the API rules for the session) only their ids and locations are read, so `disable`
+  // and duplicate ids behave the same, and api_rules() must not be called (std::logic_error).
+  bool api_rules = true;
+};
+
+// The format of Policy::to_snapshot(). Bump it when the encoding (policy/src/snapshot.cpp) or the
+// meaning of anything it carries changes (how the loader reads a rule, what a field means): it is
+// part of every snapshot and of the cache key, so older snapshots are then simply not found.
+inline constexpr int kPolicySnapshotFormat = 2;
+
+// A snapshot that cannot be used (malformed, truncated, another format, other layers). Callers
+// parse the TOML instead; it never means "no rules".
+class SnapshotError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // The project policy for a working directory: the nearest .agentguard.toml in `cwd` or a parent,
@@ -111,7 +127,24 @@ class Policy {
   static Policy load(const LoadOptions& options);        // throws PolicyError
   static Policy from_text(std::string_view toml, const std::string& file_name, bool with_builtin_default = false);
   // The same layers from text (the built-in default is added in front when asked).
-  static Policy from_layers(const std::vector<LayerText>& layers, bool with_builtin_default = true);
+  static Policy from_layers(const std::vector<LayerText>& layers, bool with_builtin_default = true,
+                            bool api_rules = true);
+  // What load() reads: options.files, then options.project_files (project = true). Throws
+  // PolicyError for a file that cannot be read.
+  static std::vector<LayerText> read_layers(const LoadOptions& options);
+
+  // The resolved policy in a compact binary form (CBOR; policy/src/snapshot.cpp): every layer's
+  // exec and plan rules, disables, API rule ids, which raw sections it has, and every location,
+  // so from_snapshot() needs no TOML parsing. Not in it: the [[api]] rules' bodies and the examples
+  // (both only for `agentguard policy check` and the session, which parse the TOML). The caller
+  // keys it on everything it was made from (see tools/common/policy_cache.hpp).
+  std::string to_snapshot() const;
+  // The policy again, from to_snapshot()'s bytes and the layer texts it was made from (the same
+  // files in the same order; the built-in default is not among them). Decisions, rule ids,
+  // messages and locations are those of the parsed policy; api_rules(), check_examples() and
+  // example_count() throw std::logic_error; sections() parses a layer's text on first use.
+  // Throws SnapshotError for anything malformed or for other layers.
+  static Policy from_snapshot(std::string_view snapshot, const std::vector<LayerText>& layers);
 
   Policy(Policy&&) noexcept;
   Policy& operator=(Policy&&) noexcept;
@@ -154,7 +187,8 @@ class Policy {
   std::unique_ptr<Impl> impl_;
 };
 
-// The embedded default policy, as TOML text.
+// The embedded default policy, as TOML text, and its SHA-256 (lowercase hex, computed at build time).
 std::string_view default_policy_text();
+std::string_view default_policy_sha256();
 
 }  // namespace agentguard::policy

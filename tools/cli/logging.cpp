@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "common/log.hpp"
+
 namespace agentguard::logging {
 
 void init(const std::string& level) {
@@ -17,6 +19,11 @@ void init(const std::string& level) {
   logger->set_pattern("agentguard [%l] %v");
   logger->set_level(spdlog::level::from_str(wanted));
   spdlog::set_default_logger(logger);
+  // The events library's messages (common/log.hpp) go to the same logger.
+  log::set_sink([](log::Level at, const std::string& message) {
+    if (at == log::Level::warn) spdlog::warn("{}", message);
+    else spdlog::debug("{}", message);
+  });
 }
 
 }  // namespace agentguard::logging
