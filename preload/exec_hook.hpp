@@ -19,28 +19,38 @@ int call_real_execve(const char* path, char* const* argv, char* const* envp);
 const char* search_path(const char* file, char* out);
 
 // The slow paths, out of line and out of the hot text: rewriting the envp, or the gate.
-template <typename RunOriginal>
-__attribute__((noinline, cold)) int exec_slow_path(const core::Identity& identity, const core::GuardEnv& guard,
-                                                    const char* examine_path, char* const* argv, char* const* envp,
-                                                    RunOriginal run_original) {
-  const int saved_errno = errno;
+// The plan's buffers live in with_launch_plan's frame (alloca), so what uses the plan runs inside
+// it, as a continuation, and never after it has returned.
+template <typename WithPlan>
+int with_launch_plan(const core::Identity& identity, const core::GuardEnv& guard, const char* examine_path,
+                     char* const* argv, char* const* envp, WithPlan with_plan) {
   LaunchBuffers buffers;
   const std::size_t bytes = LaunchBuffers::bytes_needed(argv, envp, guard);
   void* memory = bytes <= LaunchBuffers::kStackLimit ? __builtin_alloca(bytes) : buffers.mapping.allocate(bytes);
   if (memory != nullptr) buffers.assign(memory, argv, envp, guard);
   LaunchPlan plan;
   plan_launch(identity, guard, examine_path, argv, envp, buffers, plan);
-  if (plan.watched) {
-    if (!plan.refused) {
-      errno = saved_errno;
-      call_real_execve(plan.gate, plan.argv, plan.envp);  // returns only if the gate cannot run
+  return with_plan(plan);
+}
+
+template <typename RunOriginal>
+__attribute__((noinline, cold)) int exec_slow_path(const core::Identity& identity, const core::GuardEnv& guard,
+                                                    const char* examine_path, char* const* argv, char* const* envp,
+                                                    RunOriginal run_original) {
+  const int saved_errno = errno;
+  return with_launch_plan(identity, guard, examine_path, argv, envp, [&](const LaunchPlan& plan) {
+    if (plan.watched) {
+      if (!plan.refused) {
+        errno = saved_errno;
+        call_real_execve(plan.gate, plan.argv, plan.envp);  // returns only if the gate cannot run
+      }
+      report_gate_unusable(identity, plan);
+      errno = EACCES;
+      return -1;
     }
-    report_gate_unusable(identity, plan);
-    errno = EACCES;
-    return -1;
-  }
-  errno = saved_errno;
-  return run_original(plan.envp);
+    errno = saved_errno;
+    return run_original(plan.envp);
+  });
 }
 
 // Where the path an exec hook examines comes from, which decides whether a missing file may be
@@ -79,25 +89,15 @@ __attribute__((noinline, cold)) int spawn_slow_path(const core::Identity& identi
                                                      const char* examine_path, char* const* argv, char* const* envp,
                                                      RunOriginal run_original, RunGate run_gate) {
   const int saved_errno = errno;
-  int result = 0;
-  {
-    LaunchBuffers buffers;
-    const std::size_t bytes = LaunchBuffers::bytes_needed(argv, envp, guard);
-    void* memory = bytes <= LaunchBuffers::kStackLimit ? __builtin_alloca(bytes) : buffers.mapping.allocate(bytes);
-    if (memory != nullptr) buffers.assign(memory, argv, envp, guard);
-    LaunchPlan plan;
-    plan_launch(identity, guard, examine_path, argv, envp, buffers, plan);
-    if (plan.watched) {
-      result = plan.refused ? EACCES : run_gate(plan.gate, plan.argv, plan.envp);
-      if (result != 0) {
-        report_gate_unusable(identity, plan);
-        result = EACCES;
-      }
-    } else {
+  const int result = with_launch_plan(identity, guard, examine_path, argv, envp, [&](const LaunchPlan& plan) {
+    if (!plan.watched) {
       errno = saved_errno;
-      result = run_original(plan.envp);
+      return run_original(plan.envp);
     }
-  }
+    if (!plan.refused && run_gate(plan.gate, plan.argv, plan.envp) == 0) return 0;
+    report_gate_unusable(identity, plan);
+    return EACCES;
+  });
   errno = saved_errno;
   return result;
 }
