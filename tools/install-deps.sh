@@ -10,6 +10,10 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   hyperfine binutils file git make perl python3 curl wget openssl dpkg-dev
   util-linux coreutils findutils procps
+  # supervisor (seccomp user notification), proxy (Asio), approval page (cpp-httplib), Go wrappers
+  libseccomp-dev libasio-dev libcpp-httplib-dev golang-go busybox-static strace
+  # approval page tests, terminal approvals, man page and completions
+  chromium tmux help2man bash-completion zsh fish
 )
 
 missing=()
