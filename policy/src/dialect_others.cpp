@@ -2,6 +2,8 @@
 #include <set>
 
 #include "dialects.hpp"
+#include "go_shellwords.hpp"
+#include "resolver.hpp"
 #include "shell_words.hpp"
 
 namespace agentguard::policy::detail {
@@ -67,7 +69,11 @@ void parse_terragrunt(ParsedCommand& cmd) {
     if (!value || value->empty()) continue;
     ParsedCommand extra;
     extra.argv.push_back("terraform");
-    auto words = split_words(*value);
+    // Split as the terraform that terragrunt starts splits it (go-shellwords).
+    auto split = go_shellwords_parse(*value);
+    if (!split.error.empty())
+      throw UnresolvableLaunch(name + " cannot be split into arguments (" + split.error + "); terraform would refuse to run");
+    auto& words = split.words;
     extra.argv.insert(extra.argv.end(), words.begin(), words.end());
     parse_options(extra, 1, style);
     cmd.flags.insert(cmd.flags.end(), extra.flags.begin(), extra.flags.end());

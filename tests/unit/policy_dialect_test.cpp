@@ -72,7 +72,63 @@ TEST(PolicyTerraform, ChdirBeforeTheSubcommand) {
   EXPECT_EQ(decide({"terraform", "-chdir=/abs", "apply", "-destroy"}).rule_id, "terraform-apply-destroy");
   // -chdir after the subcommand is not a global option (terraform rejects it); the word "destroy" as a dir is harmless.
   EXPECT_EQ(decide({"terraform", "-chdir=destroy", "plan"}).action, Action::allow);
-  EXPECT_EQ(decide({"terraform", "-help", "destroy"}).rule_id, "terraform-destroy");
+}
+
+// Routing as main.go and hashicorp/cli v1.1.7 do it (each checked against terraform 1.11.4 in
+// tests/integration/test_terraform_spellings.py).
+TEST(PolicyTerraform, RoutesLikeTerraform) {
+  using V = std::vector<std::string>;
+  // An empty argument is never the subcommand: `terraform "$EMPTY" destroy` destroys.
+  auto d = decide({"terraform", "", "destroy", "-auto-approve"});
+  EXPECT_EQ(d.rule_id, "terraform-destroy");
+  EXPECT_EQ(d.effective_argv, (V{"terraform", "destroy", "-auto-approve"}));
+  EXPECT_EQ(decide({"terraform", "", "", "apply", "-destroy"}).rule_id, "terraform-apply-destroy");
+  EXPECT_EQ(decide({"terraform", "", "state", "rm", "x"}).rule_id, "terraform-state-surgery");
+  // The empty word takes TF_CLI_ARGS when there is no subcommand (mergeEnvArgs searches for "").
+  EXPECT_EQ(decide({"terraform", "-no-color", ""}, {"TF_CLI_ARGS=destroy"}).effective_argv,
+            (V{"terraform", "destroy", "-no-color"}));
+  // -chdir: only the `-chdir=` spelling, the last one wins; the rest stays (and terraform refuses it).
+  auto two = parse_command("terraform", {"terraform", "-chdir=a", "-chdir=b", "plan"}, {}, "/r");
+  EXPECT_EQ(two.cwd, "/r/b");
+  EXPECT_EQ(two.words, (V{"plan"}));
+  EXPECT_EQ(parse_command("terraform", {"terraform", "--chdir=a", "plan"}, {}, "/r").cwd, "/r");
+  EXPECT_EQ(parse_command("terraform", {"terraform", "", "-chdir=a", "plan"}, {}, "/r").cwd, "/r");
+  // Help anywhere before `--` only prints help; -version anywhere runs `version`.
+  EXPECT_EQ(decide({"terraform", "-help", "destroy"}).action, Action::allow);
+  EXPECT_EQ(decide({"terraform", "destroy", "-auto-approve", "-h"}).action, Action::allow);
+  EXPECT_EQ(decide({"terraform", "destroy", "--", "-h"}).rule_id, "terraform-destroy");
+  auto version = decide({"terraform", "destroy", "-auto-approve", "-v"});
+  EXPECT_EQ(version.action, Action::allow);
+  EXPECT_EQ(version.effective_argv, (V{"terraform", "version", "destroy", "-auto-approve", "-v"}));
+  // Flags before the subcommand make terraform refuse; still decided as the command (conservative).
+  EXPECT_EQ(decide({"terraform", "-no-color", "destroy"}).rule_id, "terraform-destroy");
+  // cli's longest-prefix match: a later word can complete the command ("destroyx destroy" runs destroy).
+  EXPECT_EQ(decide({"terraform", "destroyx", "destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"terraform", "statex", "state", "rm", "a"}).effective_argv, (V{"terraform", "state", "state", "rm", "a"}));
+  // A word with a space is never a subcommand: nothing runs.
+  EXPECT_EQ(decide({"terraform", "destroy x", "destroy"}).action, Action::allow);
+  // TF_CLI_ARGS split by go-shellwords: it stops at ';' and splits at CR.
+  EXPECT_EQ(decide({"terraform", "apply"}, {"TF_CLI_ARGS_apply=-var=n=0; -destroy"}).effective_argv,
+            (V{"terraform", "apply", "-var=n=0"}));
+  // A carriage return separates words: -destroy is seen.
+  EXPECT_EQ(decide({"terraform", "apply"}, {"TF_CLI_ARGS_apply=-auto-approve\r-destroy"}).rule_id,
+            "terraform-apply-destroy");
+  // A backslash inside double quotes escapes any character: "-de\stroy" is -destroy.
+  EXPECT_EQ(decide({"terraform", "apply"}, {R"(TF_CLI_ARGS_apply="-de\stroy")"}).rule_id, "terraform-apply-destroy");
+}
+
+// What the guard cannot read with certainty is refused.
+TEST(PolicyTerraform, RefusesWhatItCannotSplit) {
+  auto d = decide({"terraform", "plan"}, {"TF_CLI_ARGS=-var='a"});
+  EXPECT_EQ(d.action, Action::deny);
+  EXPECT_EQ(d.rule_id, "agentguard.unresolvable");
+  EXPECT_NE(d.message.find("TF_CLI_ARGS cannot be split"), std::string::npos) << d.message;
+  // A nested command newer than this table, with its own TF_CLI_ARGS_<parent>_<child>.
+  EXPECT_EQ(decide({"terraform", "state", "identities"}, {"TF_CLI_ARGS_state_identities=-x"}).rule_id,
+            "agentguard.unresolvable");
+  EXPECT_EQ(decide({"terraform", "state", "identities"}).action, Action::allow);
+  // Only the variables terraform reads are split: a broken TF_CLI_ARGS_destroy does not matter to plan.
+  EXPECT_EQ(decide({"terraform", "plan"}, {"TF_CLI_ARGS_destroy='"}).action, Action::allow);
 }
 
 TEST(PolicyTerraform, FlagSpellings) {

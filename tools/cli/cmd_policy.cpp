@@ -154,8 +154,20 @@ int run_explain(const std::vector<std::string>& files, const std::vector<std::st
 
   std::cout << "launch:    " << request.resolved_path << "\n";
   std::cout << "program:   " << (decision.program.empty() ? "(not watched)" : decision.program) << "\n";
+  // Shell-quoted, so that the words can be told apart (and read back: tests compare them with terraform's).
   std::cout << "effective:";
-  for (const auto& arg : decision.effective_argv) std::cout << " " << arg;
+  for (const auto& arg : decision.effective_argv) {
+    const bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                              "0123456789-_=./:,@%+") == std::string::npos;
+    std::cout << " ";
+    if (plain) {
+      std::cout << arg;
+      continue;
+    }
+    std::cout << '\'';
+    for (char c : arg) std::cout << (c == '\'' ? std::string("'\\''") : std::string(1, c));
+    std::cout << '\'';
+  }
   std::cout << "\ntrace:\n";
   for (const auto& line : decision.trace) std::cout << "  " << line << "\n";
   std::cout << "decision:  " << pol::to_string(decision.action);
