@@ -52,7 +52,12 @@ class PlanReview(unittest.TestCase):
         return e
 
     def start_guarded(self, script, **extra_env):
-        argv = [AGENTGUARD, "run", "--default-only", "--state-dir", self.state_dir, "--", "bash", "-c", script]
+        # terraform_data stands in for real infrastructure here: the default that lets stateless
+        # resources go without a human is switched off.
+        policy = os.path.join(self.state_dir, "no-stateless-default.toml")
+        with open(policy, "w") as f:
+            f.write('schema = 1\ndisable = ["plan-stateless-changes"]\n')
+        argv = [AGENTGUARD, "run", "--policy", policy, "--state-dir", self.state_dir, "--", "bash", "-c", script]
         return subprocess.Popen(argv, cwd=self.ws.dir, env=clean_env(**self.env(**extra_env)), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
@@ -131,20 +136,23 @@ class PlanReview(unittest.TestCase):
         self.assertIn("No human approved", err)
         self.assertEqual(self.ws.ids(), self.ws.initial_ids)
 
-    def test_saved_plan_swapped_after_the_request_is_refused(self):
+    def test_saved_plan_swapped_after_the_request_runs_the_reviewed_copy(self):
         r = run(["terraform", "plan", "-replace=terraform_data.website", "-out=r.tfplan", "-input=false"],
                 cwd=self.ws.dir, env=clean_env(**TF_ENV))
         self.assertEqual(r.status, 0, r)
-        proc = self.start_guarded("terraform apply r.tfplan")
+        proc = self.start_guarded("terraform apply -no-color r.tfplan")
         approval = self.wait_for_approval_request()
-        # The agent swaps the reviewed plan for another one before the human answers.
+        # The agent swaps the reviewed plan for a destroy plan before the human answers.
         r = run(["terraform", "plan", "-destroy", "-out=r.tfplan", "-input=false"], cwd=self.ws.dir, env=clean_env(**TF_ENV))
         self.assertEqual(r.status, 0, r)
         self.human("approve", approval["id"], approval["code"])
         out, err = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, REFUSED, (out, err))
-        self.assertIn("plan file changed", err)
-        self.assertEqual(self.ws.ids(), self.ws.initial_ids)
+        # What runs is the copy the human approved: website replaced, nothing destroyed.
+        self.assertEqual(proc.returncode, 0, (out, err))
+        ids = self.ws.ids()
+        self.assertNotEqual(ids["terraform_data.website"], self.ws.initial_ids["terraform_data.website"])
+        for name in ("terraform_data.database", "terraform_data.snapshots"):
+            self.assertEqual(ids[name], self.ws.initial_ids[name])
 
     def test_approval_from_inside_the_guarded_tree_is_refused(self):
         self.remove_from_config("snapshots")

@@ -201,7 +201,7 @@ int hold_for_approval(const HeldLaunch& held) {
   events::report(done);
   std::fprintf(stderr, "agentguard: approved by %s; running `%s`.\n", response->by.c_str(),
                shell_quote(held.request.argv).c_str());
-  return exec_program(held.request);
+  return held.launch ? held.launch() : exec_program(held.request);
 }
 
 }  // namespace agentguard::gate

@@ -25,11 +25,13 @@ struct HeldLaunch {
   // Re-checked after approval, right before the launch: returns "" if the launch is still exactly
   // what was approved, else why not (plan file swapped, plan changed).
   std::function<std::string()> still_the_same;
+  // What runs once approved (an exit status if it returns); empty: exec the request as it is.
+  std::function<int()> launch;
 };
 
 std::chrono::seconds approval_timeout();  // AGENTGUARD_APPROVAL_TIMEOUT (seconds), default 600
 
-// Holds the launch. On approval execs the program (does not return); otherwise returns the exit
+// Holds the launch. On approval runs `launch` or execs the program (does not return); otherwise returns the exit
 // status to use (126) after telling the agent why.
 int hold_for_approval(const HeldLaunch& held);
 

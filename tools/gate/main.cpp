@@ -18,6 +18,7 @@
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
 #include "gate/plan_review.hpp"
+#include "gate/reviewed_apply.hpp"
 #include "gate/policy_loading.hpp"
 #include "gate/refusal.hpp"
 #include "gate/report_http.hpp"
@@ -29,51 +30,6 @@ namespace {
 using agentguard::policy::Action;
 namespace gate = agentguard::gate;
 namespace policy = agentguard::policy;
-
-// The apply's verdict from its plan: which resources would go, and what the plan rules say.
-int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& request, policy::Decision decision) {
-  gate::PlanReview review;
-  try {
-    review = gate::review_apply(request, decision);
-  } catch (const std::exception& e) {
-    return gate::refuse_undecidable(request, e.what());
-  }
-  const std::vector<policy::PlanRule>& rules = pol.plan_rules();
-  const policy::PlanVerdict verdict = policy::decide_plan(rules, review.plan);
-  if (!verdict.deciding || verdict.action == Action::allow) return gate::exec_program(request);
-
-  std::vector<std::string> resources;
-  for (const auto& r : verdict.resources) resources.push_back(r.kind + " " + r.change.address);
-  const auto& d = *verdict.deciding;
-  decision.action = verdict.action;
-  decision.rule_id = d.rule_id;
-  decision.source = d.source;
-  decision.message = "This apply would " + verdict.summary() + ". " + d.message;
-
-  switch (verdict.action) {
-    case Action::log:
-      gate::record(request, decision);
-      return gate::exec_program(request);
-    case Action::deny:
-      return gate::refuse(request, decision);
-    case Action::ask:
-    case Action::allow:
-      break;
-  }
-  gate::HeldLaunch held{request, decision, resources, review.plan_file, review.plan_sha256, nullptr};
-  held.still_the_same = [request, decision, review, summary = verdict.summary(), rules]() -> std::string {
-    if (!review.plan_file.empty())
-      return gate::sha256_file(review.plan_file) == review.plan_sha256 ? "" : "the plan file changed after the request";
-    // A plain apply plans again when it runs: it must still do exactly what was approved.
-    try {
-      const auto again = gate::review_apply(request, decision);
-      return policy::decide_plan(rules, again.plan).summary() == summary ? "" : "the plan changed since the request";
-    } catch (const std::exception& e) {
-      return std::string("the plan could not be checked again (") + e.what() + ")";
-    }
-  };
-  return gate::hold_for_approval(held);
-}
 
 // A webhook is configured if the launch's environment names one, the session recorded one when it
 // started, or a policy layer has a [notify] table.
@@ -117,12 +73,12 @@ int run_gate(int argc, char** argv) {
     case Action::deny:
       return gate::refuse(request, decision);
     case Action::ask:
-      return gate::hold_for_approval({request, decision, {}, {}, {}, nullptr});
+      return gate::hold_for_approval({request, decision, {}, {}, {}, nullptr, nullptr});
     case Action::log:
       gate::record(request, decision);
       [[fallthrough]];
     case Action::allow:
-      if (gate::is_apply_to_review(decision)) return review_and_launch(*pol, request, decision);
+      if (gate::is_apply_to_review(decision)) return gate::run_reviewed_apply(pol->plan_rules(), request, decision);
       return gate::exec_program(request);
   }
   return gate::refuse_undecidable(request, "unknown action");

@@ -1,103 +1,100 @@
 #include "plan_review.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
-#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <stdexcept>
 
-#include "common/paths.hpp"
-#include "common/subprocess.hpp"
 #include "agentguard/terraform_plan_inspector.hpp"
+#include "common/subprocess.hpp"
+#include "gate/launch.hpp"
 
 namespace agentguard::gate {
 
-namespace fs = std::filesystem;
-
 namespace {
 
-// Terraform's apply flags that take a value; with Go's flag package "-var x=y" (two words) is legal.
-const std::set<std::string> kValueFlags = {"var", "var-file", "target", "replace", "state", "state-out", "backup",
-                                           "lock-timeout", "parallelism", "exclude"};
-// Flags that only make sense for apply and must not be passed to plan.
-const std::set<std::string> kApplyOnlyFlags = {"auto-approve", "backup", "state-out"};
+// apply's options that take a value (Go's flag package: `-var x=y` is two words). The rest are booleans.
+bool takes_value(const std::string& name) {
+  return name == "var" || name == "var-file" || name == "target" || name == "replace" || name == "exclude" ||
+         name == "state" || name == "state-out" || name == "backup" || name == "lock-timeout" ||
+         name == "parallelism";
+}
 
 std::string flag_name(const std::string& arg) {
-  size_t start = arg.find_first_not_of('-');
-  size_t end = arg.find('=');
+  const std::size_t start = arg.rfind("--", 0) == 0 ? 2 : 1;
+  const std::size_t end = arg.find('=');
   return arg.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-std::string tail(const std::string& s, size_t n = 600) { return s.size() > n ? "..." + s.substr(s.size() - n) : s; }
-
-// The environment for the gate's own terraform runs: TF_CLI_ARGS* are already merged into argv.
-std::vector<std::string> planning_env(const policy::ExecRequest& request) {
-  std::vector<std::string> env;
-  for (const auto& e : request.env)
-    if (e.rfind("TF_CLI_ARGS", 0) != 0 && e.rfind("AGENTGUARD_CALLER_LD_PRELOAD=", 0) != 0) env.push_back(e);
-  env.push_back("TF_IN_AUTOMATION=1");
-  return env;
-}
-
-subprocess::Options planning_options(const policy::ExecRequest& request, std::chrono::milliseconds timeout) {
-  subprocess::Options options;
-  options.cwd = request.cwd;
-  options.env = planning_env(request);
-  options.inherit_env = false;
-  options.timeout = timeout;
-  return options;
-}
-
-policy::PlanSummary show_plan(const policy::ExecRequest& request, const TerraformCall& call, const std::string& plan) {
-  std::vector<std::string> argv{request.resolved_path};
-  argv.insert(argv.end(), call.globals.begin(), call.globals.end());
-  argv.insert(argv.end(), {"show", "-json", "-no-color", plan});
-  const auto r = subprocess::run(argv, planning_options(request, std::chrono::minutes(2)));
-  if (r.status != 0 || r.timed_out)
-    throw std::runtime_error("`terraform show -json " + plan + "` failed: " + tail(r.err.empty() ? r.out : r.err));
-  return policy::TerraformPlanInspector::parse_show_json(r.out);
+std::string tail(const std::string& s, std::size_t n = 600) {
+  return s.size() > n ? "..." + s.substr(s.size() - n) : s;
 }
 
 }  // namespace
 
 TerraformCall parse_terraform_call(const std::vector<std::string>& argv) {
   TerraformCall call;
-  size_t i = 1;
+  std::size_t i = 1;
   for (; i < argv.size() && !argv[i].empty() && argv[i][0] == '-'; ++i) call.globals.push_back(argv[i]);
   if (i < argv.size()) call.subcommand = argv[i++];
+  bool flags_done = false;  // Go's flag package stops at the first non-flag argument or `--`
   for (; i < argv.size(); ++i) {
     const std::string& a = argv[i];
-    call.args.push_back(a);
-    if (!a.empty() && a[0] == '-') {
-      if (a.find('=') == std::string::npos && kValueFlags.count(flag_name(a)) && i + 1 < argv.size())
-        call.args.push_back(argv[++i]);
-    } else if (call.plan_file.empty()) {
-      call.plan_file = a;
+    if (!flags_done && a == "--") {
+      call.args.push_back(a);
+      flags_done = true;
+      continue;
     }
+    if (!flags_done && a.size() > 1 && a[0] == '-') {
+      call.args.push_back(a);
+      if (a.find('=') == std::string::npos && takes_value(flag_name(a)) && i + 1 < argv.size())
+        call.args.push_back(argv[++i]);
+      continue;
+    }
+    flags_done = true;
+    call.args.push_back(a);
+    if (!call.plan_arg) call.plan_arg = call.args.size() - 1;
   }
   return call;
 }
 
 bool is_apply_to_review(const policy::Decision& decision) {
   if (decision.program != "terraform" && decision.program != "tofu") return false;
-  return parse_terraform_call(decision.effective_argv).subcommand == "apply";
+  const TerraformCall call = parse_terraform_call(decision.effective_argv);
+  if (call.subcommand != "apply") return false;
+  // Terraform itself refuses flags before the subcommand, and only prints help when a help flag
+  // comes before `--`: then there is no apply to make, and the launch runs as it is.
+  for (const auto& g : call.globals)
+    if (g.rfind("-chdir=", 0) != 0) return false;
+  for (const auto& a : call.args) {
+    if (a == "--") break;
+    if (a == "-h" || a == "-help" || a == "--help" || a == "-install-autocomplete" ||
+        a == "--install-autocomplete" || a == "-uninstall-autocomplete" || a == "--uninstall-autocomplete")
+      return false;
+  }
+  return true;
 }
 
-std::string sha256_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) EVP_DigestUpdate(ctx, buf, static_cast<size_t>(in.gcount()));
+std::string working_dir(const policy::ExecRequest& request, const TerraformCall& call) {
+  std::string dir = request.cwd;
+  for (const auto& g : call.globals) {
+    if (g.rfind("-chdir=", 0) != 0) continue;
+    const std::string d = g.substr(7);
+    dir = d[0] == '/' ? d : dir + "/" + d;  // the kernel resolves it, as terraform's os.Chdir does
+  }
+  return dir;
+}
+
+std::string sha256_hex(const std::string& bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
   static const char* hex = "0123456789abcdef";
   std::string out;
   for (unsigned i = 0; i < len; ++i) {
@@ -107,50 +104,96 @@ std::string sha256_file(const std::string& path) {
   return out;
 }
 
-PlanReview review_apply(const policy::ExecRequest& request, const policy::Decision& decision) {
-  const TerraformCall call = parse_terraform_call(decision.effective_argv);
-  PlanReview review;
-  if (!call.plan_file.empty()) {
-    // A saved plan path is relative to -chdir when given, else to the cwd.
-    fs::path base = request.cwd;
-    for (const auto& g : call.globals)
-      if (g.rfind("-chdir=", 0) == 0 || g.rfind("--chdir=", 0) == 0) base = base / g.substr(g.find('=') + 1);
-    review.plan_file = fs::absolute(base / call.plan_file).lexically_normal().string();
-    review.plan_sha256 = sha256_file(review.plan_file);
-    if (review.plan_sha256.empty()) throw std::runtime_error("cannot read the saved plan " + review.plan_file);
-    review.plan = show_plan(request, call, review.plan_file);
-    return review;
+SealedPlan seal_plan_file(const std::string& dir, const std::string& path) {
+  const std::string full = path[0] == '/' ? path : dir + "/" + path;
+  const int in = open(full.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) throw std::runtime_error("cannot open the saved plan " + full + ": " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(in);
+    throw std::runtime_error(full + " is not a regular file");
   }
+  std::string bytes;
+  char buf[65536];
+  for (ssize_t n; (n = read(in, buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      close(in);
+      throw std::runtime_error("cannot read the saved plan " + full + ": " + std::strerror(err));
+    }
+    bytes.append(buf, static_cast<std::size_t>(n));
+  }
+  close(in);
+  // Not close-on-exec: the terraform the gate execs opens it as /dev/fd/N.
+  SealedPlan plan{memfd_create("agentguard-plan", MFD_ALLOW_SEALING), full, ""};
+  if (plan.fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+  for (std::size_t off = 0; off < bytes.size();) {
+    const ssize_t n = write(plan.fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(plan.fd);
+      throw std::runtime_error("cannot copy the saved plan");
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  seal_memfd(plan);
+  return plan;
+}
 
-  // No saved plan: plan the same apply privately, in a directory only we use.
-  const fs::path scratch_root = paths::ensure_state_dir() / "plans";
-  fs::create_directories(scratch_root);
-  std::string tmpl = (scratch_root / "plan-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot make a private directory for the plan");
-  const std::string plan_path = tmpl + "/review.tfplan";
+std::string sealed_sha256(const SealedPlan& plan) {
+  std::string bytes;
+  char buf[65536];
+  off_t off = 0;
+  for (ssize_t n; (n = pread(plan.fd, buf, sizeof buf, off)) != 0; off += n) {
+    if (n < 0) {
+      if (errno == EINTR) {
+        n = 0;
+        continue;
+      }
+      return {};
+    }
+    bytes.append(buf, static_cast<std::size_t>(n));
+  }
+  return sha256_hex(bytes);
+}
+
+void seal_memfd(SealedPlan& plan) {
+  if (fcntl(plan.fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0 ||
+      lseek(plan.fd, 0, SEEK_SET) != 0) {
+    const int err = errno;
+    close(plan.fd);
+    throw std::runtime_error(std::string("cannot seal the plan in memory: ") + std::strerror(err));
+  }
+  plan.sha256 = sealed_sha256(plan);
+  if (plan.sha256.empty()) throw std::runtime_error("cannot read the sealed plan back");
+}
+
+std::vector<std::string> terraform_env(const policy::ExecRequest& request) {
+  std::vector<std::string> env;
+  for (auto& e : environment_for_program(request.env))
+    if (e.rfind("TF_CLI_ARGS", 0) != 0 && e.rfind("TF_IN_AUTOMATION=", 0) != 0) env.push_back(std::move(e));
+  // No "run `terraform apply <the gate's private plan>`" hint after the plan: the gate applies it.
+  env.push_back("TF_IN_AUTOMATION=1");
+  return env;
+}
+
+PlanReview show_plan(const policy::ExecRequest& request, const TerraformCall& call, const SealedPlan& plan) {
   std::vector<std::string> argv{request.resolved_path};
   argv.insert(argv.end(), call.globals.begin(), call.globals.end());
-  argv.push_back("plan");
-  for (size_t i = 0; i < call.args.size(); ++i) {
-    const std::string& a = call.args[i];
-    if (!a.empty() && a[0] == '-' && kApplyOnlyFlags.count(flag_name(a))) {
-      if (a.find('=') == std::string::npos && kValueFlags.count(flag_name(a))) ++i;  // skip its value too
-      continue;
-    }
-    argv.push_back(a);
-  }
-  argv.insert(argv.end(), {"-input=false", "-no-color", "-out=" + plan_path});
-  const auto r = subprocess::run(argv, planning_options(request, std::chrono::minutes(10)));
-  try {
-    if (r.status != 0 || r.timed_out)
-      throw std::runtime_error("could not plan this apply to review it (`terraform plan` " +
-                               (r.timed_out ? std::string("timed out") : "failed") + "): " + tail(r.err.empty() ? r.out : r.err));
-    review.plan = show_plan(request, call, plan_path);
-  } catch (...) {
-    fs::remove_all(tmpl);
-    throw;
-  }
-  fs::remove_all(tmpl);
+  argv.insert(argv.end(), {"show", "-json", "-no-color", plan.fd_path()});
+  subprocess::Options options;
+  options.env = terraform_env(request);
+  options.inherit_env = false;
+  options.timeout = std::chrono::minutes(2);
+  const auto r = subprocess::run(argv, options);
+  if (r.status != 0 || r.timed_out)
+    throw std::runtime_error("`terraform show -json " + plan.source + "` failed: " + tail(r.err.empty() ? r.out : r.err));
+  PlanReview review;
+  review.plan = policy::TerraformPlanInspector::parse_show_json(r.out);
+  const auto json = nlohmann::json::parse(r.out, nullptr, false);
+  if (json.is_object() && json.contains("applyable") && json["applyable"].is_boolean())
+    review.applyable = json["applyable"].get<bool>();
   return review;
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 // Plan review at the launch of `terraform apply` / `tofu apply`: what would this apply delete,
-// replace or forget? With a saved plan (`apply PLANFILE`) the plan is read with `show -json`.
-// Without one, the gate makes its own plan of the same apply (`plan -out` into a private
-// directory, with the same variables, targets and -replace options) and reads that.
+// replace or forget, read from the very plan that will run.
+//  - `apply PLANFILE`: the file is opened once (physically, as terraform opens it: symlinks and `..`
+//    resolved by the kernel from the working directory), copied into a sealed memfd, reviewed from
+//    there, and terraform applies that memfd (/dev/fd/N). Swapping the file afterwards changes nothing.
+//  - a plain `apply [flags]` becomes three steps (reviewed_apply.hpp): the gate runs `plan -out` once
+//    with the caller's stdin, reviews that plan, and applies it.
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,27 +14,52 @@
 
 namespace agentguard::gate {
 
+// `terraform [-chdir=DIR] apply ARGS...` as the policy normalised it (Decision::effective_argv).
 struct TerraformCall {
-  std::vector<std::string> globals;   // options before the subcommand, e.g. -chdir=DIR
+  std::vector<std::string> globals;   // options before the subcommand: only -chdir=DIR after normalising
   std::string subcommand;             // "apply"
   std::vector<std::string> args;      // after the subcommand
-  std::string plan_file;              // the saved plan argument, if any
+  std::optional<std::size_t> plan_arg;  // index in args of the saved plan, if any
 };
 
-// Splits an effective terraform argv (argv[0] included, TF_CLI_ARGS already merged).
+// Splits an effective argv (argv[0] included) the way Go's flag package reads apply's options.
 TerraformCall parse_terraform_call(const std::vector<std::string>& effective_argv);
 
 bool is_apply_to_review(const policy::Decision& decision);
 
-struct PlanReview {
-  policy::PlanSummary plan;
-  std::string plan_file;       // absolute path of the saved plan ("" when the gate planned privately)
-  std::string plan_sha256;     // of the saved plan file
+// The directory terraform works in: the caller's cwd, then -chdir.
+std::string working_dir(const policy::ExecRequest& request, const TerraformCall& call);
+
+// A plan held in a sealed memfd the gate keeps open (not close-on-exec, so the terraform it execs
+// reads it as /dev/fd/N). Nobody can change its bytes once sealed.
+struct SealedPlan {
+  int fd = -1;
+  std::string source;    // the path it was read from, for messages
+  std::string sha256;    // of its bytes
+  std::string fd_path() const { return "/dev/fd/" + std::to_string(fd); }
 };
 
-// Throws std::runtime_error when the plan cannot be made or read: the caller refuses.
-PlanReview review_apply(const policy::ExecRequest& request, const policy::Decision& decision);
+// Opens `path` (relative to dir) as terraform would and seals a copy. Throws std::runtime_error.
+SealedPlan seal_plan_file(const std::string& dir, const std::string& path);
 
-std::string sha256_file(const std::string& path);  // hex; "" if unreadable
+// Seals plan.fd (a memfd made with MFD_ALLOW_SEALING) and sets plan.sha256. Throws std::runtime_error.
+void seal_memfd(SealedPlan& plan);
+
+// The sha256 of the plan's bytes as they are now ("" if unreadable).
+std::string sealed_sha256(const SealedPlan& plan);
+
+struct PlanReview {
+  policy::PlanSummary plan;
+  bool applyable = true;   // terraform's own "applyable": false when the plan changes nothing
+};
+
+// `terraform show -json` of the sealed plan. Throws std::runtime_error when it cannot be read.
+PlanReview show_plan(const policy::ExecRequest& request, const TerraformCall& call, const SealedPlan& plan);
+
+// The environment for the terraform runs the gate makes: the caller's (preload restored), without
+// TF_CLI_ARGS* (already merged into the argv the gate builds).
+std::vector<std::string> terraform_env(const policy::ExecRequest& request);
+
+std::string sha256_hex(const std::string& bytes);
 
 }  // namespace agentguard::gate

@@ -1,0 +1,167 @@
+#include "reviewed_apply.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "gate/apply_flags.hpp"
+#include "gate/apply_question.hpp"
+#include "gate/approval.hpp"
+#include "gate/launch.hpp"
+#include "gate/plan_review.hpp"
+#include "gate/refusal.hpp"
+#include "gate/state_redirect.hpp"
+
+namespace agentguard::gate {
+namespace {
+
+using policy::Action;
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Runs terraform as the caller's own child would run: same stdin/stdout/stderr, every inherited
+// descriptor. Like system(), the gate ignores SIGINT/SIGQUIT while it waits: terraform handles them.
+int run_in_foreground(const std::string& path, std::vector<std::string> argv, std::vector<std::string> env) {
+  struct sigaction ignore {}, old_int {}, old_quit {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &ignore, &old_int);
+  sigaction(SIGQUIT, &ignore, &old_quit);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGQUIT);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  auto args = c_strings(argv);
+  auto envp = c_strings(env);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, path.c_str(), nullptr, &attr, args.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  int status = 0;
+  if (rc == 0)
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGQUIT, &old_quit, nullptr);
+  if (rc != 0) throw std::runtime_error("cannot run " + path + ": " + std::strerror(rc));
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+// The request that runs `terraform [globals] apply [args] /dev/fd/N`: TF_CLI_ARGS* are left out,
+// they are merged already.
+policy::ExecRequest apply_request(const policy::ExecRequest& request, const TerraformCall& call,
+                                  const std::vector<std::string>& args, const SealedPlan& plan) {
+  policy::ExecRequest out = request;
+  out.argv = {request.argv.empty() ? request.resolved_path : request.argv[0]};
+  out.argv.insert(out.argv.end(), call.globals.begin(), call.globals.end());
+  out.argv.push_back("apply");
+  out.argv.insert(out.argv.end(), args.begin(), args.end());
+  out.argv.push_back(plan.fd_path());
+  out.env.clear();
+  for (const auto& e : request.env)
+    if (e.rfind("TF_CLI_ARGS", 0) != 0) out.env.push_back(e);
+  return out;
+}
+
+// Step 1: terraform plans the apply once, into a memfd.
+SealedPlan make_plan(const policy::ExecRequest& request, const TerraformCall& call, const ApplyFlags& flags,
+                     int& plan_status) {
+  const int fd = memfd_create("agentguard-plan", MFD_ALLOW_SEALING);  // inherited by the plan on purpose
+  if (fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+  SealedPlan plan{fd, "this apply's plan", ""};
+  std::vector<std::string> argv{request.argv.empty() ? request.resolved_path : request.argv[0]};
+  argv.insert(argv.end(), call.globals.begin(), call.globals.end());
+  argv.push_back("plan");
+  argv.insert(argv.end(), flags.plan_args.begin(), flags.plan_args.end());
+  argv.push_back("-out=" + plan.fd_path());
+  plan_status = run_in_foreground(request.resolved_path, argv, terraform_env(request));
+  if (plan_status != 0) {
+    close(fd);
+    return plan;
+  }
+  seal_memfd(plan);
+  return plan;
+}
+
+}  // namespace
+
+int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy::ExecRequest& request,
+                       policy::Decision decision) {
+  const TerraformCall call = parse_terraform_call(decision.effective_argv);
+  const std::string dir = working_dir(request, call);
+  SealedPlan plan;
+  PlanReview review;
+  std::optional<ApplyFlags> flags;  // a plain apply
+  std::vector<std::string> apply_args = call.args;
+  try {
+    if (call.plan_arg) {
+      plan = seal_plan_file(dir, call.args[*call.plan_arg]);
+      apply_args.erase(apply_args.begin() + static_cast<long>(*call.plan_arg));
+      review = show_plan(request, call, plan);
+    } else {
+      flags = split_apply_flags(call.args);
+      if (flags->json && !flags->auto_approve)
+        throw std::runtime_error("-json without -auto-approve: terraform cannot ask for approval in JSON mode");
+      int status = 0;
+      plan = make_plan(request, call, *flags, status);
+      if (status != 0) return status;  // terraform has said why; nothing was applied
+      apply_args = flags->apply_args;
+      review = show_plan(request, call, plan);
+      for (auto& lost : states_overwritten(dir, *flags)) review.plan.changes.push_back(std::move(lost));
+    }
+  } catch (const std::exception& e) {
+    return refuse_undecidable(request, std::string("cannot review this apply: ") + e.what());
+  }
+
+  const policy::ExecRequest launch = apply_request(request, call, apply_args, plan);
+  // Step 3, after the review: terraform's own question, then the apply of exactly this plan.
+  auto apply = [launch, flags, dir, applyable = review.applyable]() -> int {
+    if (flags && !flags->auto_approve && applyable) {
+      const int answer = ask_apply_question(flags->mode, current_workspace(launch.env, dir), !flags->no_color);
+      if (answer != 0) return answer;
+    }
+    return exec_program(launch);
+  };
+
+  const policy::PlanVerdict verdict = policy::decide_plan(rules, review.plan);
+  if (!verdict.deciding || verdict.action == Action::allow) return apply();
+
+  std::vector<std::string> resources;
+  for (const auto& r : verdict.resources) resources.push_back(r.kind + " " + r.change.address);
+  const auto& d = *verdict.deciding;
+  decision.action = verdict.action;
+  decision.rule_id = d.rule_id;
+  decision.source = d.source;
+  decision.message = "This apply would " + verdict.summary() + ". " + d.message;
+  switch (verdict.action) {
+    case Action::log:
+      record(request, decision);
+      return apply();
+    case Action::deny:
+      return refuse(request, decision);
+    case Action::ask:
+    case Action::allow:
+      break;
+  }
+  HeldLaunch held{request, decision, resources, plan.source, plan.sha256, nullptr, apply};
+  // The plan is sealed in memory: re-reading it proves nothing changed, not even by accident.
+  held.still_the_same = [plan] { return sealed_sha256(plan) == plan.sha256 ? "" : std::string("the plan changed"); };
+  return hold_for_approval(held);
+}
+
+}  // namespace agentguard::gate
