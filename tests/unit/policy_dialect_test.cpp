@@ -85,8 +85,13 @@ TEST(PolicyTerraform, RoutesLikeTerraform) {
   EXPECT_EQ(decide({"terraform", "", "", "apply", "-destroy"}).rule_id, "terraform-apply-destroy");
   EXPECT_EQ(decide({"terraform", "", "state", "rm", "x"}).rule_id, "terraform-state-surgery");
   // The empty word takes TF_CLI_ARGS when there is no subcommand (mergeEnvArgs searches for "").
-  EXPECT_EQ(decide({"terraform", "-no-color", ""}, {"TF_CLI_ARGS=destroy"}).effective_argv,
-            (V{"terraform", "destroy", "-no-color"}));
+  EXPECT_EQ(decide({"terraform", ""}, {"TF_CLI_ARGS=destroy -auto-approve"}).effective_argv,
+            (V{"terraform", "destroy", "-auto-approve"}));
+  // A flag before it stays before the subcommand: terraform refuses ("Invalid flags before the
+  // subcommand"), and the effective argv says so; the command is still decided as a destroy.
+  auto flagged = decide({"terraform", "-no-color", ""}, {"TF_CLI_ARGS=destroy"});
+  EXPECT_EQ(flagged.effective_argv, (V{"terraform", "-no-color", "destroy"}));
+  EXPECT_EQ(flagged.rule_id, "terraform-destroy");
   // -chdir: only the `-chdir=` spelling, the last one wins; the rest stays (and terraform refuses it).
   auto two = parse_command("terraform", {"terraform", "-chdir=a", "-chdir=b", "plan"}, {}, "/r");
   EXPECT_EQ(two.cwd, "/r/b");
