@@ -235,6 +235,27 @@ class Bench:
         out = os.path.join(self.work, "untar")
         m = self.ab(["bash", "-c", f"rm -rf {out} && mkdir {out} && tar xf {archive} -C {out}"], variants=variants)
         self.add_ratio("write-heavy: tar x + rm -rf", f"{n} files created, then removed", m, "<= 1.10x")
+        self.file_calls(variants)
+
+    def file_calls(self, variants):
+        """Per call, in process CPU time (steadier than wall time on a shared machine): bench/file_calls.c."""
+        exe = os.path.join(self.work, "file_calls")
+        subprocess.run(["cc", "-O2", "-o", exe, os.path.join(HERE, "file_calls.c")], check=True)
+        calls = 2000 if self.quick else 40000
+        per = {}
+        for name, env in variants.items():
+            scratch = tempfile.mkdtemp(dir=self.work)
+            out = subprocess.run([exe, str(calls)], env=env, cwd=scratch, capture_output=True, text=True, check=True)
+            per[name] = dict((line.split()[0], float(line.split()[1])) for line in out.stdout.splitlines())
+        what = {"open-read": "open(O_RDONLY)+close: the flag test",
+                "open-write": "open(O_WRONLY|O_TRUNC)+close: name check, getcwd, readlinkat",
+                "create-unlink": "open(O_CREAT|O_EXCL) in a subdirectory + close + unlink"}
+        for call, text in what.items():
+            added = per["guarded"][call] - per["floor"][call]
+            self.rows.append({"measure": "file call: " + call, "work": text,
+                              "unguarded": f"{per['unguarded'][call]:.0f} ns", "guarded": f"{per['guarded'][call]:.0f} ns",
+                              "result": f"{added:+.0f} ns vs empty preload", "cpu": "-", "target": "-",
+                              "floor": f"{per['floor'][call]:.0f} ns", "snoopy": "-", "value": added})
 
     def memory(self):
         def rss_kib(env):

@@ -72,9 +72,17 @@ bool is_empty_path(const char* path) { return path != nullptr && path[0] == '\0'
 __attribute__((noinline)) bool file_call_allowed(FileOp op, int dirfd, const char* path, core::FinalLink final_link) {
   if (path == nullptr) return true;
   core::Protection protection = protected_by_name(path);
+  // Every file Terraform writes has a protected name, so for the built-in patterns a symlinked
+  // directory in the middle of a path only matters when a directory itself moves or goes: renames
+  // (`mv ws/other x` through a link to terraform.tfstate.d) and rmdir pay for the exact answer.
+  // Prefixes (the guard's own files) have no names to fall back on: with any, every call does.
+  const core::DirectoryPart directory_part =
+      op == FileOp::rename || op == FileOp::rmdir || g_protected.prefix_count() > 0 ? core::DirectoryPart::physical
+                                                                                     : core::DirectoryPart::lexical;
   char physical[core::kPhysicalPathMax];
   std::size_t length = 0;
-  const bool resolved = core::resolve_physical(dirfd, path, final_link, physical, sizeof physical, &length);
+  const bool resolved =
+      core::resolve_physical(dirfd, path, final_link, directory_part, physical, sizeof physical, &length);
   if (protection == core::Protection::none) {
     // Not resolved: the kernel cannot name the directory either, so the call fails on its own
     // (ENOENT, ENOTDIR, EACCES, ELOOP, EBADF); only the name was there to judge.

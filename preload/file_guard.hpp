@@ -5,7 +5,10 @@
 // Cost: a hook first tests whether the call can change anything at all (open's flags, fopen's
 // mode: read-only calls, nearly all of them, go straight to libc). Only a call that can change a
 // file gets here: the final name is checked against the name patterns (a few compares), then the
-// kernel names the place (core/physical_path.hpp, 1-4 raw syscalls) for the directory patterns.
+// place is named for the directory patterns (core/physical_path.hpp): `getcwd` for a relative
+// path or a /proc/self/fd readlink for a directory fd, the directory part as text (renames and
+// rmdir: opened and named by the kernel), and one readlinkat of the final name for calls that
+// follow symlinks. 0 to 2 raw system calls for opens and unlinks, up to 5 for a rename side.
 // Nothing here touches errno unless the call is refused; then errno is EACCES.
 //
 // Async-signal-safe (open, unlink, rename are, and are called in vfork children): no heap, no

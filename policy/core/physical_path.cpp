@@ -89,8 +89,8 @@ bool resolve_fd(int fd, char* out, std::size_t cap, std::size_t* length) {
   return true;
 }
 
-bool resolve_physical(int dirfd, const char* path, FinalLink final_link, char* out, std::size_t cap,
-                      std::size_t* length) {
+bool resolve_physical(int dirfd, const char* path, FinalLink final_link, DirectoryPart directory_part, char* out,
+                      std::size_t cap, std::size_t* length) {
   if (path == nullptr || path[0] == '\0' || cap < 2) return false;
   char scratch[kPhysicalPathMax];  // the directory part, then a symlink's target
   char next[kPhysicalPathMax];     // the path a followed symlink leads to
@@ -106,8 +106,27 @@ bool resolve_physical(int dirfd, const char* path, FinalLink final_link, char* o
     const char* name = current + name_start;
     const std::size_t name_len = end - name_start;  // 0 for the root itself
 
-    long parent = name_start == 0 ? base_name(base, out, cap)
-                                  : directory_name(absolute ? AT_FDCWD : base, current, name_start, scratch, out, cap);
+    long parent = -1;
+    if (name_start > 0 && directory_part == DirectoryPart::physical) {
+      parent = directory_name(absolute ? AT_FDCWD : base, current, name_start, scratch, out, cap);
+    } else {
+      if (absolute) {
+        out[0] = '/';
+        out[1] = '\0';
+        parent = 1;
+      } else {
+        parent = base_name(base, out, cap);
+      }
+      // The directory part as text, one component at a time.
+      std::size_t len = parent < 0 ? 0 : static_cast<std::size_t>(parent);
+      std::size_t start = 0;
+      for (std::size_t i = 0; parent >= 0 && i <= name_start; ++i) {
+        if (i < name_start && current[i] != '/') continue;
+        if (i > start && !append_name(out, cap, &len, current + start, i - start)) parent = -1;
+        start = i + 1;
+      }
+      if (parent >= 0) parent = static_cast<long>(len);
+    }
     if (parent < 0) return false;
     std::size_t len = static_cast<std::size_t>(parent);
     const std::size_t parent_len = len;

@@ -121,12 +121,19 @@ TEST(ProtectedPaths, EveryProtectionHasARuleAndAReason) {
 
 // --- physical resolution ---
 
-std::string physical(int dirfd, const char* path, FinalLink link) {
+std::string resolved(int dirfd, const char* path, FinalLink link, DirectoryPart part) {
   char out[kPhysicalPathMax];
   std::size_t len = 0;
-  if (!resolve_physical(dirfd, path, link, out, sizeof out, &len)) return "<unresolved>";
+  if (!resolve_physical(dirfd, path, link, part, out, sizeof out, &len)) return "<unresolved>";
   EXPECT_EQ(len, std::strlen(out));
   return std::string(out, len);
+}
+
+// Where the two modes agree (no symlinked directory in the path), both are checked.
+std::string physical(int dirfd, const char* path, FinalLink link) {
+  const std::string exact = resolved(dirfd, path, link, DirectoryPart::physical);
+  EXPECT_EQ(resolved(dirfd, path, link, DirectoryPart::lexical), exact) << (path ? path : "(null)");
+  return exact;
 }
 
 std::string real(const std::string& path) {
@@ -144,17 +151,24 @@ TEST(PhysicalPath, BareNameAgainstTheWorkingDirectory) {
   EXPECT_EQ(physical(AT_FDCWD, "..", FinalLink::keep), root.substr(0, root.rfind('/')));
 }
 
-TEST(PhysicalPath, DirectoryPartThroughSymlinksAndDotDot) {
+TEST(PhysicalPath, DirectoryPartThroughSymlinksOnlyWhenPhysical) {
   ScratchDir dir;
   const std::string root = real(dir.path());
   dir.mkdir("terraform.tfstate.d");
   dir.mkdir("terraform.tfstate.d/other");
   dir.mkdir("elsewhere");
   dir.symlink(root + "/terraform.tfstate.d", "ws");
-  EXPECT_EQ(physical(AT_FDCWD, (root + "/ws/other/notes").c_str(), FinalLink::keep),
+  const std::string through_link = root + "/ws/other/notes";
+  const std::string back_and_through = root + "/elsewhere/../ws/other";
+  EXPECT_EQ(resolved(AT_FDCWD, through_link.c_str(), FinalLink::keep, DirectoryPart::physical),
             root + "/terraform.tfstate.d/other/notes");
-  EXPECT_EQ(physical(AT_FDCWD, (root + "/elsewhere/../ws/other").c_str(), FinalLink::keep),
+  EXPECT_EQ(resolved(AT_FDCWD, back_and_through.c_str(), FinalLink::keep, DirectoryPart::physical),
             root + "/terraform.tfstate.d/other");
+  // Lexical: the text, with . and .. applied; the symlinked directory is not seen through.
+  EXPECT_EQ(resolved(AT_FDCWD, through_link.c_str(), FinalLink::keep, DirectoryPart::lexical), through_link);
+  EXPECT_EQ(resolved(AT_FDCWD, back_and_through.c_str(), FinalLink::keep, DirectoryPart::lexical),
+            root + "/ws/other");
+  EXPECT_EQ(resolved(AT_FDCWD, "no-such-dir/x", FinalLink::keep, DirectoryPart::lexical).substr(0, 1), "/");
   ChangeDir in(root + "/terraform.tfstate.d/other");
   EXPECT_EQ(physical(AT_FDCWD, "x", FinalLink::keep), root + "/terraform.tfstate.d/other/x");
   EXPECT_EQ(physical(AT_FDCWD, "../other/", FinalLink::keep), root + "/terraform.tfstate.d/other");
@@ -169,8 +183,12 @@ TEST(PhysicalPath, DirectoryFileDescriptor) {
   const int fd = open((root + "/terraform.tfstate.d/other").c_str(), O_RDONLY | O_DIRECTORY);
   ASSERT_GE(fd, 0);
   EXPECT_EQ(physical(fd, "terraform.tfstate", FinalLink::keep), root + "/terraform.tfstate.d/other/terraform.tfstate");
-  EXPECT_EQ(physical(fd, "sub/file", FinalLink::keep), "<unresolved>");  // sub does not exist: the call fails too
-  EXPECT_EQ(physical(fd, "/abs/olute", FinalLink::keep), "<unresolved>");
+  // sub does not exist: the call fails too, and only the physical mode notices.
+  EXPECT_EQ(resolved(fd, "sub/file", FinalLink::keep, DirectoryPart::physical), "<unresolved>");
+  EXPECT_EQ(resolved(fd, "sub/file", FinalLink::keep, DirectoryPart::lexical),
+            root + "/terraform.tfstate.d/other/sub/file");
+  EXPECT_EQ(resolved(fd, "/abs/olute", FinalLink::keep, DirectoryPart::physical), "<unresolved>");
+  EXPECT_EQ(resolved(fd, "/abs/olute", FinalLink::keep, DirectoryPart::lexical), "/abs/olute");
   char out[kPhysicalPathMax];
   std::size_t len = 0;
   ASSERT_TRUE(resolve_fd(fd, out, sizeof out, &len));
@@ -215,18 +233,22 @@ TEST(PhysicalPath, SymlinkLoopAndBadInput) {
   EXPECT_EQ(physical(AT_FDCWD, "a", FinalLink::follow), "<unresolved>");
   EXPECT_EQ(physical(AT_FDCWD, "", FinalLink::keep), "<unresolved>");
   EXPECT_EQ(physical(AT_FDCWD, nullptr, FinalLink::keep), "<unresolved>");
-  EXPECT_EQ(physical(AT_FDCWD, "no-such-dir/x", FinalLink::keep), "<unresolved>");
+  EXPECT_EQ(resolved(AT_FDCWD, "no-such-dir/x", FinalLink::keep, DirectoryPart::physical), "<unresolved>");
   char small[8];
   std::size_t len = 0;
-  EXPECT_FALSE(resolve_physical(AT_FDCWD, "a-long-name", FinalLink::keep, small, sizeof small, &len));
+  EXPECT_FALSE(resolve_physical(AT_FDCWD, "a-long-name", FinalLink::keep, DirectoryPart::lexical, small, sizeof small,
+                                &len));
 }
 
 TEST(PhysicalPath, LeavesErrnoAlone) {
   ScratchDir dir;
   ChangeDir in(dir.path());
   errno = 4242;
-  (void)physical(AT_FDCWD, "no-such-dir/x", FinalLink::follow);
-  (void)physical(AT_FDCWD, "file", FinalLink::follow);
+  for (DirectoryPart part : {DirectoryPart::lexical, DirectoryPart::physical}) {
+    (void)resolved(AT_FDCWD, "no-such-dir/x", FinalLink::follow, part);
+    (void)resolved(AT_FDCWD, "file", FinalLink::follow, part);
+    (void)resolved(987, "file", FinalLink::keep, part);
+  }
   EXPECT_EQ(errno, 4242);
 }
 
