@@ -202,6 +202,61 @@ class Bench:
                           "guarded": f"{statistics.median(gated) * 1000:.1f} ms", "result": f"{added:+.1f} ms",
                           "target": "<= +5 ms", "snoopy": "-", "value": added})
 
+    def _file_tree(self):
+        """A tree of small files (a git repository, and a tar archive of it), made once, unguarded."""
+        if getattr(self, "_tree", None):
+            return self._tree
+        dirs, per_dir = (20, 100) if self.quick else (200, 100)
+        root = os.path.join(self.work, "tree")
+        for d in range(dirs):
+            os.makedirs(os.path.join(root, f"d{d:03d}"))
+            for i in range(per_dir):
+                with open(os.path.join(root, f"d{d:03d}", f"f{i:03d}.txt"), "w") as f:
+                    f.write(f"file {d}/{i}\n" * 4)
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+        for argv in (git + ["init", "-q"], git + ["add", "."], git + ["commit", "-qm", "tree"]):
+            subprocess.run(argv, cwd=root, env=self.plain_env, check=True, stdout=subprocess.DEVNULL)
+        archive = os.path.join(self.work, "tree.tar")
+        subprocess.run(["tar", "cf", archive, "-C", root, "."], env=self.plain_env, check=True)
+        self._tree = (root, archive, dirs * per_dir)
+        return self._tree
+
+    def file_opens(self):
+        """The protected-paths hooks (file_guard.hpp) on open-heavy work, against no preload and against
+        an empty preload: git status and tar c open every file for reading (the flag test only);
+        tar x creates every file and rm -rf unlinks it (each a write-intent call: the name check and
+        the kernel naming the directory)."""
+        root, archive, n = self._file_tree()
+        variants = {"unguarded": self.plain_env, "guarded": self.guard_env, "floor": self.floor_env or self._floor_env()}
+        m = self.ab(["git", "status", "--porcelain"], cwd=root, variants=variants)
+        self.add_ratio("open-heavy: git status", f"{n} tracked files", m, "<= 1.03x")
+        m = self.ab(["bash", "-c", "tar cf - . | wc -c"], cwd=root, variants=variants)
+        self.add_ratio("open-heavy: tar c", f"{n} files read into an archive", m, "<= 1.03x")
+        out = os.path.join(self.work, "untar")
+        m = self.ab(["bash", "-c", f"rm -rf {out} && mkdir {out} && tar xf {archive} -C {out}"], variants=variants)
+        self.add_ratio("write-heavy: tar x + rm -rf", f"{n} files created, then removed", m, "<= 1.10x")
+        self.file_calls(variants)
+
+    def file_calls(self, variants):
+        """Per call, in process CPU time (steadier than wall time on a shared machine): bench/file_calls.c."""
+        exe = os.path.join(self.work, "file_calls")
+        subprocess.run(["cc", "-O2", "-o", exe, os.path.join(HERE, "file_calls.c")], check=True)
+        calls = 2000 if self.quick else 40000
+        per = {}
+        for name, env in variants.items():
+            scratch = tempfile.mkdtemp(dir=self.work)
+            out = subprocess.run([exe, str(calls)], env=env, cwd=scratch, capture_output=True, text=True, check=True)
+            per[name] = dict((line.split()[0], float(line.split()[1])) for line in out.stdout.splitlines())
+        what = {"open-read": "open(O_RDONLY)+close: the flag test",
+                "open-write": "open(O_WRONLY|O_TRUNC)+close: name check, getcwd, readlinkat",
+                "create-unlink": "open(O_CREAT|O_EXCL) in a subdirectory + close + unlink"}
+        for call, text in what.items():
+            added = per["guarded"][call] - per["floor"][call]
+            self.rows.append({"measure": "file call: " + call, "work": text,
+                              "unguarded": f"{per['unguarded'][call]:.0f} ns", "guarded": f"{per['guarded'][call]:.0f} ns",
+                              "result": f"{added:+.0f} ns vs empty preload", "cpu": "-", "target": "-",
+                              "floor": f"{per['floor'][call]:.0f} ns", "snoopy": "-", "value": added})
+
     def memory(self):
         def rss_kib(env):
             p = subprocess.Popen(["sleep", "3"], env=env)
@@ -263,7 +318,8 @@ class Bench:
                               for r in self.rows)
 
 
-MEASURES = ["exec_shell", "python_spawns", "make_targets", "real_build", "gated_launch", "tls", "memory", "micro"]
+MEASURES = ["exec_shell", "python_spawns", "make_targets", "real_build", "gated_launch", "file_opens", "tls", "memory",
+            "micro"]
 
 
 def main():

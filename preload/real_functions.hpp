@@ -30,6 +30,8 @@ enum class RealFn : unsigned {
   execvpe,
   fexecve,
   execveat,
+  // file_guard.hpp's hooks (open* and fopen* are called in vfork children and signal handlers)
+  open, open64, openat, openat64, open_2, open64_2, openat_2, openat64_2, creat, creat64, fopen, fopen64, freopen, freopen64, truncate, truncate64, rename, renameat, renameat2, unlink, unlinkat, rmdir, remove, link, linkat,
   // lazy
   posix_spawn,
   posix_spawnp,

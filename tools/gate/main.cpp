@@ -21,6 +21,7 @@
 #include "gate/reviewed_apply.hpp"
 #include "gate/policy_loading.hpp"
 #include "gate/refusal.hpp"
+#include "gate/report_file.hpp"
 #include "gate/report_http.hpp"
 
 extern char** environ;
@@ -89,6 +90,7 @@ int run_gate(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     if (argc > 1 && std::string(argv[1]) == "--report-http") return gate::report_http(argc, argv);
+    if (argc > 1 && std::string(argv[1]) == "--report-file") return gate::report_file(argc, argv);
     return run_gate(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "agentguard: blocked: the guard could not decide this launch (%s). Nothing was run.\n", e.what());

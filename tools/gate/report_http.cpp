@@ -3,30 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "events/event.hpp"
+#include "gate/host_process.hpp"
 
 namespace agentguard::gate {
-
-namespace {
-
-std::vector<std::string> cmdline_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::vector<std::string> argv;
-  for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
-  return argv;
-}
-
-std::string exe_of(pid_t pid) {
-  char buf[4096];
-  const ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-
-}  // namespace
 
 int report_http(int argc, char** argv) {
   std::map<std::string, std::string> field;
@@ -40,14 +23,7 @@ int report_http(int argc, char** argv) {
     return 2;
   }
   // The process whose request was refused is our parent: the event is about it.
-  const pid_t host = getppid();
-  events::Event ev = events::make_event();
-  ev.kind = "http";
-  ev.pid = host;
-  if (!ev.parents.empty() && ev.parents.front().pid == host) ev.parents.erase(ev.parents.begin());
-  ev.argv = cmdline_of(host);
-  ev.resolved_path = exe_of(host);
-  ev.program = ev.argv.empty() ? std::string() : ev.argv.front();
+  events::Event ev = event_about_process("http", getppid());
   ev.service = field["service"];
   ev.operation = field["operation"];
   ev.endpoint = field["endpoint"];
