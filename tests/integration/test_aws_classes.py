@@ -30,16 +30,16 @@ DOCDB_ARN = "arn:aws:docdb-elastic:us-east-1:123456789012:cluster/c"
 CASES = [
     ("s3-delete-object", "s3", 'c.delete_object(Bucket="b", Key="k")',
      ["s3api", "delete-object", "--bucket", "b", "--key", "k"], "DeleteObject", 'c.list_objects_v2(Bucket="b")'),
-    ("opensearch", "opensearch", 'c.delete_domain(DomainName="d")',
-     ["opensearch", "delete-domain", "--domain-name", "d"], "DeleteDomain", "c.list_domain_names()"),
+    ("opensearch", "opensearch", 'c.delete_domain(DomainName="domain-one")',
+     ["opensearch", "delete-domain", "--domain-name", "domain-one"], "DeleteDomain", "c.list_domain_names()"),
     ("kinesis", "kinesis", 'c.delete_stream(StreamName="s")',
      ["kinesis", "delete-stream", "--stream-name", "s"], "DeleteStream", "c.list_streams()"),
     ("msk", "kafka", f'c.delete_cluster(ClusterArn="{ARN}")',
      ["kafka", "delete-cluster", "--cluster-arn", ARN], "DeleteCluster", "c.list_clusters()"),
     ("emr", "emr", 'c.terminate_job_flows(JobFlowIds=["j-1"])',
      ["emr", "terminate-clusters", "--cluster-ids", "j-1"], "TerminateJobFlows", "c.list_clusters()"),
-    ("beanstalk", "elasticbeanstalk", 'c.terminate_environment(EnvironmentName="e")',
-     ["elasticbeanstalk", "terminate-environment", "--environment-name", "e"], "TerminateEnvironment",
+    ("beanstalk", "elasticbeanstalk", 'c.terminate_environment(EnvironmentName="env-one")',
+     ["elasticbeanstalk", "terminate-environment", "--environment-name", "env-one"], "TerminateEnvironment",
      "c.describe_environments()"),
     ("lightsail", "lightsail", 'c.delete_instance(instanceName="i")',
      ["lightsail", "delete-instance", "--instance-name", "i"], "DeleteInstance", "c.get_instances()"),
@@ -47,8 +47,8 @@ CASES = [
      ["glue", "delete-database", "--name", "d"], "DeleteDatabase", "c.get_databases()"),
     ("glue-table", "glue", 'c.delete_table(DatabaseName="d", Name="t")',
      ["glue", "delete-table", "--database-name", "d", "--name", "t"], "DeleteTable", "c.get_databases()"),
-    ("redshift-serverless", "redshift-serverless", 'c.delete_namespace(namespaceName="n")',
-     ["redshift-serverless", "delete-namespace", "--namespace-name", "n"], "DeleteNamespace", "c.list_namespaces()"),
+    ("redshift-serverless", "redshift-serverless", 'c.delete_namespace(namespaceName="ns-one")',
+     ["redshift-serverless", "delete-namespace", "--namespace-name", "ns-one"], "DeleteNamespace", "c.list_namespaces()"),
     ("memorydb", "memorydb", 'c.delete_cluster(ClusterName="c")',
      ["memorydb", "delete-cluster", "--cluster-name", "c"], "DeleteCluster", "c.describe_clusters()"),
     ("docdb-elastic", "docdb-elastic", f'c.delete_cluster(clusterArn="{DOCDB_ARN}")',
@@ -155,7 +155,7 @@ class ClassRulesEndToEnd(unittest.TestCase):
                     os.unlink(f)
                 proc = self.run_client([sys.executable, "-c", SCRIPT, client, self.endpoint.url, self.endpoint.cert,
                                         call, read or "-"])
-                self.assertIn("destroy: code=AccessDenied", proc.stdout, proc.stderr)
+                self.assertRegex(proc.stdout, r"destroy: code=AccessDenied(Exception)?\n", proc.stderr)
                 self.assertIn((operation, "deny"), self.reported_operations())
                 arrived = self.arrived()
                 if read:
@@ -172,7 +172,7 @@ class ClassRulesEndToEnd(unittest.TestCase):
                 self.endpoint.requests.clear()
                 proc = self.run_client([AWS, "--endpoint-url", self.endpoint.url, *cli])
                 self.assertNotEqual(proc.returncode, 0)
-                self.assertIn(f"An error occurred (AccessDenied) when calling the {operation} operation", proc.stderr)
+                self.assertIn(f"when calling the {operation} operation: Blocked by agentguard rule", proc.stderr)
                 self.assertEqual(self.arrived(), [], proc.stderr)
 
     @unittest.skipUnless(AWS, "aws CLI not installed")
@@ -200,7 +200,11 @@ class ClassRulesEndToEnd(unittest.TestCase):
                 c.delete_object(Bucket="b", Key="k"); print("deleted")
             except botocore.exceptions.ClientError as e:
                 print("code=" + e.response["Error"]["Code"])
-            c.list_objects(Bucket="b"); print("listed")
+            try:
+                c.list_objects(Bucket="b")
+            except botocore.exceptions.ClientError:
+                pass  # the loopback endpoint's answer does not matter; that the read arrived does
+            print("listed")
             """)
         proc = self.run_client([sys.executable, "-c", script, self.endpoint.url, self.endpoint.cert])
         self.assertIn("code=AccessDenied", proc.stdout, proc.stderr)
