@@ -136,6 +136,7 @@ class TlsHookContractTest(unittest.TestCase):
         self.assertNotIn("agentguard: blocked HTTPS request", stderr)  # printed only when the report failed
         with open(os.path.join(state, "audit.jsonl")) as f:
             records = [json.loads(line) for line in f if line.strip()]
+        records = [r.get("event", r) for r in records]  # audit lines wrap the event with its hash chain
         http_events = [r for r in records if r.get("kind") == "http"]
         self.assertEqual(len(http_events), 1, records)
         self.assertEqual((http_events[0]["decision"], http_events[0]["rule_id"]), ("deny", "uninspectable-request"))

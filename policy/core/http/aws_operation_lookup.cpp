@@ -9,7 +9,8 @@ namespace agentguard::core::http::model {
 
 namespace {
 
-const char* const kMethods[] = {"GET", "PUT", "POST", "DELETE", "HEAD", "PATCH"};
+// Fixed-size rows, not pointers: no relocations in the preload.
+constexpr char kMethods[][8] = {"GET", "PUT", "POST", "DELETE", "HEAD", "PATCH"};
 constexpr std::uint8_t kMethodCount = 6;
 
 std::uint32_t read_varint(std::uint32_t* at) {
