@@ -48,7 +48,7 @@ RuleBlob make_blob() {
       {blob::kDeny, {}, {s + 0, 12}, {s + 12, 2}, 0, 1, 0, 1},
       {blob::kAllow, {}, {s + 31, 9}, {s + 12, 0}, 1, 1, 1, 1},
   };
-  blob::Pattern patterns[2] = {{{s + 14, 1}, {s + 15, 7}}, {{s + 40, 2}, {s + 14, 1}}};
+  blob::Pattern patterns[2] = {{{s + 14, 1}, {s + 15, 7}, blob::kMatch}, {{s + 40, 2}, {s + 14, 1}, blob::kMatch}};
   blob::Condition conditions[2] = {
       {static_cast<std::uint8_t>(http::Fact::Bucket), blob::kUnless, {}, {s + 22, 9}},
       {static_cast<std::uint8_t>(http::Fact::Bucket), blob::kWhen, {}, {s + 42, 5}},

@@ -87,7 +87,7 @@ void on_stream_error(TlsConnection& c, const TlsTransport& t) {
   }
   memset(static_cast<void*>(&c.classification), 0, sizeof c.classification);
   c.classification.aws = true;
-  const char* reason = c.stream.error_reason();
+  const char* reason = h2 ? "an HTTP/2 connection, which the guard does not read" : c.stream.error_reason();
   char message[256];
   const char lead[] = "agentguard cannot inspect this request (";
   std::size_t n = 0;

@@ -55,12 +55,16 @@ std::string compile_api_rules(const std::vector<ApiRuleSpec>& specs) {
     rule.id = strings.add(spec.id);
     rule.message = strings.add(spec.message);
     rule.pattern_first = u32(patterns.size());
-    for (const auto& m : spec.match) {
-      auto colon = m.find(':');
-      std::string service = colon == std::string::npos ? m : m.substr(0, colon);
-      std::string operation = colon == std::string::npos ? "*" : m.substr(colon + 1);
-      patterns.push_back(blob::Pattern{strings.add(service), strings.add(operation)});
-    }
+    auto add_patterns = [&](const std::vector<std::string>& list, std::uint32_t kind) {
+      for (const auto& m : list) {
+        auto colon = m.find(':');
+        std::string service = colon == std::string::npos ? m : m.substr(0, colon);
+        std::string operation = colon == std::string::npos ? "*" : m.substr(colon + 1);
+        patterns.push_back(blob::Pattern{strings.add(service), strings.add(operation), kind});
+      }
+    };
+    add_patterns(spec.match, blob::kMatch);
+    add_patterns(spec.except, blob::kExcept);
     rule.pattern_count = u32(patterns.size()) - rule.pattern_first;
     rule.condition_first = u32(conditions.size());
     auto add_conditions = [&](const std::vector<ApiCondition>& list, std::uint8_t kind) {

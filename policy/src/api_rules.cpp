@@ -123,6 +123,7 @@ std::vector<ApiRuleSpec> parse_api_rules(const toml::value& api_array, const std
       if (key == "id") rule.id = string_of(value, file, key);
       else if (key == "action") rule.action = action_of(value, file);
       else if (key == "match") rule.match = strings_of(value, file, key);
+      else if (key == "except") rule.except = strings_of(value, file, key);
       else if (key == "message") rule.message = string_of(value, file, key);
       else if (key == "when") rule.when = conditions_of(value, file, key);
       else if (key == "unless") rule.unless = conditions_of(value, file, key);
@@ -130,22 +131,26 @@ std::vector<ApiRuleSpec> parse_api_rules(const toml::value& api_array, const std
       else if (key == "not_examples") rule.not_examples = strings_of(value, file, key);
       else
         fail(value, file,
-             "unknown key `" + key + "` in [[api]] (known: id, action, match, when, unless, message, examples, not_examples)");
+             "unknown key `" + key + "` in [[api]] (known: id, action, match, except, when, unless, message, examples, not_examples)");
     }
     if (!t.count("id")) fail(table, file, "[[api]] rule without `id`");
     if (!valid_id(rule.id)) fail(t.at("id"), file, "rule id `" + rule.id + "` must be letters, digits, '-', '_' or '.'");
     if (!ids.insert(rule.id).second) fail(t.at("id"), file, "duplicate rule id `" + rule.id + "`");
     if (!t.count("action")) fail(table, file, "rule " + rule.id + ": missing `action`");
     if (!t.count("match") || rule.match.empty()) fail(table, file, "rule " + rule.id + ": missing `match` (e.g. \"rds:Delete*\")");
-    for (const auto& pattern : rule.match) {
-      auto colon = pattern.find(':');
-      bool ok = pattern == "*" || (colon != std::string::npos && pattern.find(':', colon + 1) == std::string::npos &&
-                                   valid_service_pattern(pattern.substr(0, colon)) &&
-                                   valid_operation_pattern(pattern.substr(colon + 1)));
-      if (!ok)
-        fail(t.at("match"), file,
-             "rule " + rule.id + ": `" + pattern + "` is not an IAM action pattern like \"rds:Delete*\" or \"*:Delete*\"");
-    }
+    auto check_patterns = [&](const std::vector<std::string>& list, const char* key) {
+      for (const auto& pattern : list) {
+        auto colon = pattern.find(':');
+        bool ok = pattern == "*" || (colon != std::string::npos && pattern.find(':', colon + 1) == std::string::npos &&
+                                     valid_service_pattern(pattern.substr(0, colon)) &&
+                                     valid_operation_pattern(pattern.substr(colon + 1)));
+        if (!ok)
+          fail(t.at(key), file,
+               "rule " + rule.id + ": `" + pattern + "` is not an IAM action pattern like \"rds:Delete*\" or \"*:Delete*\"");
+      }
+    };
+    check_patterns(rule.match, "match");
+    if (t.count("except")) check_patterns(rule.except, "except");
     rules.push_back(std::move(rule));
   }
   return rules;

@@ -89,6 +89,16 @@ def _reply_for(record):
         if record.method == "GET" and path == "/":
             body = (b'<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Owner><ID>1</ID></Owner>'
                     b"<Buckets/></ListAllMyBucketsResult>")
+        elif record.method == "GET" and path.startswith("/full-bucket/"):
+            return 200, {"Content-Type": "application/octet-stream",
+                         "ETag": '"5d41402abc4b2a76b9719d911017c592"', "Last-Modified": "Thu, 01 Jan 2026 00:00:00 GMT"}, b"hello"
+        elif record.method == "GET" and path.rstrip("/") == "/full-bucket":
+            # One object, so `aws s3 mv s3://full-bucket/ DIR --recursive` has something to move.
+            body = (b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>full-bucket</Name><Prefix></Prefix>'
+                    b"<KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
+                    b"<Contents><Key>a.txt</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+                    b'<ETag>"5d41402abc4b2a76b9719d911017c592"</ETag><Size>5</Size><StorageClass>STANDARD</StorageClass></Contents>'
+                    b"</ListBucketResult>")
         elif record.method == "GET":
             body = (b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix></Prefix>'
                     b"<KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>")

@@ -101,7 +101,7 @@ class HttpsGuardTest(unittest.TestCase):
     def test_aws_cli_rds_delete_is_refused_once_and_describe_passes(self):
         proc = self.aws("rds", "delete-db-instance", "--db-instance-identifier", "db1", "--skip-final-snapshot")
         self.assertNotEqual(proc.returncode, 0)
-        self.assert_refused(proc, "DeleteDBInstance", rule="rds-delete")
+        self.assert_refused(proc, "DeleteDBInstance", rule="destroy-by-name")
         self.assertEqual(self.endpoint.requests, [])  # not even a retry reached the server
         proc = self.aws("rds", "describe-db-instances")
         self.assertEqual(proc.returncode, 0, proc.stderr)

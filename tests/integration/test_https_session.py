@@ -44,7 +44,7 @@ class HttpsGuardInASession(unittest.TestCase):
         events = [e for e in audit_records(self.state) if e["kind"] == "http"]
         self.assertEqual(len(events), 1, audit_records(self.state))
         self.assertEqual((events[0]["service"], events[0]["operation"], events[0]["decision"], events[0]["rule_id"]),
-                         ("rds", "DeleteDBInstance", "deny", "rds-delete"))
+                         ("rds", "DeleteDBInstance", "deny", "destroy-by-name"))
         self.assertIn("python3", events[0]["argv"][0])
 
 

@@ -6,6 +6,7 @@ walking the loaded objects.
 
 What reaches the stand-in library must be exactly the allowed requests, byte for byte, and
 nothing of a refused one; the refused one's reply must come back through the read calls."""
+import json
 import os
 import subprocess
 import tempfile
@@ -14,6 +15,7 @@ import unittest
 LIB = os.environ.get("AGENTGUARD_PRELOAD_LIB", "")
 DRIVERS = os.environ.get("AGENTGUARD_PRELOAD_DRIVERS", "")
 BLOB_TOOL = os.environ.get("AGENTGUARD_BLOB_TOOL", "")
+GATE = os.environ.get("AGENTGUARD_GATE_BIN", "")
 SOURCE = os.environ.get("AGENTGUARD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 DRIVER = os.path.join(DRIVERS, "driver_tls")
 
@@ -54,13 +56,14 @@ class TlsHookContractTest(unittest.TestCase):
         cls.rules = os.path.join(cls.tmp, "rules.blob")
         subprocess.run([BLOB_TOOL, cls.rules, os.path.join(SOURCE, "policy", "default-api-rules.toml")], check=True)
 
-    def drive(self, mode, pieces, data, rules=None, max_write=7, preload=True):
+    def drive(self, mode, pieces, data, rules=None, max_write=7, preload=True, extra_env=None):
         out = tempfile.mktemp(dir=self.tmp)
         open(out, "wb").close()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FAKE_TLS_OUT": out, "FAKE_TLS_MAX": str(max_write),
                "LD_LIBRARY_PATH": DRIVERS, "AGENTGUARD_WATCH": "v1;p=nothing-watched"}
         if preload:
             env.update(LD_PRELOAD=LIB, AGENTGUARD_API_RULES=rules or self.rules)
+        env.update(extra_env or {})
         proc = subprocess.run([DRIVER, mode, pieces], input=data, env=env, capture_output=True, timeout=120)
         self.assertEqual(proc.returncode, 0, proc.stderr.decode(errors="replace"))
         with open(out, "rb") as f:
@@ -90,7 +93,7 @@ class TlsHookContractTest(unittest.TestCase):
                 self.assertEqual(wire, allowed)  # nothing of the refused request, nothing after it
                 self.assertIn("HTTP/1.1 403 Forbidden", stdout)
                 self.assertIn("<Code>AccessDenied</Code>", stdout)
-                self.assertIn("Blocked by agentguard rule rds-delete", stdout)
+                self.assertIn("Blocked by agentguard rule destroy-by-name", stdout)
                 self.assertIn("Connection: close", stdout)
                 self.assertNotIn("200 OK", stdout)  # reads never reach the library again
                 if not mode.startswith("gnutls"):
@@ -119,6 +122,25 @@ class TlsHookContractTest(unittest.TestCase):
         wire, stdout, _ = self.drive("ssl", "100", h2)
         self.assertEqual(wire, b"")
         self.assertIn("uninspectable-request", stdout)
+
+    @unittest.skipUnless(os.path.exists(GATE), "build agentguard_gate")
+    def test_http2_refusal_is_recorded_by_the_real_gate(self):
+        # The refusal message says it is recorded: the gate's --report-http must take a request
+        # with no service or operation (nothing of HTTP/2 is readable) and write the audit record.
+        state = tempfile.mkdtemp(dir=self.tmp)
+        h2 = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + os.urandom(100)
+        wire, stdout, stderr = self.drive("ssl", "100", h2, extra_env={"AGENTGUARD_GATE": GATE, "AGENTGUARD_STATE_DIR": state})
+        self.assertEqual(wire, b"")
+        self.assertIn("uninspectable-request", stdout)
+        self.assertNotIn("are required", stderr)
+        self.assertNotIn("agentguard: blocked HTTPS request", stderr)  # printed only when the report failed
+        with open(os.path.join(state, "audit.jsonl")) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        records = [r.get("event", r) for r in records]  # audit lines wrap the event with its hash chain
+        http_events = [r for r in records if r.get("kind") == "http"]
+        self.assertEqual(len(http_events), 1, records)
+        self.assertEqual((http_events[0]["decision"], http_events[0]["rule_id"]), ("deny", "uninspectable-request"))
+        self.assertIn("HTTP/2", http_events[0]["message"])
 
 
 if __name__ == "__main__":

@@ -137,7 +137,8 @@ TEST(HttpClassify, S3SubresourcesAndQueryParameters) {
 
 TEST(HttpClassify, S3ControlSharesTheS3SigningName) {
   auto c = classify(std::string("DELETE /v20180820/configuration/publicAccessBlock HTTP/1.1\n"
-                                "Host: 123456789012.s3-control.us-west-2.amazonaws.com\n") + kS3Auth);
+                                "Host: 123456789012.s3-control.us-west-2.amazonaws.com\n"
+                                "x-amz-account-id: 123456789012\n") + kS3Auth);  // botocore sends both
   EXPECT_EQ(op(c), "s3control:DeletePublicAccessBlock");
 }
 

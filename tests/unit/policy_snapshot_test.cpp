@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* const kUserLayer = R"(schema = 1
-disable = ["terraform-workspace-delete", "s3-delete"]
+disable = ["terraform-workspace-delete", "destroy-by-name"]
 
 [[exec]]
 id = "kubectl-delete"
@@ -214,7 +214,7 @@ TEST(PolicySnapshot, GateReadsApiRuleIdsOnly) {
   LoadOptions options;
   options.api_rules = false;
   // A disabled API rule of the default is found by id; a duplicate id is still an error.
-  options.files = {write(dir.path / "p.toml", "schema = 1\ndisable = [\"s3-delete\"]\n")};
+  options.files = {write(dir.path / "p.toml", "schema = 1\ndisable = [\"destroy-by-name\"]\n")};
   EXPECT_NO_THROW(Policy::load(options));
   write(dir.path / "p.toml", "schema = 1\n[[api]]\nid = \"terraform-destroy\"\naction = \"log\"\nmatch = \"s3:*\"\n");
   EXPECT_THROW(Policy::load(options), PolicyError);

@@ -18,8 +18,11 @@ int report_http(int argc, char** argv) {
     if (key.rfind("--", 0) != 0) return 2;
     field[key.substr(2)] = argv[i + 1];
   }
-  if (field["decision"].empty() || field["operation"].empty()) {
-    std::fprintf(stderr, "agentguard-gate --report-http: --decision and --operation are required\n");
+  // A request the guard could not read (an HTTP/2 connection, a stream it lost track of) has no
+  // service or operation, and is the very refusal that most needs its record: only the decision
+  // and the rule are required.
+  if (field["decision"].empty() || field["rule"].empty()) {
+    std::fprintf(stderr, "agentguard-gate --report-http: --decision and --rule are required\n");
     return 2;
   }
   // The process whose request was refused is our parent: the event is about it.

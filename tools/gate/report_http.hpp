@@ -6,7 +6,9 @@
 namespace agentguard::gate {
 
 // argv: [gate, "--report-http", "--decision", D, "--rule", ID, "--service", S, "--operation", OP,
-//        "--protocol", P, "--endpoint", "HOST/PATH", "--message", MSG]. Returns the exit status
+//        "--protocol", P, "--endpoint", "HOST/PATH", "--message", MSG]. --decision and --rule are
+// required; service and operation are empty for a request that could not be read (HTTP/2).
+// Returns the exit status
 // (0 when the event is durable, 1 when it could not be, 2 on a malformed command line).
 int report_http(int argc, char** argv);
 

@@ -8,7 +8,7 @@
 namespace agentguard::core::http::blob {
 
 inline constexpr char kMagic[8] = {'A', 'G', 'A', 'P', 'I', 'R', 'L', 'S'};
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;  // 2: patterns carry kExcept
 
 struct StringRef {
   std::uint32_t offset;  // from the start of the blob
@@ -43,10 +43,14 @@ struct Rule {
   std::uint32_t condition_count;
 };
 
+enum PatternKind : std::uint32_t { kMatch = 0, kExcept = 1 };
+
 // "service:Operation" split at the colon, both IAM-style globs (case-insensitive `*`, `?`).
+// kExcept patterns (`except = [...]`) take a named operation out of the rule's match.
 struct Pattern {
   StringRef service;
   StringRef operation;
+  std::uint32_t kind;  // PatternKind
 };
 
 enum ConditionKind : std::uint8_t { kWhen = 0, kUnless = 1 };

@@ -77,7 +77,7 @@ bool open_blob(const void* data, std::size_t size, View* v) {
   }
   for (std::size_t i = 0; i < h.pattern_count; ++i) {
     blob::Pattern p = pattern_at(*v, i);
-    if (!string_ok(*v, p.service) || !string_ok(*v, p.operation)) return false;
+    if (!string_ok(*v, p.service) || !string_ok(*v, p.operation) || p.kind > blob::kExcept) return false;
   }
   for (std::size_t i = 0; i < h.condition_count; ++i) {
     blob::Condition c = condition_at(*v, i);
@@ -127,11 +127,18 @@ bool rule_matches(const View& v, const blob::Rule& r, const Classification& c) {
   bool hit = false;
   for (std::size_t i = 0; i < r.pattern_count && !hit; ++i) {
     blob::Pattern p = pattern_at(v, r.pattern_first + i);
-    if (!glob_match_icase(text_of(v, p.service), service)) continue;
+    if (p.kind != blob::kMatch || !glob_match_icase(text_of(v, p.service), service)) continue;
     if (glob_match_icase(text_of(v, p.operation), operation)) hit = true;
     else if (c.uncertain && fails_closed(r.action)) hit = true;
   }
   if (!hit) return false;
+  // An exception names an operation; an uncertain one is never taken to be it.
+  for (std::size_t i = 0; i < r.pattern_count && !c.uncertain; ++i) {
+    blob::Pattern p = pattern_at(v, r.pattern_first + i);
+    if (p.kind == blob::kExcept && glob_match_icase(text_of(v, p.service), service) &&
+        glob_match_icase(text_of(v, p.operation), operation))
+      return false;
+  }
   bool any = false;
   if (!all_groups_hold(v, r, blob::kWhen, c, &any)) return false;
   if (all_groups_hold(v, r, blob::kUnless, c, &any) && any) return false;  // the exception applies

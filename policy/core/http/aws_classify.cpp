@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/http/aws_internal.hpp"
+#include "core/http/aws_operation_table.hpp"
 #include "core/string_table.hpp"
 
 namespace agentguard::core::http {
@@ -20,6 +21,19 @@ const char* to_string(Protocol protocol) {
     case Protocol::rpc_v2_cbor: return "smithy-rpc-v2-cbor";
   }
   return "unknown";
+}
+
+const char* to_string(Signature signature) {
+  switch (signature) {
+    case Signature::none: return "none";
+    case Signature::sigv4: return "sigv4";
+    case Signature::sigv4a: return "sigv4a";
+    case Signature::sigv4_presigned: return "sigv4-presigned";
+    case Signature::sigv2_s3: return "sigv2-s3";
+    case Signature::sigv2_s3_presigned: return "sigv2-s3-presigned";
+    case Signature::sigv2_query: return "sigv2-query";
+  }
+  return "none";
 }
 
 namespace {
@@ -54,8 +68,13 @@ constexpr FactName kFactNameRows[] = {
     {Fact::Key, "Key"},
     {Fact::VersionId, "VersionId"},
     {Fact::UploadId, "UploadId"},
+    {Fact::Method, "Method"},
+    {Fact::DeleteRequest, "DeleteRequest"},
+    {Fact::StatementVerb, "StatementVerb"},
+    {Fact::DeleteTarget, "DeleteTarget"},
     // aliases
     {Fact::BypassGovernanceRetention, "x-amz-bypass-governance-retention"},
+    {Fact::DeleteRequest, "Delete"},
 };
 constexpr std::size_t kFactNameCount = sizeof kFactNameRows / sizeof *kFactNameRows;
 struct FactIds {
@@ -84,34 +103,35 @@ constexpr const char* kSigningToIamRows[][2] = {
 };
 constexpr auto kSigningToIam = AGENTGUARD_STRING_TABLE(kSigningToIamRows);
 
-// Services whose only wire protocol puts the operation in a form body (or did historically).
-constexpr const char* kQueryServiceList[] = {
-    "rds", "iam", "sts", "cloudformation", "elasticache", "elasticloadbalancing", "sns", "redshift",
-    "autoscaling", "ec2", "sqs", "cloudwatch", "ses", "sdb", "importexport",
-};
-// Services that speak awsJson: without X-Amz-Target the operation is unknown.
-constexpr const char* kJsonServiceList[] = {
-    "dynamodb", "ecs", "kms", "secretsmanager", "logs", "ssm", "organizations", "fsx", "ecr",
-    "events", "cloudtrail", "kinesis", "states", "codebuild", "codecommit", "redshift-data",
-};
-
 // Headers that decide the service, operation or a fact.
 constexpr const char* kDecidingHeaderList[] = {
     "Host", "Authorization", "X-Amz-Target", "Content-Type", "Smithy-Protocol",
     "x-amz-bypass-governance-retention", "x-amz-copy-source", "Content-Encoding",
 };
 
-constexpr auto kQueryServices = AGENTGUARD_STRING_TABLE(kQueryServiceList);
-constexpr auto kJsonServices = AGENTGUARD_STRING_TABLE(kJsonServiceList);
 constexpr auto kDecidingHeaders = AGENTGUARD_STRING_TABLE(kDecidingHeaderList);
 
 Text text_at(const char* s) { return Text(s, length_of(s)); }
 
-template <typename Table>
-bool in_list(Text name, const Table& list) {
-  for (std::size_t i = 0; i < list.rows(); ++i)
-    if (equals(name, text_at(list.at(i)))) return true;
-  return false;
+// What the models say about every service signing with this name (RDS, DocumentDB and Neptune
+// share `rds`; S3 and S3 Control share `s3`).
+struct SigningFacts {
+  bool known = false;
+  bool query = false;   // some model speaks query/ec2 (the operation is in a form)
+  bool rest = false;    // some model is REST (method + URI template)
+};
+
+SigningFacts signing_facts(Text signing) {
+  SigningFacts f;
+  for (const model::Service* s = model::next_signed_as(signing); s; s = model::next_signed_as(signing, s)) {
+    f.known = true;
+    if (s->protocols & ((1u << static_cast<unsigned>(Protocol::query)) | (1u << static_cast<unsigned>(Protocol::ec2))))
+      f.query = true;
+    bool rest = s->protocol == static_cast<std::uint8_t>(Protocol::rest_json) ||
+                s->protocol == static_cast<std::uint8_t>(Protocol::rest_xml);
+    if (rest) f.rest = true;
+  }
+  return f;
 }
 
 Text strip_port(Text host) {
@@ -135,7 +155,6 @@ bool service_from_scope(Text scope, Text* service) {
 }
 
 bool service_from_authorization(Text auth, Text* service) {
-  if (!istarts_with(auth, Text("AWS4-"))) return false;
   std::size_t at = find(auth, Text("Credential="));
   if (at == auth.size) return false;
   Text value = auth.sub(at + 11);
@@ -144,15 +163,61 @@ bool service_from_authorization(Text auth, Text* service) {
   return service_from_scope(value.sub(0, end), service);
 }
 
-bool service_from_presigned(Text query, Decoded& scratch, Text* service) {
-  FormCursor cursor{query};
+// The first value of form key `name` (percent-decoded), from a query string or form body.
+bool form_value(Text form, Text name, Decoded& out) {
+  FormCursor cursor{form};
   Text key, value;
+  Decoded key_decoded;
   while (cursor.next(&key, &value)) {
-    if (!iequals(key, Text("X-Amz-Credential"))) continue;
-    decode_into(scratch, value, false);
-    return service_from_scope(scratch.view(), service);
+    decode_into(key_decoded, key, true);
+    if (!equals(key_decoded.view(), name)) continue;
+    decode_into(out, value, true);
+    return true;
   }
   return false;
+}
+
+bool has_form_key(Text form, Text name) {
+  Decoded ignored;
+  return form_value(form, name, ignored);
+}
+
+// The signing name of a query service from its `Version=` (SigV2 does not name the service).
+Text service_from_version(Text query, Text form_body) {
+  Decoded version;
+  if (!form_value(form_body, Text("Version"), version) && !form_value(query, Text("Version"), version)) return Text();
+  const model::Service* s = model::find_by_query_version(version.view());
+  return s ? model::signing_name(*s) : Text();
+}
+
+// How the request is signed and, when the signature says, which service it is for. SigV4 names
+// the service in its credential scope; SigV2 does not, but its S3 forms are S3-only and its
+// query form carries the API version.
+Signature signature_of(const Request& request, bool form_body, Decoded& scratch, Text* service) {
+  Text auth = trim(request.header(Text("Authorization")));
+  Text query = request.query();
+  Text body = form_body ? request.body : Text();
+  if (istarts_with(auth, Text("AWS4-"))) {
+    service_from_authorization(auth, service);
+    return istarts_with(auth, Text("AWS4-ECDSA")) ? Signature::sigv4a : Signature::sigv4;
+  }
+  if (istarts_with(auth, Text("AWS ")) && find_char(auth, ':') < auth.size) {
+    *service = Text("s3");
+    return Signature::sigv2_s3;
+  }
+  if (form_value(query, Text("X-Amz-Credential"), scratch)) {
+    service_from_scope(scratch.view(), service);
+    return Signature::sigv4_presigned;
+  }
+  bool v2_query = has_form_key(query, Text("AWSAccessKeyId")) && has_form_key(query, Text("Signature"));
+  bool v2_body = has_form_key(body, Text("AWSAccessKeyId")) && has_form_key(body, Text("Signature"));
+  if (!v2_query && !v2_body) return Signature::none;
+  if (has_form_key(query, Text("Action")) || has_form_key(body, Text("Action"))) {
+    *service = service_from_version(query, body);
+    return Signature::sigv2_query;
+  }
+  *service = Text("s3");
+  return Signature::sigv2_s3_presigned;
 }
 
 bool is_aws_domain(Text host) {
@@ -161,11 +226,12 @@ bool is_aws_domain(Text host) {
 }
 
 // Signing name from an AWS host: `rds.us-east-1.amazonaws.com`, `bucket.s3.amazonaws.com`,
-// `api.ecr...`, `streams.dynamodb...`, `123456789012.s3-control...`, `kms-fips...`.
+// `api.ecr...`, `streams.dynamodb...`, `123456789012.s3-control...`, `kms-fips...`. The models'
+// endpoint prefixes (one or two labels) name the service; an unknown prefix is taken as is.
 bool service_from_host(Text host, Text* service) {
   if (!is_aws_domain(host)) return false;
   if (find(host, Text("s3-control.")) < host.size) {
-    *service = Text("s3control");
+    *service = Text("s3");
     return true;
   }
   Text bucket;
@@ -174,13 +240,22 @@ bool service_from_host(Text host, Text* service) {
     return true;
   }
   std::size_t dot = find_char(host, '.');
+  std::size_t dot2 = find_char(host, '.', dot + 1);
   Text first = host.sub(0, dot);
-  Text second = host.sub(dot + 1, find_char(host, '.', dot + 1) - dot - 1);
-  if (equals(first, Text("api")) || equals(first, Text("streams")) || equals(second, Text("ddb"))) {
-    *service = equals(second, Text("ddb")) ? Text("dynamodb") : second;
+  Text second = host.sub(dot + 1, dot2 - dot - 1);
+  if (equals(second, Text("ddb"))) {  // DynamoDB account endpoints `{AccountId}.ddb.<region>...`
+    *service = Text("dynamodb");
     return true;
   }
   if (ends_with(first, Text("-fips"))) first = first.sub(0, first.size - 5);
+  if (const model::Service* s = model::find_by_endpoint(host.sub(0, dot2))) {  // "api.ecr"
+    *service = model::signing_name(*s);
+    return true;
+  }
+  if (const model::Service* s = model::find_by_endpoint(first)) {
+    *service = model::signing_name(*s);
+    return true;
+  }
   *service = first;
   return !first.empty();
 }
@@ -294,6 +369,7 @@ bool fact_comes_from_body(Fact fact) {
     case Fact::Key:
     case Fact::VersionId:
     case Fact::UploadId:
+    case Fact::Method:
     case Fact::BypassGovernanceRetention: return false;
     default: return true;
   }
@@ -326,29 +402,32 @@ void classify(const Request& request, Classification& out) {
   for (std::size_t i = 0; i < kDecidingHeaders.rows(); ++i)
     if (header_conflicts(request, text_at(kDecidingHeaders.at(i)))) out.uncertain = true;
 
+  Text content_type = request.header(Text("Content-Type"));
+  bool form_body = is_form(content_type) && body_readable;
+  Text target = trim(request.header(Text("X-Amz-Target")));
   Text service;
-  Decoded scope_scratch;
-  bool signed_request = service_from_authorization(request.header(Text("Authorization")), &service) ||
-                        service_from_presigned(request.query(), scope_scratch, &service);
-  bool from_host = !signed_request && service_from_host(out.host, &service);
-  out.aws = signed_request || from_host;
+  Decoded scratch;
+  out.signature = signature_of(request, form_body, scratch, &service);
+  if (service.empty() && !target.empty()) {
+    // An unsigned or oddly signed json call: the target prefix names the service.
+    if (const model::Service* s = model::find_by_target(target.sub(0, find_char(target, '.'))))
+      service = model::signing_name(*s);
+  }
+  if (service.empty()) service_from_host(out.host, &service);
+  // Signed for AWS, but for a service neither the signature nor the host names: rules for any
+  // service (`*:...`) still apply.
+  if (service.empty() && out.signature != Signature::none) service = Text("unknown");
+  out.aws = !service.empty();
   if (!out.aws) return;
 
+  set_fact(out, Fact::Method, request.method);
   copy_to(out.service, sizeof out.service, service);
+  SigningFacts models = signing_facts(service);
   for (std::size_t i = 0; i < kSigningToIam.rows(); ++i)
     if (equals(service, text_at(kSigningToIam.at(i, 0))))
       copy_to(out.service, sizeof out.service, text_at(kSigningToIam.at(i, 1)));
-  Text svc(out.service, length_of(out.service));
-  // S3 Control shares the `s3` signing name; its paths all start with the API version.
-  if (equals(svc, Text("s3")) &&
-      (starts_with(out.path, Text("/v20180820/")) || find(out.host, Text("s3-control")) < out.host.size)) {
-    copy_to(out.service, sizeof out.service, Text("s3control"));
-    svc = Text(out.service, length_of(out.service));
-  }
 
-  Text target = trim(request.header(Text("X-Amz-Target")));
   Text rpc_op;
-  Text content_type = request.header(Text("Content-Type"));
   bool cbor = request.has_header(Text("Smithy-Protocol")) || istarts_with(content_type, Text("application/cbor"));
   Decoded decoded;
   if (cbor && rpc_v2_operation(out.path, &rpc_op)) {
@@ -362,32 +441,22 @@ void classify(const Request& request, Classification& out) {
     while (dot > 0 && target[dot - 1] != '.') --dot;
     set_operation(out, target.sub(dot));
     if (body_readable) facts_from_json(request.body, out);
-  } else if (is_form(content_type) || in_list(svc, kQueryServices)) {
-    out.protocol = equals(svc, Text("ec2")) ? Protocol::ec2 : Protocol::query;
+  } else if (is_form(content_type) || has_form_key(request.query(), Text("Action")) || (models.query && !models.rest)) {
+    // SES (query) and SESv2 (REST) share `ses`, SimpleDB v1 and v2 `sdb`: the form decides.
+    out.protocol = equals(service, Text("ec2")) ? Protocol::ec2 : Protocol::query;
     classify_query(request, body_readable, out);
-  } else if (equals(svc, Text("s3"))) {
-    out.protocol = Protocol::rest_xml;
-    classify_s3(request, out);
-  } else if (equals(svc, Text("s3control"))) {
-    out.protocol = Protocol::rest_xml;
-    classify_s3control(request, out);
-  } else {
-    bool xml = equals(svc, Text("route53")) || equals(svc, Text("cloudfront"));
-    out.protocol = xml ? Protocol::rest_xml : Protocol::rest_json;
-    if (in_list(svc, kJsonServices)) {
-      out.protocol = Protocol::json;
-      out.uncertain = true;  // an awsJson service without X-Amz-Target: we cannot name the call
-    } else if (!classify_rest_route(svc, request, out)) {
-      // An unknown path: a DELETE still deletes something, so rules for the service apply.
-      if (equals(request.method, Text("DELETE"))) out.uncertain = true;
-    }
+  } else if (models.rest || !models.known) {
+    classify_rest(service, request, out);
     if (!body_readable) {
       // facts_complete is already false
-    } else if (xml) {
+    } else if (out.protocol == Protocol::rest_xml) {
       facts_from_xml(request.body, out);
     } else {
       facts_from_json(request.body, out);
     }
+  } else {
+    out.protocol = Protocol::json;
+    out.uncertain = true;  // an awsJson service without X-Amz-Target: we cannot name the call
   }
   // rpc-v2-cbor bodies are not decoded (docs/https-guard.md, "Limits").
 }

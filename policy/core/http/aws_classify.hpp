@@ -13,6 +13,18 @@ namespace agentguard::core::http {
 enum class Protocol : std::uint8_t { unknown, query, ec2, json, rest_json, rest_xml, rpc_v2_cbor };
 const char* to_string(Protocol protocol);
 
+// How the request is signed; every form names (or implies) the service on any host.
+enum class Signature : std::uint8_t {
+  none,
+  sigv4,            // Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request
+  sigv4a,           // Authorization: AWS4-ECDSA-P256-SHA256 Credential=AKID/date/service/aws4_request
+  sigv4_presigned,  // ?X-Amz-Credential=... (presigned URL)
+  sigv2_s3,         // Authorization: AWS AKID:signature (S3's HMAC-SHA1 signer)
+  sigv2_s3_presigned,  // ?AWSAccessKeyId=...&Signature=...&Expires=... without Action (S3)
+  sigv2_query,      // AWSAccessKeyId + Signature with Action= (query services' SigV2)
+};
+const char* to_string(Signature signature);
+
 // Parameters rules can test (`when`/`unless`). Each has one slot, so a request padded with other
 // parameters can never push one out. Names compare ASCII case-insensitively, so EKS's
 // `deletionProtection` and RDS's `DeletionProtection` are the same fact.
@@ -39,6 +51,10 @@ enum class Fact : std::uint8_t {
   Key,                         // S3 object key
   VersionId,                   // S3 versionId
   UploadId,                    // S3 uploadId
+  Method,                      // the HTTP method (REST DELETE is a delete in any service)
+  DeleteRequest,               // DynamoDB BatchWriteItem `DeleteRequest` / TransactWriteItems `Delete`
+  StatementVerb,               // PartiQL: "DELETE" if any statement deletes, else the first verb
+  DeleteTarget,                // RDS DeleteBlueGreenDeployment: also delete the green environment
   count_
 };
 inline constexpr std::size_t kFactCount = static_cast<std::size_t>(Fact::count_);
@@ -63,6 +79,7 @@ struct FactValue {
 struct Classification {
   bool aws = false;              // a SigV4 signature, a presigned query or an AWS host was seen
   Protocol protocol = Protocol::unknown;
+  Signature signature = Signature::none;
   bool json_1_0 = false;         // Content-Type application/x-amz-json-1.0 (the error reply mirrors it)
   char service[kNameMax] = {};   // IAM prefix: "rds", "s3", "cloudwatch" (from monitoring), ...
   char operation[kNameMax] = {}; // "DeleteDBInstance"; empty when unknown

@@ -146,6 +146,41 @@ std::size_t read_json_string(Text json, std::size_t i, Decoded& out, bool* odd) 
   return json.size;
 }
 
+// PartiQL (DynamoDB ExecuteStatement, BatchExecuteStatement, ExecuteTransaction): the verb of
+// each `Statement`. One DELETE makes the request a delete; a statement whose first word cannot be
+// read (escapes, a cut body) makes the fact ambiguous, so deny rules on it hold.
+void note_statement(Classification& out, Text statement, bool odd) {
+  FactValue& slot = out.facts[static_cast<std::size_t>(Fact::StatementVerb)];
+  std::size_t i = 0;
+  while (true) {
+    while (i < statement.size && (is_space(statement[i]) || statement[i] == '\n' || statement[i] == '\r' || statement[i] == '('))
+      ++i;
+    if (i + 1 < statement.size && statement[i] == '-' && statement[i + 1] == '-') {  // line comment
+      while (i < statement.size && statement[i] != '\n') ++i;
+      continue;
+    }
+    if (i + 1 < statement.size && statement[i] == '/' && statement[i + 1] == '*') {  // block comment
+      std::size_t end = find(statement, Text("*/"), i + 2);
+      i = end < statement.size ? end + 2 : statement.size;
+      continue;
+    }
+    break;
+  }
+  std::size_t j = i;
+  while (j < statement.size && ((statement[j] >= 'a' && statement[j] <= 'z') || (statement[j] >= 'A' && statement[j] <= 'Z'))) ++j;
+  Text verb = statement.sub(i, j - i);
+  if (odd || verb.empty()) {
+    mark_ambiguous(out, Fact::StatementVerb);
+    return;
+  }
+  if (iequals(verb, Text("DELETE"))) {
+    slot.present = true;
+    copy_to(slot.value, sizeof slot.value, Text("DELETE"));
+  } else if (!slot.present) {
+    set_fact(out, Fact::StatementVerb, verb);
+  }
+}
+
 }  // namespace
 
 void facts_from_json(Text json, Classification& out) {
@@ -167,7 +202,10 @@ void facts_from_json(Text json, Classification& out) {
         i = j + 1;
         continue;
       }
-      if (have_key) fact_by_name(out, key.view(), value.view(), key_odd || odd || value.truncated);
+      if (have_key && iequals(key.view(), Text("Statement")))
+        note_statement(out, value.view(), key_odd || odd || value.truncated);
+      else if (have_key)
+        fact_by_name(out, key.view(), value.view(), key_odd || odd || value.truncated);
       have_key = false;
       i = next;
       continue;
@@ -181,6 +219,12 @@ void facts_from_json(Text json, Classification& out) {
       have_key = false;
       i = j;
       continue;
+    }
+    if ((c == '{' || c == '[') && have_key) {
+      // An object-valued key: DynamoDB's `DeleteRequest` (BatchWriteItem) and `Delete`
+      // (TransactWriteItems) say an item is deleted.
+      Fact fact;
+      if (fact_from_name(key.view(), &fact) && fact == Fact::DeleteRequest) set_fact(out, Fact::DeleteRequest, Text("true"));
     }
     if (c == '{' || c == '[' || c == ',' || c == '}' || c == ']') have_key = false;
     ++i;

@@ -17,11 +17,10 @@ struct Decoded {
 };
 void decode_into(Decoded& out, Text raw, bool plus_is_space);
 
-// S3 (virtual-host or path style) and the other REST services (method + path template).
+// REST services from the generated route table; S3's addressing style and facts.
+void classify_rest(Text signing, const Request& request, Classification& out);
 bool s3_host_bucket(Text host, Text* bucket);
-void classify_s3(const Request& request, Classification& out);
-void classify_s3control(const Request& request, Classification& out);
-bool classify_rest_route(Text service, const Request& request, Classification& out);
+void s3_facts(const Request& request, bool virtual_host, Text host_bucket, Classification& out);
 
 // Facts from bodies.
 void facts_from_form(Text form, Classification& out);

@@ -8,6 +8,7 @@
 //   id = "rds-delete"
 //   action = "deny"                               # deny | allow | ask | log
 //   match = ["rds:DeleteDBInstance", "rds:DeleteDBCluster"]   # or one string; `*`/`?` globs
+//   except = ["sqs:DeleteMessage"]                # operations taken out of `match`
 //   when = { SkipFinalSnapshot = "true" }         # all facts must hold; a list means any of
 //   unless = { Bucket = ["scratch-*", "tmp-*"] }  # an exception: the rule does not apply
 //   message = "DeleteDBInstance deletes the database."
@@ -34,6 +35,7 @@ struct ApiRuleSpec {
   std::string id;
   Action action = Action::deny;
   std::vector<std::string> match;  // "service:Operation" patterns
+  std::vector<std::string> except; // patterns taken out of `match` (never an uncertain operation)
   std::string message;
   std::vector<ApiCondition> when;
   std::vector<ApiCondition> unless;
