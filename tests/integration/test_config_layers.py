@@ -214,5 +214,31 @@ class ProjectPolicyAtEachLaunch(Sandbox):
         self.assertIn("proj-no-kubectl-delete", r.stdout)
 
 
+class NotifyIsValidated(Sandbox):
+    CASES = [
+        ('[notify]\nwebhooks = [{ url = "https://x.example/h", fromat = "slack" }]\n', 4, 44, "unknown key `fromat`"),
+        ('[notify]\nwebhook = [{ url = "https://x.example/h" }]\n', 4, 1, "unknown key `webhook` in [notify]"),
+        ('[notify]\nwebhooks = [{ url = "https://x.example/h", format = "teams" }]\n', 4, 53, 'unknown webhook format "teams"'),
+        ('[notify]\nwebhooks = [{ url = "ftp://x.example/h" }]\n', 4, 21, "must start with https://"),
+    ]
+
+    def test_errors_name_file_line_col(self):
+        for text, line, col, message in self.CASES:
+            with self.subTest(text=text):
+                with open(self.team, "w") as f:
+                    f.write("schema = 1\n\n" + text)
+                r = run([AGENTGUARD, "policy", "check"], cwd=self.work, env=self.env(AGENTGUARD_POLICY=self.team))
+                self.assertEqual(r.status, 1, r)
+                self.assertIn(f"{self.team}:{line}:{col}: {message}", r.stdout + r.stderr)
+                self.assertIn(message, r.stdout + r.stderr)
+
+    def test_a_valid_notify_table_loads(self):
+        with open(self.team, "w") as f:
+            f.write('schema = 1\n[notify]\nfold_window_seconds = 30\nwebhooks = [{ url = "https://hooks.slack.com/services/T/B/x", '
+                    'name = "team" }, { url = "http://127.0.0.1:9/j", format = "json", secret_env = "S" }]\n')
+        r = run([AGENTGUARD, "policy", "check"], cwd=self.work, env=self.env(AGENTGUARD_POLICY=self.team))
+        self.assertEqual(r.status, 0, r)
+
+
 if __name__ == "__main__":
     unittest.main()
