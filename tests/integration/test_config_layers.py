@@ -219,7 +219,7 @@ class NotifyIsValidated(Sandbox):
         ('[notify]\nwebhooks = [{ url = "https://x.example/h", fromat = "slack" }]\n', 4, 44, "unknown key `fromat`"),
         ('[notify]\nwebhook = [{ url = "https://x.example/h" }]\n', 4, 1, "unknown key `webhook` in [notify]"),
         ('[notify]\nwebhooks = [{ url = "https://x.example/h", format = "teams" }]\n', 4, 53, 'unknown webhook format "teams"'),
-        ('[notify]\nwebhooks = [{ url = "ftp://x.example/h" }]\n', 4, 21, "must start with https://"),
+        ('[notify]\nwebhooks = [{ url = "ftp://x.example/h" }]\n', 4, 21, "a webhook `url` must start with https://"),
     ]
 
     def test_errors_name_file_line_col(self):
