@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/guard_env.hpp"
+#include "core/project_scan.hpp"
 #include "core/syscalls.hpp"
 #include "core/text.hpp"
 #include "guard_state.hpp"
@@ -85,6 +86,13 @@ LaunchKind classify_launch(const char* examine_path, bool report_missing, char* 
     // that walk PATH themselves must see that miss and go on to the next entry; handing the miss
     // to the gate would end their search at a file that isn't there.
     identity.watched = false;
+  }
+  if (!identity.watched && identity.missing == 0 &&
+      core::scan_project_policy(guard.value(core::kVarWatch)) == core::ProjectScan::unknown) {
+    // A project policy the session's watch list does not cover (the agent cd'ed into another
+    // project, or the file was edited): its rules may name this program, so the gate, which reads
+    // that file, decides. Sessions that cover the project pay only the scan (docs/policy.md).
+    identity.watched = true;
   }
   return !identity.watched && core::guard_env_intact(envp, guard) ? LaunchKind::plain : LaunchKind::rewrite;
 }

@@ -48,8 +48,21 @@ inline long stat(const char* path, struct ::stat* st) {
 inline long access(const char* path, int mode) {
   return syscall4(SYS_faccessat, AT_FDCWD, reinterpret_cast<long>(path), mode, 0);
 }
+// The kernel's getcwd: the length written (with the NUL), or -errno.
+inline long getcwd(char* buffer, std::size_t size) {
+  return syscall4(SYS_getcwd, reinterpret_cast<long>(buffer), static_cast<long>(size), 0, 0);
+}
 #else
 // Other architectures: libc, with errno kept as it was.
+inline long getcwd(char* buffer, std::size_t size) {
+  const int saved = errno;
+  const char* r = ::getcwd(buffer, size);
+  long n = 0;
+  if (r) while (buffer[n] != '\0') ++n;
+  const long out = r ? n + 1 : -errno;
+  errno = saved;
+  return out;
+}
 inline long readlink(const char* path, char* buffer, std::size_t size) {
   const int saved = errno;
   const ssize_t n = ::readlink(path, buffer, size);

@@ -237,6 +237,48 @@ Location location_of(const toml::value& value) {
   return Location{region->name(), static_cast<int>(line), static_cast<int>(offset - table.starts[line - 1] + 1)};
 }
 
+namespace {
+
+// [notify] (docs/notifications.md): fold_window_seconds, and webhooks = [{ url, format, name,
+// secret_env, secret_file }]. Every key and format is checked, so `fromat = "slack"` or
+// `format = "teams"` is an error at its file:line:col instead of a webhook that silently posts JSON.
+void check_notify(const toml::value& notify, const std::string& key) {
+  if (!notify.is_table()) fail(notify, "`notify` must be a table ([notify]), not " + std::string(type_name(notify)));
+  for (const auto& [name, value] : ordered(notify)) {
+    if (name == "fold_window_seconds") {
+      if (!value->is_integer() || value->as_integer() < 0)
+        fail(*value, "`fold_window_seconds` must be a whole number of seconds (0 or more)");
+    } else if (name == "webhooks") {
+      if (!value->is_array()) fail(*value, "`webhooks` must be an array of tables, not " + std::string(type_name(*value)));
+      for (const auto& hook : value->as_array()) {
+        if (!hook.is_table()) fail(hook, "each webhook must be a table { url = \"...\" }, not " + std::string(type_name(hook)));
+        bool has_url = false;
+        for (const auto& [field, v] : ordered(hook)) {
+          if (field != "url" && field != "format" && field != "name" && field != "secret_env" && field != "secret_file")
+            throw PolicyError(key_location(*v, field), "unknown key `" + field +
+                                                           "` in a webhook (expected url, format, name, secret_env, secret_file)");
+          if (!v->is_string()) fail(*v, "`" + field + "` must be a string, not " + std::string(type_name(*v)));
+          const std::string text = v->as_string().str;
+          if (field == "url") {
+            has_url = true;
+            if (text.rfind("https://", 0) != 0 && text.rfind("http://", 0) != 0)
+              fail(*v, "a webhook `url` must start with https:// (or http:// for a local test receiver)");
+          }
+          if (field == "format" && text != "json" && text != "slack" && text != "discord")
+            fail(*v, "unknown webhook format \"" + text + "\" (expected json, slack or discord; "
+                     "leave it out to choose by the URL)");
+        }
+        if (!has_url) fail(hook, "a webhook needs a `url`");
+      }
+    } else {
+      throw PolicyError(key_location(*value, name),
+                        "unknown key `" + name + "` in [" + key + "] (expected webhooks, fold_window_seconds)");
+    }
+  }
+}
+
+}  // namespace
+
 Layer parse_layer(std::string_view text, const std::string& file_name) {
   Layer layer;
   layer.file = file_name;
@@ -279,7 +321,11 @@ Layer parse_layer(std::string_view text, const std::string& file_name) {
         if (!ids.insert(rule.id).second) throw PolicyError(rule.where, "duplicate rule id \"" + rule.id + "\"");
         layer.rules.push_back(std::move(rule));
       }
-    } else if (key == "notify" || key == "api" || key == "plan") {
+    } else if (key == "notify") {
+      // Read by the notifier from sections(); validated here so a typo is an error, not silence.
+      check_notify(*value, key);
+      layer.section_keys.push_back(key);
+    } else if (key == "api" || key == "plan") {
       // Read by the notifier, the HTTP guard and the plan review from sections(); kept raw here.
       layer.section_keys.push_back(key);
     } else {

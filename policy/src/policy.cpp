@@ -392,10 +392,15 @@ Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanIns
   // The session's list (it carries the f= fingerprints of renamed copies); an absent or malformed
   // one must not shrink what is watched, so then the policy's own list is used.
   const char* session_list = env_c_str(request.env, "AGENTGUARD_WATCH");
+  std::string merged;
   if (session_list && std::string_view(session_list).starts_with("v1;") &&
       std::string_view(session_list).find(";p=") != std::string_view::npos) {
-    resolver.watch_list = session_list;
-    if (steps) steps->push_back("watch list: AGENTGUARD_WATCH");
+    // Plus the programs this policy's layers name: a project file the session did not cover (the
+    // preload sends launches under it here) or a rule added since may name a program the session's
+    // list lacks. Adding names only ever watches more.
+    merged = std::string(session_list) + impl_->own_watch_list.substr(2);
+    resolver.watch_list = merged.c_str();
+    if (steps) steps->push_back("watch list: AGENTGUARD_WATCH, plus the programs the policy in force names");
   } else {
     resolver.watch_list = impl_->own_watch_list.c_str();
     if (steps)

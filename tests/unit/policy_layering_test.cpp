@@ -120,11 +120,12 @@ TEST(PolicyLayering, EmptyOrBrokenSessionWatchListDoesNotUnwatch) {
   Policy policy = Policy::load(LoadOptions{});
   for (const char* watch : {"AGENTGUARD_WATCH=", "AGENTGUARD_WATCH=garbage", "AGENTGUARD_WATCH=v1;w=sudo"})
     EXPECT_EQ(decide(policy, {"terraform", "destroy"}, {watch}).action, Action::deny) << watch;
-  // A valid session list is used as it is (here it watches only aws).
+  // A valid session list is used together with the programs the loaded policy names (a project file
+  // the session did not cover sends its launches here): it never shrinks what the policy watches.
   EXPECT_EQ(policy.decide_exec(test::request("/usr/local/bin/terraform", {"terraform", "destroy"},
                                              {"AGENTGUARD_WATCH=v1;p=aws;w=sudo"}))
                 .action,
-            Action::allow);
+            Action::deny);
 }
 
 TEST(PolicyLayering, WatchListHasFingerprintsOfProgramsOnPath) {

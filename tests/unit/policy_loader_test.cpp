@@ -102,14 +102,14 @@ TEST(PolicyLoader, MissingFileIsAnErrorNotAnAllow) {
 TEST(PolicyLoader, NotifyAndApiSectionsAreKeptAsWritten) {
   test::TempDir dir;
   std::string file = (dir.path / "user.toml").string();
-  std::ofstream(file) << "schema = 1\n[notify]\nurls = [\"http://127.0.0.1:9/hook\"]\n[[api]]\nid = \"scratch-log\"\naction = \"log\"\nmatch = \"s3:DeleteObject\"\n";
+  std::ofstream(file) << "schema = 1\n[notify]\nwebhooks = [{ url = \"http://127.0.0.1:9/hook\" }]\n[[api]]\nid = \"scratch-log\"\naction = \"log\"\nmatch = \"s3:DeleteObject\"\n";
   LoadOptions options;
   options.files = {file};
   Policy policy = Policy::load(options);
   auto notify = policy.sections("notify");
   ASSERT_EQ(notify.size(), 1u);
   EXPECT_EQ(notify[0].file, file);
-  EXPECT_EQ(toml::find<std::vector<std::string>>(notify[0].value, "urls").at(0), "http://127.0.0.1:9/hook");
+  EXPECT_EQ(toml::find<std::string>(toml::find<toml::array>(notify[0].value, "webhooks").at(0), "url"), "http://127.0.0.1:9/hook");
   EXPECT_EQ(notify[0].value.location().line(), 2u);
   auto api = policy.sections("api");
   ASSERT_EQ(api.size(), 2u);  // the built-in default's API rules, then this file's

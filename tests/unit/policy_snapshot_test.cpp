@@ -62,7 +62,7 @@ addresses = ["module.scratch.*"]
 examples.match = ["module.scratch.terraform_data.x"]
 
 [notify]
-url = "https://hooks.example/agentguard"
+fold_window_seconds = 30
 )";
 
 const char* const kProjectLayer = R"(schema = 1
@@ -189,7 +189,7 @@ TEST(PolicySnapshot, LayeredFilesRoundTrip) {
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(a[0].file, b[0].file);
-  EXPECT_EQ(toml::find<std::string>(a[0].value, "url"), toml::find<std::string>(b[0].value, "url"));
+  EXPECT_EQ(toml::find<int64_t>(a[0].value, "fold_window_seconds"), toml::find<int64_t>(b[0].value, "fold_window_seconds"));
   EXPECT_EQ(a[0].value.location().line(), b[0].value.location().line());
   EXPECT_EQ(parsed.sections("api").size(), restored.sections("api").size());
 }

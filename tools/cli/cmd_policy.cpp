@@ -92,9 +92,25 @@ int run_explain_http(const std::vector<std::string>& files, const std::string& r
   return verdict == "deny" || verdict.rfind("ask", 0) == 0 ? 1 : 0;
 }
 
-// `policy show`: every rule in force, of every kind, with the file:line:col it comes from.
+// Why a file is a layer, for `policy show`.
+std::string layer_role(const std::string& file, const std::vector<std::string>& named_here) {
+  for (const auto& system : paths::system_policy_files())
+    if (system.lexically_normal().string() == file) return "system";
+  if (paths::user_policy_file().lexically_normal().string() == file) return "user";
+  std::error_code ec;
+  for (const auto& f : named_here)
+    if (std::filesystem::absolute(f, ec).lexically_normal().string() == file || f == file) return "--policy";
+  if (std::getenv("AGENTGUARD_SESSION") && std::getenv("AGENTGUARD_POLICY")) return "this session's AGENTGUARD_POLICY";
+  return "AGENTGUARD_POLICY";
+}
+
+// `policy show`: the layer files, then every rule in force, of every kind, with the file:line:col it comes from.
 int run_show(const std::vector<std::string>& files) {
+  const pol::LoadOptions options = layer_options(files);
   const pol::Policy policy = load_or_exit(files);
+  std::cout << "layers in force here, lowest first:\n  built-in default\n";
+  for (const auto& f : options.files) std::cout << "  " << f << "  (" << layer_role(f, files) << ")\n";
+  for (const auto& f : options.project_files) std::cout << "  " << f << "  (project, tighten-only)\n";
   std::cout << policy.describe();
   std::cout << "api rules (HTTPS guard):\n";
   for (const auto& r : policy.api_rules())
@@ -163,8 +179,9 @@ void add_policy_commands(CLI::App& app) {
                  "  agentguard policy show\nReference: docs/policy.md");
   policy->require_subcommand(1);
   policy->footer(
-      "Layers, lowest first: the built-in default, /etc/agentguard/policy.toml, ~/.config/agentguard/policy.toml,\n"
-      "the files in AGENTGUARD_POLICY, then --policy files. Reference: docs/policy.md");
+      "Layers, lowest first: the built-in default, /etc/agentguard/policy.toml (and <prefix>/etc/agentguard/policy.toml\n"
+      "outside /usr), ~/.config/agentguard/policy.toml, the files in AGENTGUARD_POLICY, --policy files, then the\n"
+      ".agentguard.toml found from the launch's directory upward (tighten-only). Reference: docs/policy.md");
 
   // Separate vectors: CLI11 assigns (does not append) an option's results to its variable.
   auto check_files = std::make_shared<std::vector<std::string>>();

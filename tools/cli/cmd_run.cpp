@@ -17,8 +17,7 @@ void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run a command (your agent) with every process it starts guarded");
   auto options = std::make_shared<SessionOptions>();
   cmd->add_option("--policy", options->policy_files,
-                  "Policy file layered above the built-in default, system and user policies (repeatable)")
-      ->envname("AGENTGUARD_POLICY_FILE");
+                  "Policy file layered above the built-in default, system, user and AGENTGUARD_POLICY policies (repeatable)");
   cmd->add_option("--state-dir", options->state_dir, "Where the audit log and the notification spool live")
       ->envname("AGENTGUARD_STATE_DIR");
   cmd->add_flag("--default-only", options->builtin_only, "Use only the built-in default policy");

@@ -4,12 +4,15 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <cstdio>
+#include <optional>
 #include <set>
 
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
 #include "common/layers.hpp"
 #include "common/paths.hpp"
+#include "notify/notify.hpp"
 
 namespace agentguard::cli {
 
@@ -31,7 +34,17 @@ std::string read_file(const std::string& path) {
 //   webhooks = [ { url = "...", format = "json|slack|discord", name = "...", secret_env = "VAR", secret_file = "..." } ]
 //   fold_window_seconds = 60
 void add_policy_webhooks(notify::Config& config) {
-  const auto policy = policy::Policy::load(layers::session_load_options(fs::current_path().string()));
+  std::optional<policy::Policy> loaded;
+  try {
+    loaded.emplace(policy::Policy::load(layers::session_load_options(fs::current_path().string())));
+  } catch (const policy::PolicyError& e) {
+    // A broken layer must not silence the webhooks that do not depend on it: the environment's and
+    // the session's still send (and carry the gate's "policy-broken" event).
+    std::fprintf(stderr, "agentguard: the policy is broken (%s); its [notify] webhooks are not used until it is fixed, "
+                         "the webhooks from the environment still send\n", e.what());
+    return;
+  }
+  const policy::Policy& policy = *loaded;
   for (const auto& section : policy.sections("notify")) {
     const toml::value& t = section.value;
     if (t.contains("fold_window_seconds")) config.fold_window_seconds = static_cast<int>(toml::find<int64_t>(t, "fold_window_seconds"));
@@ -39,7 +52,7 @@ void add_policy_webhooks(notify::Config& config) {
     for (const toml::value& h : toml::find<toml::array>(t, "webhooks")) {
       notify::Webhook hook;
       hook.url = toml::find<std::string>(h, "url");
-      hook.format = toml::find_or<std::string>(h, "format", "json");
+      hook.format = toml::find_or<std::string>(h, "format", notify::guess_format(hook.url));
       hook.name = toml::find_or<std::string>(h, "name", section.file + " [notify]");
       if (const auto var = toml::find_or<std::string>(h, "secret_env", ""); !var.empty())
         hook.secret = std::getenv(var.c_str()) ? std::getenv(var.c_str()) : "";

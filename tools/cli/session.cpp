@@ -15,6 +15,7 @@
 #include "common/paths.hpp"
 #include "common/policy_cache.hpp"
 #include "core/path_search.hpp"
+#include "core/project_scan.hpp"
 
 extern char** environ;
 
@@ -62,14 +63,19 @@ std::string env_name(const std::string& entry) { return entry.substr(0, entry.fi
 Session prepare_session(const SessionOptions& options) {
   Session s;
   s.id = new_session_id();
-  if (!options.builtin_only) s.layer_files = layers::files_in_force(options.policy_files);
+  if (!options.builtin_only) {
+    // AGENTGUARD_POLICY's files, then --policy's, each above the system and user files.
+    std::vector<std::string> named = layers::files_from_environment();
+    named.insert(named.end(), options.policy_files.begin(), options.policy_files.end());
+    s.layer_files = layers::files_in_force(named);
+  }
 
   // Validate now, so a broken policy is reported before the agent starts, not at its first launch.
   policy::LoadOptions load;
   load.files = s.layer_files;
   // The project's .agentguard.toml (where the agent starts) also names programs to watch and API rules.
-  if (std::string project = policy::find_project_policy(fs::current_path().string()); !project.empty() && !options.builtin_only)
-    load.project_files.push_back(project);
+  const std::string project = options.builtin_only ? std::string() : policy::find_project_policy(fs::current_path().string());
+  if (!project.empty()) load.project_files.push_back(project);
   const auto policy = policy::Policy::load(load);
 
   if (!options.state_dir.empty()) setenv("AGENTGUARD_STATE_DIR", fs::absolute(options.state_dir).c_str(), 1);
@@ -89,7 +95,11 @@ Session prepare_session(const SessionOptions& options) {
   const char* path_env = std::getenv("PATH");
   s.vars["AGENTGUARD_LIB"] = lib.string();
   s.vars["AGENTGUARD_GATE"] = gate.string();
-  s.vars["AGENTGUARD_WATCH"] = policy.watch_list(path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
+  // r=: the project file whose programs this list covers (none: empty). The preload sends a launch
+  // under any other project file, or under this one once edited, to the gate (docs/policy.md).
+  std::string watch = policy.watch_list(path_env ? path_env : "/usr/local/bin:/usr/bin:/bin") + ";r=";
+  if (char key[96]; !project.empty() && core::project_file_key(project.c_str(), key, sizeof key)) watch += key;
+  s.vars["AGENTGUARD_WATCH"] = watch;
   s.vars["AGENTGUARD_POLICY"] = layers::join(s.layer_files);
   s.vars["AGENTGUARD_STATE_DIR"] = state.string();
   s.vars["AGENTGUARD_SESSION"] = s.id;

@@ -8,7 +8,7 @@
 namespace agentguard::cli {
 
 struct SessionOptions {
-  std::vector<std::string> policy_files;  // --policy and AGENTGUARD_POLICY, above system and user layers
+  std::vector<std::string> policy_files;  // --policy files, above the system, user and AGENTGUARD_POLICY layers
   bool builtin_only = false;              // only the built-in default policy (the demo)
   std::string state_dir;                  // empty: the default state directory
 };

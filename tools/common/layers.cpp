@@ -1,5 +1,7 @@
 #include "layers.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -8,24 +10,55 @@
 
 namespace agentguard::layers {
 
+namespace {
+
+std::vector<std::string> split(const char* list) {
+  std::vector<std::string> files;
+  std::stringstream in(list ? list : "");
+  for (std::string item; std::getline(in, item, ':');)
+    if (!item.empty()) files.push_back(item);
+  return files;
+}
+
+bool inside_session() {
+  const char* session = std::getenv("AGENTGUARD_SESSION");
+  return session && *session && std::getenv("AGENTGUARD_POLICY");
+}
+
+}  // namespace
+
+std::vector<std::string> files_from_environment() {
+  if (const char* value = std::getenv("AGENTGUARD_POLICY")) return split(value);
+  const char* old = std::getenv("AGENTGUARD_POLICY_FILE");
+  if (!old) return {};
+  static bool warned = false;
+  if (!warned) {
+    warned = true;
+    std::fprintf(stderr,
+                 "agentguard: warning: AGENTGUARD_POLICY_FILE is deprecated and will be removed; "
+                 "set AGENTGUARD_POLICY (':'-separated files) instead\n");
+  }
+  return split(old);
+}
+
 std::vector<std::string> files_in_force(const std::vector<std::string>& explicit_files) {
   std::vector<std::string> files;
-  for (const auto& candidate : {paths::system_policy_file(), paths::user_policy_file()}) {
+  const auto add = [&](const std::string& file) {
+    if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
+  };
+  std::vector<std::filesystem::path> candidates = paths::system_policy_files();
+  candidates.push_back(paths::user_policy_file());
+  for (const auto& candidate : candidates) {
     std::error_code ec;
-    if (std::filesystem::exists(candidate, ec)) files.push_back(candidate.string());
+    if (std::filesystem::exists(candidate, ec)) add(candidate.lexically_normal().string());
   }
-  for (const auto& f : explicit_files) files.push_back(std::filesystem::absolute(f).lexically_normal().string());
+  for (const auto& f : explicit_files) add(std::filesystem::absolute(f).lexically_normal().string());
   return files;
 }
 
 std::vector<std::string> files_for_session() {
-  const char* fixed = std::getenv("AGENTGUARD_POLICY");
-  if (!fixed) return files_in_force({});
-  std::vector<std::string> files;
-  std::stringstream in(fixed);
-  for (std::string item; std::getline(in, item, ':');)
-    if (!item.empty()) files.push_back(item);
-  return files;
+  if (inside_session()) return split(std::getenv("AGENTGUARD_POLICY"));
+  return files_in_force(files_from_environment());
 }
 
 policy::LoadOptions session_load_options(const std::string& cwd) {

@@ -61,9 +61,14 @@ fs::path ensure_state_dir() {
   return dir;
 }
 
-fs::path system_policy_file() {
-  if (auto v = env_or_empty("AGENTGUARD_SYSTEM_POLICY"); !v.empty()) return v;
-  return "/etc/agentguard/policy.toml";
+std::vector<fs::path> system_policy_files() {
+  if (auto v = env_or_empty("AGENTGUARD_SYSTEM_POLICY"); !v.empty()) return {v};
+  std::vector<fs::path> files{"/etc/agentguard/policy.toml"};
+  std::error_code ec;
+  const fs::path own = prefix() / "etc/agentguard/policy.toml";
+  // The /usr prefix keeps its system file in /etc (the .deb's conffile): no second copy to read.
+  if (fs::weakly_canonical(prefix(), ec) != "/usr" && own.lexically_normal() != files.front()) files.push_back(own);
+  return files;
 }
 
 fs::path user_policy_file() {

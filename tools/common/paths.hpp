@@ -3,6 +3,7 @@
 // so the build tree and any install prefix behave the same.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace agentguard::paths {
 
@@ -23,7 +24,10 @@ std::filesystem::path state_dir();
 // Creates the state directory (mode 0700) if needed; throws std::runtime_error with the reason.
 std::filesystem::path ensure_state_dir();
 
-std::filesystem::path system_policy_file(); // /etc/agentguard/policy.toml (AGENTGUARD_SYSTEM_POLICY overrides, for tests)
+// The system layers, lowest first: /etc/agentguard/policy.toml, then <prefix>/etc/agentguard/policy.toml
+// when agentguard is installed elsewhere than /usr (`cmake --install --prefix ~/.local` puts the
+// system file there). AGENTGUARD_SYSTEM_POLICY replaces both (tests).
+std::vector<std::filesystem::path> system_policy_files();
 std::filesystem::path user_policy_file();   // $XDG_CONFIG_HOME/agentguard/policy.toml or ~/.config/agentguard/policy.toml
 
 std::string home_dir();

@@ -22,14 +22,6 @@ std::string trim(std::string text) {
   return text.substr(start);
 }
 
-std::string guess_format(const std::string& url) {
-  if (url.find("://hooks.slack.com/") != std::string::npos) return "slack";
-  if (url.find("://discord.com/api/webhooks/") != std::string::npos ||
-      url.find("://discordapp.com/api/webhooks/") != std::string::npos)
-    return "discord";
-  return "json";
-}
-
 std::string read_secret() {
   std::string secret = env("AGENTGUARD_WEBHOOK_SECRET");
   if (!secret.empty()) return secret;
@@ -45,6 +37,14 @@ std::string read_secret() {
 }
 
 }  // namespace
+
+std::string guess_format(const std::string& url) {
+  if (url.find("://hooks.slack.com/") != std::string::npos) return "slack";
+  if (url.find("://discord.com/api/webhooks/") != std::string::npos ||
+      url.find("://discordapp.com/api/webhooks/") != std::string::npos)
+    return "discord";
+  return "json";
+}
 
 Config config_from_environment() {
   Config config;

@@ -27,6 +27,10 @@ struct Config {
 // unknown format or an unreadable secret file.
 Config config_from_environment();
 
+// The format a webhook URL gets when none is given, wherever the URL comes from (the environment or
+// [notify]): slack for hooks.slack.com, discord for discord.com/api/webhooks, json otherwise.
+std::string guess_format(const std::string& url);
+
 // The text to show when no webhook is configured.
 std::string how_to_configure();
 
