@@ -464,9 +464,11 @@ std::string probe_user_notification() {
     if (listener < 0) _exit(1);
     close(listener);
     // A trapped call that must come back: execve of a path that does not exist (ENOENT once continued).
+    // The raw syscall: a preload in this process (doctor runs us inside a guarded tree) would
+    // answer a missing path itself, without asking the kernel.
     char* const argv[] = {const_cast<char*>("agentguard-probe"), nullptr};
-    execve("/nonexistent/agentguard-probe", argv, argv + 1);
-    _exit(errno == ENOENT ? 0 : 2);
+    const long rc = syscall(SYS_execve, "/nonexistent/agentguard-probe", argv, argv + 1);
+    _exit(rc < 0 && errno == ENOENT ? 0 : 2);
   }
   close(sv[1]);
   const int listener = receive_listener(sv[0]);
