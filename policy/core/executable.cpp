@@ -20,7 +20,7 @@ namespace {
 struct CacheEntry {
   std::uint64_t dev, ino, size, mtime_ns, verdict, check;
 };
-constexpr std::size_t kCacheEntries = 32;
+constexpr std::size_t kCacheEntries = 4;  // small: the preload keeps its writable data in one page
 CacheEntry g_cache[kCacheEntries];
 
 std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
@@ -35,9 +35,10 @@ std::uint64_t load(const std::uint64_t& v) { return __atomic_load_n(&v, __ATOMIC
 void store(std::uint64_t& v, std::uint64_t x) { __atomic_store_n(&v, x, __ATOMIC_RELAXED); }
 
 // ---- known Go programs -----------------------------------------------------------------------
+// Arrays, not pointers: a table of pointers would need load-time relocations in the preload.
 struct GoProgram {
-  const char* package;  // main package path, exact
-  const char* name;
+  char package[48];  // main package path, exact
+  char name[16];
 };
 constexpr GoProgram kGoPrograms[] = {
     {"github.com/hashicorp/terraform", "terraform"},
