@@ -81,6 +81,8 @@ LaunchKind classify_launch(const char* examine_path, bool report_missing, char* 
   // nothing, whatever the envp. Failed PATH probes (CPython's subprocess and os.execvpe call
   // execv/execve on every PATH entry) then cost one readlink, as the kernel's lookup would.
   if (identity.missing != 0 && report_missing) return LaunchKind::missing;
+  // A static executable: nothing of ours runs inside it, so the gate runs it under its supervisor.
+  if (identity.needs_supervision) return LaunchKind::rewrite;
   if (identity.watched && file_is_missing(examine_path)) {
     // A dangling symlink to a watched name: the kernel will say ENOENT and run nothing. Callers
     // that walk PATH themselves must see that miss and go on to the next entry; handing the miss
@@ -99,7 +101,7 @@ LaunchKind classify_launch(const char* examine_path, bool report_missing, char* 
 
 void plan_launch(const core::Identity& identity, const core::GuardEnv& guard, const char* examine_path,
                  char* const* argv, char* const* envp, LaunchBuffers& buffers, LaunchPlan& plan) {
-  plan.watched = identity.watched;
+  plan.watched = identity.watched || identity.needs_supervision;
   if (!plan.watched) {
     plan.argv = argv;
     if (!build_envp(envp, guard, core::EnvpMode::child, buffers, plan.envp)) plan.envp = envp;
@@ -121,10 +123,10 @@ void report_gate_unusable(const core::Identity& identity, const LaunchPlan& plan
     for (; s != nullptr && *s != '\0' && n + 2 < sizeof line; ++s) line[n++] = *s;
   };
   put("agentguard: blocked ");
-  put(identity.program);
+  put(identity.program[0] != '\0' ? identity.program : "a static executable");
   put(" (");
   put(identity.resolved_path);
-  put("): it is a watched program and the agentguard gate is missing or not executable (AGENTGUARD_GATE=");
+  put("): it is a watched program or needs the guard's supervisor, and the agentguard gate is missing or not executable (AGENTGUARD_GATE=");
   put(plan.gate != nullptr && plan.gate[0] != '\0' ? plan.gate : "<unset>");
   put("), so it was refused. Ask a human to repair the agentguard installation.\n");
   const char* p = line;

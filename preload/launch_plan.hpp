@@ -52,7 +52,7 @@ struct LaunchBuffers {
 };
 
 struct LaunchPlan {
-  bool watched = false;
+  bool watched = false;             // handed to the gate: a watched program, or one that needs its supervisor
   bool refused = false;             // watched but no usable gate: do not launch anything
   const char* gate = nullptr;       // watched: the gate's path
   char* const* argv = nullptr;      // watched: the gate's argv; else the caller's

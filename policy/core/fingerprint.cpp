@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/executable.hpp"
+
 namespace agentguard::core {
 namespace {
 
@@ -32,6 +34,8 @@ bool hash_range(int fd, std::uint64_t offset, std::uint64_t length, std::uint64_
 // The first min(size, 4 KiB) bytes, then the last min(size, 4 KiB) bytes, as one FNV-1a stream.
 // A file shorter than 8 KiB has the overlapping bytes hashed twice; that is part of the definition.
 bool fingerprint_fd(int fd, std::uint64_t size, std::uint64_t& hash) {
+  // A script is its interpreter plus its text: identical shims (pyenv, asdf) must not all be `aws`.
+  if (fd_is_script(fd)) return false;
   const std::uint64_t window = size < kFingerprintWindow ? size : kFingerprintWindow;
   std::uint64_t h = kFnvOffset;
   if (!hash_range(fd, 0, window, h)) return false;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/executable.hpp"
 #include "core/fingerprint.hpp"
 #include "core/interpreter_args.hpp"
 #include "core/syscalls.hpp"
@@ -98,6 +99,7 @@ const char* to_string(Via via) {
     case Via::loader: return "loader";
     case Via::interpreter: return "interpreter";
     case Via::wrapper: return "wrapper";
+    case Via::build_info: return "build_info";
   }
   return "none";
 }
@@ -105,6 +107,13 @@ const char* to_string(Via via) {
 const char* default_watch_list() { return kDefaultWatchList; }
 
 namespace {
+
+// A file not watched by its name: what it is decides. A static Go build of a watched program is
+// that program; any other static executable needs the supervisor; a script or a dynamic ELF is
+// launched as it is (the preload runs inside a dynamic one, and a script's interpreter is judged
+// when it runs).
+struct Hop;
+void judge_executable(const Hop& hop, const char* path, Identity& out);
 
 // One hop of identify: judges the file at `current_path` (symlinks resolved: `current_resolved`).
 // Either it settles the answer (watched or not), or it names the argv index of the program a
@@ -138,7 +147,10 @@ HopOutcome examine(Hop& hop, const char* current_path, const char* current_resol
     return HopOutcome::settled;
   }
   const InterpreterKind kind = interpreter_kind(base);
-  if (kind == InterpreterKind::none) return HopOutcome::settled;  // the common case: not watched
+  if (kind == InterpreterKind::none) {  // the common case: not watched by name
+    judge_executable(hop, current_path, out);
+    return HopOutcome::settled;
+  }
   int next = -1;
   if (kind == InterpreterKind::loader) {
     next = loader_program_index(hop.argv, hop.index);
@@ -159,6 +171,18 @@ HopOutcome examine(Hop& hop, const char* current_path, const char* current_resol
   hop.index = next;
   hop.first = false;
   return HopOutcome::next;
+}
+
+void judge_executable(const Hop& hop, const char* path, Identity& out) {
+  ExecutableFacts facts;
+  if (!examine_executable(path, facts)) return;  // missing or unreachable: the kernel will say so
+  if (facts.kind != ExecutableKind::static_elf && facts.kind != ExecutableKind::unreadable) return;
+  if (facts.go_program[0] != '\0' &&
+      watch_list_has_name(hop.list, 'p', facts.go_program, text::length(facts.go_program))) {
+    set_watched(out, Via::build_info, facts.go_program, text::length(facts.go_program), hop.index);
+    return;
+  }
+  out.needs_supervision = true;
 }
 
 // Loaders and interpreters only. Out of line so that its path buffer is not part of the
@@ -182,6 +206,7 @@ bool identify(const char* path, const char* const* argv, const char* watch_list,
   out.argv_index = 0;
   out.resolved_path[0] = '\0';
   out.missing = 0;
+  out.needs_supervision = false;
   if (path == nullptr || path[0] == '\0') return false;
   if (!resolve_links(path, out.resolved_path, &out.missing)) {
     text::copy(out.resolved_path, kMaxPath, path);

@@ -17,6 +17,7 @@ enum class Via : std::uint8_t {
   loader,       // ld-linux*.so run directly with the program as an argument
   interpreter,  // python/node/perl/ruby running a watched script, or python -m MODULE
   wrapper,      // a setuid wrapper that drops LD_PRELOAD (sudo, doas, su, pkexec)
+  build_info,   // a static Go executable whose build info names a watched program (any name, any place)
 };
 
 const char* to_string(Via via);
@@ -31,6 +32,10 @@ struct Identity {
   // symlink, is at `path`, and execve(path) fails with this errno. 0 otherwise (a dangling
   // symlink, EACCES, ELOOP, ... are 0: only the kernel can tell those launches' errno).
   int missing = 0;
+  // Not watched, but an ELF without a program interpreter (static, static-pie) or a file we cannot
+  // read: no preload will run inside it, so its own launches are only seen under the gate's
+  // supervisor. The preload hands such launches to the gate.
+  bool needs_supervision = false;
 };
 
 enum class IdentifyMode : std::uint8_t {

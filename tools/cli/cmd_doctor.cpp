@@ -148,6 +148,24 @@ void check_canary(Doctor& d) {
            "run `agentguard doctor --log-level debug` and check the gate");
 }
 
+// Static programs (terraform itself, Go wrappers, static busybox) run under the gate's seccomp
+// supervisor; without kernel support every one of them is refused.
+void check_supervisor(Doctor& d) {
+  subprocess::Options options;
+  options.timeout = std::chrono::seconds(20);
+  const auto r = subprocess::run({paths::gate_program().string(), "--probe-supervisor"}, options);
+  std::string line = r.out.substr(0, r.out.find('\n'));
+  if (r.status == 0) {
+    d.pass(line + ": static programs and what they start are supervised (mode: static programs only)");
+    return;
+  }
+  if (line.empty()) line = "seccomp user notification: unavailable (the probe failed: " + r.err + ")";
+  d.fail(line + ". Every static program (terraform, tofu, Go wrappers, static busybox) will be refused",
+         "run on Linux 5.5 or later, and allow the seccomp() system call and the SECCOMP_IOCTL_NOTIF_* ioctls "
+         "(a container's seccomp or AppArmor profile may block them: e.g. docker --security-opt seccomp=unconfined, "
+         "or add them to the profile)");
+}
+
 }  // namespace
 
 void add_doctor_command(CLI::App& app) {
@@ -166,6 +184,7 @@ void add_doctor_command(CLI::App& app) {
     check_state_dir(d);
     check_webhooks(d, !*no_send);
     check_canary(d);
+    check_supervisor(d);
     std::printf(d.failures == 0 ? "\nprotected: the guard is in force here\n"
                                 : "\nNOT protected: %d check(s) failed\n",
                 d.failures);

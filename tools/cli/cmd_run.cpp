@@ -6,12 +6,29 @@
 #include "agentguard/policy.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "common/paths.hpp"
+#include "common/subprocess.hpp"
 #include "launcher.hpp"
 #include "notify/notify.hpp"
 #include "notify_settings.hpp"
 #include "session.hpp"
 
 namespace agentguard::cli {
+
+namespace {
+// Static programs (terraform among them) need the gate's seccomp supervisor. Where the kernel
+// refuses it they will be refused, launch by launch; say so once, up front.
+void probe_supervisor() {
+  subprocess::Options options;
+  options.timeout = std::chrono::seconds(20);
+  const auto r = subprocess::run({paths::gate_program().string(), "--probe-supervisor"}, options);
+  if (r.status == 0) return;
+  const std::string line = r.out.substr(0, r.out.find('\n'));
+  std::fprintf(stderr, "agentguard: warning: %s. Static programs (terraform, tofu, Go wrappers) will be refused in "
+               "this session. `agentguard doctor` explains the fix.\n",
+               line.empty() ? "the seccomp supervisor could not be probed" : line.c_str());
+}
+}  // namespace
 
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run a command (your agent) with every process it starts guarded");
@@ -44,6 +61,7 @@ void add_run_command(CLI::App& app) {
       throw CLI::RuntimeError(2);
     }
     remember_session_webhooks(session.id);
+    probe_supervisor();
     const int status = run_supervised(session, argv->words, guarded_environment(session, current_environment()));
     // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has
     // finished and its launch script is waiting).

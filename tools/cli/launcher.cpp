@@ -60,8 +60,8 @@ int exec_guarded(const Session& session, const std::vector<std::string>& argv, c
 
   std::vector<std::string> program_env = env;
   std::string program = found;
-  if (id.watched) {
-    // Same hand-over as the preload: the gate runs unhooked and gets the preload list to restore.
+  if (id.watched || id.needs_supervision) {
+    // Same hand-over as the preload (a static agent, too, is run under the gate's supervisor): the gate runs unhooked and gets the preload list to restore.
     program = session.vars.at("AGENTGUARD_GATE");
     args.insert(args.begin(), {program, id.resolved_path});
     program_env.clear();

@@ -8,6 +8,9 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/executable.hpp"
+#include "gate/supervisor.hpp"
+
 namespace agentguard::gate {
 
 namespace {
@@ -15,7 +18,19 @@ constexpr std::string_view kCallerPreload = "AGENTGUARD_CALLER_LD_PRELOAD=";
 constexpr std::string_view kPreload = "LD_PRELOAD=";
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+bool g_decision_only = false;
+
+// No preload will run inside it: its own launches are only seen if we supervise it.
+bool needs_supervision(const std::string& path) {
+  core::ExecutableFacts facts;
+  if (!core::examine_executable(path.c_str(), facts)) return false;  // missing: execve reports it
+  return facts.kind == core::ExecutableKind::static_elf || facts.kind == core::ExecutableKind::unreadable;
+}
 }  // namespace
+
+void set_decision_only() { g_decision_only = true; }
+bool decision_only() { return g_decision_only; }
 
 policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp) {
   if (argc < 3 || argv[1][0] == '\0')
@@ -53,6 +68,8 @@ std::vector<std::string> environment_for_program(const std::vector<std::string>&
 }
 
 int exec_program(const policy::ExecRequest& request) {
+  if (g_decision_only) return 0;
+  if (needs_supervision(request.resolved_path)) return run_supervised(request);
   std::vector<std::string> env = environment_for_program(request.env);
   std::vector<char*> argv_ptrs;
   for (const std::string& a : request.argv) argv_ptrs.push_back(const_cast<char*>(a.c_str()));

@@ -14,9 +14,18 @@ policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp);
 // The environment for the real program: LD_PRELOAD restored from AGENTGUARD_CALLER_LD_PRELOAD.
 std::vector<std::string> environment_for_program(const std::vector<std::string>& env);
 
-// execve()s the real program. Only returns on failure, with the exit status a shell would give
-// (127 for a missing program, 126 otherwise) after printing why.
+// Launches the real program the decision allowed. A dynamically linked program is execve()d (the
+// preload comes back with LD_PRELOAD); one with no program interpreter (static, static-pie, Go)
+// runs as the child of this process, which stays as its supervisor (supervisor.hpp). Returns
+// only on failure, or with the supervised program's status, with the exit status a shell would
+// give (127 for a missing program, 126 otherwise) after printing why.
+// In decision-only mode (the supervisor's decision for a trapped exec) it launches nothing and
+// returns 0: "allowed".
 int exec_program(const policy::ExecRequest& request);
+
+// Switches exec_program to decision-only mode for the rest of this process.
+void set_decision_only();
+bool decision_only();
 
 // Renders argv the way a person would type it (quoted where needed), for messages.
 std::string shell_quote(const std::vector<std::string>& argv);

@@ -5,93 +5,32 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <exception>
 #include <string>
 
-#include "agentguard/plan_rules.hpp"
-#include "agentguard/policy.hpp"
-#include "agentguard/policy_sections.hpp"
-#include "agentguard/terraform_plan_inspector.hpp"
-#include "common/paths.hpp"
-#include "common/layers.hpp"
-#include "gate/approval.hpp"
+#include "gate/decision.hpp"
 #include "gate/launch.hpp"
-#include "gate/plan_review.hpp"
-#include "gate/reviewed_apply.hpp"
-#include "gate/policy_loading.hpp"
 #include "gate/refusal.hpp"
 #include "gate/report_file.hpp"
 #include "gate/report_http.hpp"
+#include "gate/supervisor.hpp"
 
 extern char** environ;
 
-namespace {
-
-using agentguard::policy::Action;
 namespace gate = agentguard::gate;
-namespace policy = agentguard::policy;
-
-// A webhook is configured if the launch's environment names one, the session recorded one when it
-// started, or a policy layer has a [notify] table.
-bool webhook_configured(const policy::ExecRequest& request, const policy::Policy* pol) {
-  std::string session;
-  for (const auto& e : request.env) {
-    if (e.rfind("AGENTGUARD_WEBHOOK_URL=", 0) == 0 && e.size() > 23) return true;
-    if (e.rfind("AGENTGUARD_SESSION=", 0) == 0) session = e.substr(19);
-  }
-  if (!session.empty()) {
-    std::ifstream in(agentguard::paths::state_dir() / "sessions" / (session + ".json"));
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find("\"url\"") != std::string::npos) return true;
-  }
-  return pol && !pol->sections("notify").empty();
-}
-
-int run_gate(int argc, char** argv) {
-  const auto request = gate::request_from_protocol(argc, argv, environ);
-
-  policy::Decision decision;
-  std::optional<policy::Policy> pol;
-  try {
-    auto options = agentguard::layers::session_load_options(request.cwd);
-    options.api_rules = false;  // the gate decides launches; the session compiled the API rules
-    auto loaded = gate::load_policy(options);
-    if (!loaded.broken.empty())
-      std::fprintf(stderr, "agentguard: warning: the policy does not load (%s); the last good policy stays in force.\n",
-                   loaded.broken.c_str());
-    pol.emplace(std::move(loaded.policy));
-    const policy::TerraformPlanInspector plans;
-    decision = pol->decide_exec(request, &plans);
-  } catch (const std::exception& e) {
-    gate::set_webhook_check([&request] { return webhook_configured(request, nullptr); });
-    return gate::refuse_undecidable(request, e.what());
-  }
-  // Asked only when a refusal or a held launch says whether a human was notified.
-  gate::set_webhook_check([&request, &pol] { return webhook_configured(request, &*pol); });
-
-  switch (decision.action) {
-    case Action::deny:
-      return gate::refuse(request, decision);
-    case Action::ask:
-      return gate::hold_for_approval({request, decision, {}, {}, {}, nullptr, nullptr});
-    case Action::log:
-      gate::record(request, decision);
-      [[fallthrough]];
-    case Action::allow:
-      if (gate::is_apply_to_review(decision)) return gate::run_reviewed_apply(pol->plan_rules(), request, decision);
-      return gate::exec_program(request);
-  }
-  return gate::refuse_undecidable(request, "unknown action");
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   try {
     if (argc > 1 && std::string(argv[1]) == "--report-http") return gate::report_http(argc, argv);
     if (argc > 1 && std::string(argv[1]) == "--report-file") return gate::report_file(argc, argv);
-    return run_gate(argc, argv);
+    if (argc == 2 && std::string(argv[1]) == "--probe-supervisor") {
+      // Used by `agentguard run` and `agentguard doctor`: can this kernel supervise static programs?
+      const std::string why = gate::probe_user_notification();
+      if (why.empty()) return std::puts("seccomp user notification: available") < 0 ? 1 : 0;
+      std::printf("seccomp user notification: unavailable (%s)\n", why.c_str());
+      return 1;
+    }
+    return gate::decide_and_launch(gate::request_from_protocol(argc, argv, environ));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "agentguard: blocked: the guard could not decide this launch (%s). Nothing was run.\n", e.what());
     return gate::kRefusedStatus;

@@ -131,6 +131,10 @@ int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy:
   const policy::ExecRequest launch = apply_request(request, call, apply_args, plan);
   // Step 3, after the review: terraform's own question, then the apply of exactly this plan.
   auto apply = [launch, flags, dir, applyable = review.applyable]() -> int {
+    // The supervisor's decision for an apply trapped in a static program's subtree can only let
+    // that exec continue: terraform then plans again and asks its own question (a known gap,
+    // docs/threat-model.md "Supervised applies").
+    if (decision_only()) return 0;
     if (flags && !flags->auto_approve && applyable) {
       const int answer = ask_apply_question(flags->mode, current_workspace(launch.env, dir), !flags->no_color);
       if (answer != 0) return answer;
