@@ -26,8 +26,18 @@ struct PlainSocket {
   int flags;
 };
 
+// For a descriptor that is not a socket: send() would fail with ENOTSOCK.
+ssize_t send_or_write(int fd, const char* data, std::size_t n) {
+  using WriteFn = ssize_t (*)(int, const void*, std::size_t);
+  auto real = socket_real<WriteFn>(SocketFn::write);
+  return real != nullptr ? real(fd, data, n) : syscall(SYS_write, fd, data, n);
+}
+
+// write() when there are no flags: the same call on a socket, and the right one on a number
+// that turned out not to be a socket (a stale mark) where send() would fail with ENOTSOCK.
 long send_real(void* session, const char* data, std::size_t n) {
   const auto* s = static_cast<const PlainSocket*>(session);
+  if (s->flags == 0) return static_cast<long>(send_or_write(s->fd, data, n));
   auto real = socket_real<SendFn>(SocketFn::send);
   ssize_t r = real != nullptr ? real(s->fd, data, n, s->flags) : syscall(SYS_sendto, s->fd, data, n, s->flags, nullptr, 0);
   return static_cast<long>(r);
@@ -97,19 +107,36 @@ void on_connected(int fd, const struct sockaddr* address) {
 }
 
 void forget_fd(int fd) {
+  if (!in_marking_process()) return;  // a (v)fork child: the marks and states are not its own
   unmark_fd(fd);
   drop_connection(fd_key(fd));
 }
 
 void forget_fd_range(unsigned first, unsigned last) {
-  if (g_fd_marks.load(std::memory_order_acquire) == nullptr) return;
+  if (g_fd_marks.load(std::memory_order_acquire) == nullptr || !in_marking_process()) return;
   if (last >= kMarkableFds) last = kMarkableFds - 1;
-  for (unsigned fd = first; fd <= last && fd < kMarkableFds; ++fd)
+  const std::uint64_t* words = g_fd_marks.load(std::memory_order_acquire);
+  for (unsigned fd = first; fd <= last;) {
+    if ((fd & 63) == 0 && __atomic_load_n(&words[fd >> 6], __ATOMIC_RELAXED) == 0) {
+      fd += 64;  // a whole word without marks
+      continue;
+    }
     if (fd_marked(static_cast<int>(fd))) forget_fd(static_cast<int>(fd));
+    ++fd;
+  }
 }
 
 ssize_t plain_write(int fd, int flags, const char* data, std::size_t n) {
   PlainSocket socket{fd, flags};
+  if (!in_marking_process()) {
+    // A child whose close() left the inherited marks alone: if the number no longer names a
+    // socket, it is not that connection. Nothing shared is changed (a vfork child's memory is
+    // its parent's).
+    const int saved_errno = errno;
+    bool still_socket = is_socket(fd);
+    errno = saved_errno;
+    if (!still_socket) return send_or_write(fd, data, n);
+  }
   TlsConnection* c = find_connection(fd_key(fd));
   if (c == nullptr && n > 0) {
     const int saved_errno = errno;

@@ -1,12 +1,15 @@
 #include "socket_marks.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace agentguard::preload {
 
 std::atomic<std::uint64_t*> g_fd_marks{nullptr};
 
 namespace {
+
+std::atomic<pid_t> g_marking_pid{0};
 
 std::uint64_t* marks_or_create() {
   std::uint64_t* words = g_fd_marks.load(std::memory_order_acquire);
@@ -27,6 +30,7 @@ bool mark_fd(int fd) {
   if (static_cast<unsigned>(fd) >= kMarkableFds) return false;
   std::uint64_t* words = marks_or_create();
   if (words == nullptr) return false;
+  g_marking_pid.store(getpid(), std::memory_order_relaxed);
   __atomic_fetch_or(&words[static_cast<unsigned>(fd) >> 6], std::uint64_t{1} << (fd & 63), __ATOMIC_RELEASE);
   return true;
 }
@@ -36,5 +40,7 @@ void unmark_fd(int fd) {
   if (words == nullptr || static_cast<unsigned>(fd) >= kMarkableFds) return;
   __atomic_fetch_and(&words[static_cast<unsigned>(fd) >> 6], ~(std::uint64_t{1} << (fd & 63)), __ATOMIC_RELEASE);
 }
+
+bool in_marking_process() { return g_marking_pid.load(std::memory_order_relaxed) == getpid(); }
 
 }  // namespace agentguard::preload

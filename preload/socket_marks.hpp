@@ -22,6 +22,12 @@ inline bool fd_marked(int fd) {
 bool mark_fd(int fd);
 void unmark_fd(int fd);
 
+// Whether this process made the marks (the last mark_fd ran here). A vfork child shares the
+// parent's memory but not its descriptor table: its close()/dup2() (CPython's subprocess closes
+// every descriptor in one) must neither clear the parent's bits nor free its state. A child
+// that is not the owner leaves both alone. One getpid() system call; only marked descriptors ask.
+bool in_marking_process();
+
 // The connection-table key of a plain descriptor: the top of the address space, where no SSL*
 // or gnutls session can live, so both kinds share one table.
 inline const void* fd_key(int fd) {

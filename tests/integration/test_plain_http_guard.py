@@ -209,6 +209,26 @@ class PlainHttpGuardTest(HttpsGuardTest):
         self.assertEqual(self.reports(), [])
 
 
+    def test_kept_alive_connection_stays_inspected_after_a_subprocess(self):
+        # CPython's subprocess closes every descriptor in a vfork child, which shares our memory:
+        # the child's close()/close_range() must not clear the parent's marks.
+        script = textwrap.dedent("""
+            import http.client, subprocess, sys
+            conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+            for action in ("DescribeDBInstances", "DeleteDBInstance"):
+                body = "Action=%s&Version=2014-10-31&DBInstanceIdentifier=db1" % action
+                conn.request("POST", "/", body, {"Authorization": sys.argv[2], "X-Amz-Date": "20260101T000000Z",
+                             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+                r = conn.getresponse()
+                print(r.status, r.read()[:40])
+                subprocess.run(["true"], check=True)   # close_fds=True, vfork
+        """)
+        proc = self.run_client([sys.executable, "-c", script, str(self.endpoint.port), AUTH_RDS])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual([line.split()[0] for line in proc.stdout.splitlines()], ["200", "403"], proc.stdout)
+        self.assertEqual(self.endpoint.operations(), ["DescribeDBInstances"])
+        self.assertEqual(len({r.connection for r in self.endpoint.requests}), 1)
+
     def test_socket_calls_writev_sendmsg_peek_dup2_nonblocking(self):
         # python's os.writev, socket.sendmsg/recv(MSG_PEEK)/recvmsg, os.readv, os.dup2 and a
         # non-blocking socket with a tiny send buffer (send() fails with EAGAIN and is retried).
