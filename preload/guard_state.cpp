@@ -9,6 +9,7 @@
 #include <cstddef>
 
 #include "real_functions.hpp"
+#include "socket_real.hpp"
 
 namespace agentguard::preload {
 namespace {
@@ -47,6 +48,7 @@ __attribute__((constructor)) void agentguard_initialize() {
     g_cache.capture(envp, own_library_path());
   }
   resolve_real_functions();
+  resolve_socket_functions();
   prebind_hot_path_imports();
   g_ready.store(true, std::memory_order_release);
   errno = saved_errno;

@@ -31,7 +31,7 @@ char* put(char** cursor, char* end, http_text text) {
 }
 
 void write_stderr_line(http_text sentence) {
-  const char prefix[] = "agentguard: blocked HTTPS request: ";
+  const char prefix[] = "agentguard: blocked API request: ";
   ssize_t ignored = write(2, prefix, sizeof prefix - 1);
   ignored = write(2, sentence.data, sentence.size);
   ignored = write(2, "\n", 1);

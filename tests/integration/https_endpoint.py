@@ -111,10 +111,12 @@ def _reply_for(record):
 
 
 class HttpsEndpoint:
-    """with HttpsEndpoint(tmpdir) as ep: ep.url, ep.cert, ep.requests"""
+    """with HttpsEndpoint(tmpdir) as ep: ep.url, ep.cert, ep.requests. tls=False: the same endpoint
+    over plain http:// (ep.cert is None)."""
 
-    def __init__(self, directory):
-        self.key, self.cert = make_certificate(directory)
+    def __init__(self, directory, tls=True):
+        self.tls = tls
+        self.key, self.cert = make_certificate(directory) if tls else (None, None)
         self.requests = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -183,14 +185,15 @@ class HttpsEndpoint:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, self.key)
-        context.set_alpn_protocols(["h2", "http/1.1"])
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.cert, self.key)
+            context.set_alpn_protocols(["h2", "http/1.1"])
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.port = self.server.server_address[1]
-        self.url = f"https://127.0.0.1:{self.port}"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
         return self
 
     def __exit__(self, *exc):

@@ -47,6 +47,19 @@ class HttpsGuardInASession(unittest.TestCase):
                          ("rds", "DeleteDBInstance", "deny", "destroy-by-name"))
         self.assertIn("python3", events[0]["argv"][0])
 
+    def test_plain_http_delete_refused_in_a_session_event_recorded(self):
+        # The same over http:// (LocalStack, moto, MinIO): the preload inspects plain TCP writes.
+        with HttpsEndpoint(self.dir, tls=False) as ep:
+            r = run([AGENTGUARD, "run", "--default-only", "--state-dir", self.state, "--", "python3", "-c", SCRIPT,
+                     ep.url, "unused-over-http"], env=clean_env(), timeout=120)
+            operations = ep.operations()
+        self.assertIn("code=AccessDenied", r.stdout, r)
+        self.assertIn("described", r.stdout, r)
+        self.assertEqual(operations, ["DescribeDBInstances"], "the delete (or a retry of it) reached the endpoint")
+        events = [e for e in audit_records(self.state) if e["kind"] == "http"]
+        self.assertEqual([(e["service"], e["operation"], e["decision"], e["rule_id"]) for e in events],
+                         [("rds", "DeleteDBInstance", "deny", "rds-delete")], audit_records(self.state))
+
 
 if __name__ == "__main__":
     unittest.main()

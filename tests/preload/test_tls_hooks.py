@@ -98,7 +98,7 @@ class TlsHookContractTest(unittest.TestCase):
                 self.assertNotIn("200 OK", stdout)  # reads never reach the library again
                 if not mode.startswith("gnutls"):
                     self.assertIn("get_error=6", stdout)  # a clean close after the reply
-                self.assertIn("agentguard: blocked HTTPS request", stderr)  # no gate configured
+                self.assertIn("agentguard: blocked API request", stderr)  # no gate configured
 
     def test_without_the_preload_the_delete_goes_out(self):
         denied = query_request("DeleteDBInstance", "&DBInstanceIdentifier=db1")
