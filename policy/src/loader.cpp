@@ -279,12 +279,12 @@ Layer parse_layer(std::string_view text, const std::string& file_name) {
         if (!ids.insert(rule.id).second) throw PolicyError(rule.where, "duplicate rule id \"" + rule.id + "\"");
         layer.rules.push_back(std::move(rule));
       }
-    } else if (key == "notify" || key == "api" || key == "plan") {
+    } else if (key == "notify" || key == "api" || key == "plan" || key == "approval") {
       // Read by the notifier, the HTTP guard and the plan review from sections(); kept raw here.
       layer.section_keys.push_back(key);
     } else {
       throw PolicyError(key_location(*value, key),
-                        "unknown top-level key `" + key + "` (expected schema, disable, exec, plan, api, notify)");
+                        "unknown top-level key `" + key + "` (expected schema, disable, exec, plan, api, notify, approval)");
     }
   }
   if (!has_schema) throw PolicyError(Location{file_name, 1, 1}, "missing `schema = 1` at the top of the policy");

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cmd_ui.hpp"
 #include "commands.hpp"
 #include "cli/logging.hpp"
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   agentguard::cli::add_approval_commands(app);
   agentguard::cli::add_env_commands(app);
   agentguard::cli::add_doctor_command(app);
+  agentguard::cli::add_ui_command(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <exception>
+#include <functional>
 #include <string>
 
 #include "agentguard/plan_rules.hpp"
@@ -30,8 +31,30 @@ using agentguard::policy::Action;
 namespace gate = agentguard::gate;
 namespace policy = agentguard::policy;
 
+// The resources that hold data, by the types of the built-in `plan-stateful-delete` rule (whatever
+// the layers disabled): the human sees them marked in every list of what an apply would do.
+std::vector<std::string> stateful_resources(const policy::PlanVerdict& verdict) {
+  std::vector<std::string> out;
+  try {
+    policy::LoadOptions options;
+    options.api_rules = false;
+    const auto builtin = policy::Policy::load(options);
+    std::vector<policy::PlanRule> stateful;
+    for (const auto& rule : builtin.plan_rules())
+      if (rule.id == "plan-stateful-delete") stateful.push_back(rule);
+    for (const auto& r : verdict.resources) {
+      policy::PlanSummary one{{r.change}};
+      if (!stateful.empty() && policy::decide_plan(stateful, one).deciding) out.push_back(r.kind + " " + r.change.address);
+    }
+  } catch (const std::exception&) {
+    // Without the marks the list is still complete.
+  }
+  return out;
+}
+
 // The apply's verdict from its plan: which resources would go, and what the plan rules say.
-int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& request, policy::Decision decision) {
+int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& request, policy::Decision decision,
+                      const std::function<gate::HoldSettings()>& hold) {
   gate::PlanReview review;
   try {
     review = gate::review_apply(request, decision);
@@ -60,7 +83,9 @@ int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& requ
     case Action::allow:
       break;
   }
-  gate::HeldLaunch held{request, decision, resources, review.plan_file, review.plan_sha256, nullptr};
+  gate::HeldLaunch held{request, decision, resources, stateful_resources(verdict), review.plan_file, review.plan_sha256,
+                        review.plan_file.empty() ? "deletes:" + verdict.summary() : "plan-sha256:" + review.plan_sha256,
+                        nullptr};
   held.still_the_same = [request, decision, review, summary = verdict.summary(), rules]() -> std::string {
     if (!review.plan_file.empty())
       return gate::sha256_file(review.plan_file) == review.plan_sha256 ? "" : "the plan file changed after the request";
@@ -72,7 +97,7 @@ int review_and_launch(const policy::Policy& pol, const policy::ExecRequest& requ
       return std::string("the plan could not be checked again (") + e.what() + ")";
     }
   };
-  return gate::hold_for_approval(held);
+  return gate::hold_for_approval(held, hold());
 }
 
 // A webhook is configured if the launch's environment names one, the session recorded one when it
@@ -113,16 +138,24 @@ int run_gate(int argc, char** argv) {
   // Asked only when a refusal or a held launch says whether a human was notified.
   gate::set_webhook_check([&request, &pol] { return webhook_configured(request, &*pol); });
 
+  const std::function<gate::HoldSettings()> holds = [&] {
+    try {
+      return gate::hold_settings(&*pol);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "agentguard: warning: %s; holds use the defaults.\n", e.what());
+      return gate::HoldSettings{};
+    }
+  };
   switch (decision.action) {
     case Action::deny:
       return gate::refuse(request, decision);
     case Action::ask:
-      return gate::hold_for_approval({request, decision, {}, {}, {}, nullptr});
+      return gate::hold_for_approval({request, decision, {}, {}, {}, {}, "", nullptr}, holds());
     case Action::log:
       gate::record(request, decision);
       [[fallthrough]];
     case Action::allow:
-      if (gate::is_apply_to_review(decision)) return review_and_launch(*pol, request, decision);
+      if (gate::is_apply_to_review(decision)) return review_and_launch(*pol, request, decision, holds);
       return gate::exec_program(request);
   }
   return gate::refuse_undecidable(request, "unknown action");
