@@ -20,9 +20,12 @@ import urllib.request
 from harness import AGENTGUARD, BUILD_DIR, REFUSED, TERRAFORM, TerraformWorkspace, clean_env, require_build
 
 try:
-    import websocket  # python3-websocket (Debian)
-except ImportError:  # pragma: no cover
-    websocket = None
+    import websocket  # python3-websocket (Debian; tools/install-deps.sh)
+except ImportError:
+    # A python3 other than Debian's (pyenv, a venv) does not see Debian's packages: look there.
+    import sys
+    sys.path.append("/usr/lib/python3/dist-packages")
+    import websocket
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TF_ENV = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
@@ -41,15 +44,20 @@ class Browser:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = os.path.join(self.profile, "DevToolsActivePort")
         deadline = time.time() + 60
-        while not (os.path.exists(port_file) and open(port_file).read().count("\n") >= 1):
+        while not (os.path.exists(port_file) and self.read(port_file).count("\n") >= 1):
             if time.time() > deadline or self.proc.poll() is not None:
                 raise AssertionError("chromium did not start its DevTools endpoint")
             time.sleep(0.1)
-        port = int(open(port_file).read().split()[0])
+        port = int(self.read(port_file).split()[0])
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30))
         page = next(t for t in targets if t["type"] == "page")
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
         self.next_id = 0
+
+    @staticmethod
+    def read(path):
+        with open(path) as f:
+            return f.read()
 
     def call(self, method, **params):
         self.next_id += 1
@@ -63,6 +71,8 @@ class Browser:
 
     def evaluate(self, expression):
         r = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in r:
+            raise AssertionError(f"{expression}: {r['exceptionDetails']}")
         return r["result"].get("value")
 
     def wait_for(self, expression, timeout=120):
@@ -83,7 +93,7 @@ class Browser:
         """A real mouse click in the middle of the element."""
         self.evaluate(f"document.querySelector({json.dumps(selector)}).scrollIntoView({{block: 'center'}})")
         rect = self.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
-                             " return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
+                             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
             self.call("Input.dispatchMouseEvent", type=kind, x=rect[0], y=rect[1], button="left", clickCount=1)
 
@@ -108,7 +118,7 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
-@unittest.skipUnless(TERRAFORM and os.path.exists(CHROMIUM) and websocket, "needs terraform, chromium, python3-websocket")
+@unittest.skipUnless(TERRAFORM, "terraform is not installed")
 class ApprovalPage(unittest.TestCase):
     def setUp(self):
         require_build(self)

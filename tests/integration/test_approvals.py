@@ -72,6 +72,9 @@ class AgentAndHuman:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
+            for pipe in (p.stdout, p.stderr):
+                if pipe:
+                    pipe.close()
         self.ws.cleanup()
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
