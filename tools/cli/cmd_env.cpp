@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "agentguard/policy.hpp"
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "launcher.hpp"
 #include "session.hpp"
@@ -62,8 +63,10 @@ void add_env_commands(CLI::App& app) {
   auto shell_options = std::make_shared<SessionOptions>();
   auto* shell = app.add_subcommand("shell", "Open a guarded interactive shell; its prompt shows it is guarded");
   add_session_options(shell, *shell_options);
-  shell->footer("Example:\n  agentguard shell\n  (agentguard) $ terraform destroy    # refused\n  (agentguard) $ agentguard doctor    # all checks pass");
-  shell->callback([shell_options] {
+  auto shell_args = takes_command_line(shell);
+  shell->footer("Usage: agentguard shell [OPTIONS] [-- SHELL-ARGS...]   (words after -- go to the shell, untouched)\n"
+                "Example:\n  agentguard shell\n  (agentguard) $ terraform destroy    # refused\n  (agentguard) $ agentguard doctor    # all checks pass");
+  shell->callback([shell_options, shell_args] {
     const Session session = open_session(*shell_options);
     std::string sh = std::getenv("SHELL") ? std::getenv("SHELL") : "/bin/bash";
     std::vector<std::string> argv{sh, "-i"};
@@ -78,6 +81,7 @@ void add_env_commands(CLI::App& app) {
       const char* ps1 = std::getenv("PS1");
       env.push_back("PS1=" + prompt + (ps1 ? ps1 : "$ "));
     }
+    argv.insert(argv.end(), shell_args->words.begin(), shell_args->words.end());
     std::fprintf(stderr, "agentguard: guarded shell (session %s); `exit` to leave.\n", session.id.c_str());
     throw CLI::RuntimeError(run_supervised(session, argv, env));
   });

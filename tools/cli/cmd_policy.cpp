@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <iostream>
 #include <sstream>
 
@@ -14,6 +13,7 @@
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/terraform_plan_inspector.hpp"
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "session.hpp"
 #include "session_drift.hpp"
@@ -65,28 +65,6 @@ int run_check(const std::vector<std::string>& files, bool list) {
     std::cerr << e.what() << "\n";
     return 1;
   }
-}
-
-// The words after `policy explain [--policy FILE]... [--]` exactly as given, from /proc/self/cmdline;
-// nullopt if that cannot be read.
-std::optional<std::vector<std::string>> command_after_explain() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  if (!in) return std::nullopt;
-  std::vector<std::string> args;
-  for (std::string arg; std::getline(in, arg, '\0');) args.push_back(arg);
-  std::size_t i = 0;
-  while (i < args.size() && args[i] != "policy") ++i;
-  while (i < args.size() && args[i] != "explain") ++i;
-  if (i == args.size()) return std::nullopt;
-  ++i;
-  while (i < args.size()) {
-    if (args[i] == "--policy" || args[i] == "--http") i += 2;
-    else if (args[i].rfind("--policy=", 0) == 0 || args[i].rfind("--http=", 0) == 0) ++i;
-    else break;
-  }
-  if (i < args.size() && args[i] == "--") ++i;
-  if (i >= args.size()) return std::nullopt;
-  return std::vector<std::string>(args.begin() + static_cast<long>(i), args.end());
 }
 
 pol::Policy load_or_exit(const std::vector<std::string>& files) {
@@ -198,18 +176,13 @@ void add_policy_commands(CLI::App& app) {
   });
 
   auto explain_files = std::make_shared<std::vector<std::string>>();
-  auto command = std::make_shared<std::vector<std::string>>();
   auto* explain = policy->add_subcommand("explain", "Show how a command would be decided, without running it");
   explain->add_option("--policy", *explain_files, "A policy file to add as the top layer (repeatable)")->allow_extra_args(false);
   // Everything from the first word that is not an option of explain itself is the command line,
   // with or without a "--" in front, so its own options (-auto-approve) are not taken for ours.
-  // CLI11 2.1 cannot hand over a foreign command line in order (its options get sorted out of it),
-  // so it only has to accept the words here; the command line is then read in order from
-  // /proc/self/cmdline (see command_after_explain).
-  explain->allow_extras();
+  auto command = takes_command_line(explain);
   auto http_file = std::make_shared<std::string>();
   explain->add_option("--http", *http_file, "Explain a saved raw HTTP request (the HTTPS guard's decision) instead of a command");
-  explain->add_option("command", *command, "The command line to decide")->expected(1, -1);
   explain->footer(
       "Usage: agentguard policy explain [--policy FILE]... [--] CMD ARGS...\n"
       "The command is looked up on PATH and decided with the current environment and directory, by the\n"
@@ -220,14 +193,14 @@ void add_policy_commands(CLI::App& app) {
       "  agentguard policy explain -- terraform apply tfplan      (reads the saved plan with terraform show -json)\n"
       "  agentguard policy explain --policy ./mine.toml -- aws s3 rb s3://bucket\n"
       "  agentguard policy explain --http saved-request.txt   (a raw HTTP/1.1 request, e.g. from a proxy log)");
-  explain->callback([explain, explain_files, command, http_file] {
+  explain->callback([explain_files, command, http_file] {
     if (!http_file->empty()) {
       if (int status = run_explain_http(*explain_files, *http_file); status != 0) throw CLI::RuntimeError(status);
       return;
     }
-    if (auto in_order = command_after_explain()) *command = *in_order;
-    if (command->empty()) throw CLI::ValidationError("explain", "give the command line to explain: explain -- CMD ARGS...");
-    if (int status = run_explain(*explain_files, *command); status != 0) throw CLI::RuntimeError(status);
+    if (command->words.empty())
+      throw CLI::ValidationError("explain", "give the command line to explain: explain -- CMD ARGS...");
+    if (int status = run_explain(*explain_files, command->words); status != 0) throw CLI::RuntimeError(status);
   });
 
   auto show_files = std::make_shared<std::vector<std::string>>();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agentguard/policy.hpp"
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "launcher.hpp"
 #include "notify/notify.hpp"
@@ -15,21 +16,23 @@ namespace agentguard::cli {
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run a command (your agent) with every process it starts guarded");
   auto options = std::make_shared<SessionOptions>();
-  auto argv = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--policy", options->policy_files,
                   "Policy file layered above the built-in default, system and user policies (repeatable)")
       ->envname("AGENTGUARD_POLICY_FILE");
   cmd->add_option("--state-dir", options->state_dir, "Where the audit log and the notification spool live")
       ->envname("AGENTGUARD_STATE_DIR");
   cmd->add_flag("--default-only", options->builtin_only, "Use only the built-in default policy");
-  cmd->add_option("command", *argv, "The command to run, after --")->required();
+  auto argv = takes_command_line(cmd);
   cmd->footer(
+      "Usage: agentguard run [OPTIONS] [--] CMD ARGS...   (everything after -- is the command, untouched)\n"
       "Examples:\n"
       "  agentguard run -- claude\n"
       "  agentguard run --policy ./team-policy.toml -- aider\n"
       "  agentguard run -- bash          # a guarded shell\n"
       "Exit status: the command's own; 126 when agentguard refused it.");
   cmd->callback([options, argv] {
+    if (!argv->given || argv->words.empty())
+      throw CLI::ValidationError("command", "give the command to run: agentguard run [OPTIONS] -- CMD ARGS...");
     Session session;
     try {
       session = prepare_session(*options);
@@ -42,7 +45,7 @@ void add_run_command(CLI::App& app) {
       throw CLI::RuntimeError(2);
     }
     remember_session_webhooks(session.id);
-    const int status = run_supervised(session, *argv, guarded_environment(session, current_environment()));
+    const int status = run_supervised(session, argv->words, guarded_environment(session, current_environment()));
     // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has
     // finished and its launch script is waiting).
     try {

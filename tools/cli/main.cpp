@@ -1,8 +1,10 @@
 // agentguard: the command line. Each subcommand is registered by its own file (see commands.hpp).
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "cmd_ui.hpp"
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "cli/logging.hpp"
 
@@ -32,6 +34,15 @@ int main(int argc, char** argv) {
   agentguard::cli::add_doctor_command(app);
   agentguard::cli::add_ui_command(app);
 
-  CLI11_PARSE(app, argc, argv);
+  // The command line of run/shell/explain is cut off first, so CLI11 never sees its words.
+  const std::vector<std::string> words =
+      agentguard::cli::cut_command_line(app, std::vector<std::string>(argv, argv + argc));
+  std::vector<char*> ours;
+  for (const auto& word : words) ours.push_back(const_cast<char*>(word.c_str()));
+  try {
+    app.parse(static_cast<int>(ours.size()), ours.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   return 0;
 }
