@@ -194,6 +194,9 @@ class ApprovalPage(unittest.TestCase):
         self.assertIn("delete terraform_data.website", text)
         self.assertIn("terraform apply -auto-approve -input=false -no-color", text)
         self.assertIn(self.ws.dir, text)
+        # A terraform_data resource holds no data: listed as a deletion, not marked stateful.
+        self.assertEqual(self.browser.evaluate(f"document.querySelectorAll('{card} li.destroys').length"), 1)
+        self.assertEqual(self.browser.evaluate(f"document.querySelectorAll('{card} li.stateful').length"), 0)
         self.browser.screenshot("pending-deletion.png")
         self.assertEqual(self.ws.ids(), self.ws.initial_ids, "nothing may happen before the click")
         self.browser.click(f"{card} .approve-button")

@@ -87,7 +87,8 @@ class ApprovalPage {
       res.set_header("Content-Security-Policy",
                      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; "
                      "frame-ancestors 'none'; base-uri 'none'");
-      res.set_header("Referrer-Policy", "no-referrer");
+      // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own forms.
+      res.set_header("Referrer-Policy", "same-origin");
       res.set_header("Cache-Control", "no-store");
       if (!hosts_.count(req.get_header_value("Host"))) {
         res.status = 421;

@@ -44,7 +44,9 @@ std::vector<std::string> stateful_resources(const policy::PlanVerdict& verdict) 
       if (rule.id == "plan-stateful-delete") stateful.push_back(rule);
     for (const auto& r : verdict.resources) {
       policy::PlanSummary one{{r.change}};
-      if (!stateful.empty() && policy::decide_plan(stateful, one).deciding) out.push_back(r.kind + " " + r.change.address);
+      if (stateful.empty()) break;
+      const auto v = policy::decide_plan(stateful, one);  // rule_id is empty when the rule did not match
+      if (v.deciding && !v.deciding->rule_id.empty()) out.push_back(r.kind + " " + r.change.address);
     }
   } catch (const std::exception&) {
     // Without the marks the list is still complete.
