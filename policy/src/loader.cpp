@@ -325,12 +325,12 @@ Layer parse_layer(std::string_view text, const std::string& file_name) {
       // Read by the notifier from sections(); validated here so a typo is an error, not silence.
       check_notify(*value, key);
       layer.section_keys.push_back(key);
-    } else if (key == "api" || key == "plan") {
+    } else if (key == "api" || key == "plan" || key == "approval") {
       // Read by the notifier, the HTTP guard and the plan review from sections(); kept raw here.
       layer.section_keys.push_back(key);
     } else {
       throw PolicyError(key_location(*value, key),
-                        "unknown top-level key `" + key + "` (expected schema, disable, exec, plan, api, notify)");
+                        "unknown top-level key `" + key + "` (expected schema, disable, exec, plan, api, notify, approval)");
     }
   }
   if (!has_schema) throw PolicyError(Location{file_name, 1, 1}, "missing `schema = 1` at the top of the policy");

@@ -97,7 +97,7 @@ class NotifyTestCommand(StateDirTest):
             self.assertEqual(result.returncode, 0, result)
             self.assertTrue(sink.wait_for(1, timeout=5))
             self.assertTrue(sink.requests[0].signature_ok)
-            self.assertEqual(list(sink.requests[0].json), ["content"])
+            self.assertEqual(sorted(sink.requests[0].json), ["allowed_mentions", "content"])
             self.assertIn("terraform destroy", sink.requests[0].json["content"])
 
     def test_unsigned_without_a_secret(self):

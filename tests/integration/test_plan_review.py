@@ -173,18 +173,20 @@ class PlanReview(unittest.TestCase):
         self.assertEqual(proc.returncode, REFUSED, (out, err))
         self.assertEqual(self.ws.ids(), self.ws.initial_ids)
 
-    def test_wrong_code_closes_the_request(self):
+    def test_a_wrong_code_is_refused_and_the_human_can_try_again(self):
         self.remove_from_config("website")
         proc = self.start_guarded("terraform apply -auto-approve -input=false -no-color")
         approval = self.wait_for_approval_request()
         r = self.human("approve", approval["id"], "AAAA-AAAA")
-        self.assertNotEqual(r.status, 0, r)
-        out, err = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, REFUSED, (out, err))
+        self.assertEqual(r.status, 1, r)
+        self.assertIn("not the code that was sent", r.stderr)
         self.assertEqual(self.ws.ids(), self.ws.initial_ids)
-        # The right code no longer works: the request is closed.
+        # A typo does not close the request: the right code still approves it, and it runs once.
         r = self.human("approve", approval["id"], approval["code"])
-        self.assertNotEqual(r.status, 0, r)
+        self.assertEqual(r.status, 0, r)
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 0, (out, err))
+        self.assertNotIn("terraform_data.website", self.ws.ids())
 
     def test_apply_that_only_adds_is_not_held(self):
         with open(os.path.join(self.ws.dir, "more.tf"), "w") as f:

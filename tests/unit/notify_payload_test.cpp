@@ -81,8 +81,10 @@ TEST(NotifyPayload, DiscordHasBoundedContent) {
   std::string content = payload["content"];
   EXPECT_NE(content.find("terraform destroy"), std::string::npos);
   EXPECT_NE(content.find("/srv/infra/prod"), std::string::npos);
-  EXPECT_NE(content.find("terraform.destroy"), std::string::npos);
-  EXPECT_EQ(payload.size(), 1u);
+  EXPECT_NE(content.find("terraform\\.destroy"), std::string::npos);  // Markdown-escaped outside code
+  // content, and mentions switched off: nothing in the message pings anyone.
+  EXPECT_EQ(payload.size(), 2u);
+  EXPECT_EQ(payload["allowed_mentions"], json({{"parse", json::array()}}));
 
   json huge = sample();
   huge["argv"] = json::array({"terraform", std::string(10000, 'x')});

@@ -25,7 +25,7 @@ const char* kRuleHead = "schema = 1\n[[exec]]\nid = \"r\"\naction = \"deny\"\n";
 
 TEST(PolicyLoader, UnknownTopLevelKey) {
   EXPECT_EQ(load_error("schema = 1\nbogus = 3\n"),
-            "p.toml:2:1: unknown top-level key `bogus` (expected schema, disable, exec, plan, api, notify)");
+            "p.toml:2:1: unknown top-level key `bogus` (expected schema, disable, exec, plan, api, notify, approval)");
 }
 
 TEST(PolicyLoader, UnknownRuleKeyPointsAtTheKey) {

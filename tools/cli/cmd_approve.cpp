@@ -1,12 +1,17 @@
-// `agentguard approve <id> <code>`, `agentguard deny <id>`, `agentguard approvals`: the human's side
-// of a held launch. Run them from your own terminal, outside the guarded tree.
-#include <pwd.h>
+// `agentguard approvals`, `agentguard approve <id> [code]`, `agentguard deny <id> [--reason TEXT]`:
+// the human's side of a held launch. Run them from your own terminal, outside the guarded tree;
+// inside it every answering command is refused.
+//
+// Exit status of approve: 0 the held launch is running now; 2 the approval is recorded but nothing
+// ran yet (nobody is waiting: it runs once when the agent repeats the command); 1 refused or failed.
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdio>
-#include <thread>
+#include <ctime>
 
+#include "answers.hpp"
 #include "commands.hpp"
 #include "common/approvals.hpp"
 #include "common/guarded.hpp"
@@ -14,13 +19,6 @@
 namespace agentguard::cli {
 
 namespace {
-
-std::string who() {
-  char host[256] = "host";
-  gethostname(host, sizeof host - 1);
-  const passwd* pw = getpwuid(getuid());
-  return std::string(pw ? pw->pw_name : "uid" + std::to_string(getuid())) + "@" + host;
-}
 
 void refuse_inside_guard() {
   std::string why;
@@ -33,35 +31,147 @@ void refuse_inside_guard() {
   }
 }
 
-approvals::Request load_pending(const std::string& id) {
-  auto request = approvals::read_request(id);
-  if (!request) {
-    std::fprintf(stderr, "agentguard: no held launch with id %s (see `agentguard approvals`)\n", id.c_str());
-    throw CLI::RuntimeError(1);
+std::string clock_text(std::int64_t unix_time) {
+  std::time_t t = static_cast<std::time_t>(unix_time);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return text;
+}
+
+// The request in full, the way a human should read it before answering. Agent-controlled text is
+// printed as it is; control characters are shown escaped so that it cannot move the cursor or
+// rewrite earlier lines of the terminal.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
   }
-  if (auto outcome = approvals::read_outcome(id)) {
-    std::fprintf(stderr, "agentguard: %s is already closed: %s (%s)\n", id.c_str(), outcome->status.c_str(),
-                 outcome->detail.c_str());
+  return out;
+}
+
+std::string quoted_command(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& word : argv) {
+    if (!line.empty()) line += ' ';
+    const bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    if (plain) {
+      line += word;
+      continue;
+    }
+    line += '\'';
+    for (char c : word) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += '\'';
+  }
+  return printable(line);
+}
+
+void print_request(std::FILE* out, const approvals::Request& r) {
+  const auto state = approvals::state_of(r);
+  std::fprintf(out, "%s  [%s]\n", r.id.c_str(), approvals::to_string(state));
+  std::fprintf(out, "  command:  %s\n", quoted_command(r.argv).c_str());
+  std::fprintf(out, "  in:       %s\n", printable(r.cwd).c_str());
+  std::fprintf(out, "  rule:     %s\n", printable(r.rule_id).c_str());
+  if (!r.resources.empty()) {
+    std::fprintf(out, "  it would:\n");
+    for (const auto& res : r.resources) {
+      const bool stateful = std::find(r.stateful.begin(), r.stateful.end(), res) != r.stateful.end();
+      std::fprintf(out, "    %s%s\n", printable(res).c_str(), stateful ? "   <-- STATEFUL: holds data" : "");
+    }
+  }
+  if (!r.plan_sha256.empty()) std::fprintf(out, "  plan:     %s (sha256 %s)\n", printable(r.plan_file).c_str(), r.plan_sha256.c_str());
+  std::fprintf(out, "  why:      %s\n", printable(r.message).c_str());
+  std::fprintf(out, "  state:    %s\n", approvals::describe(r, state).c_str());
+  std::fprintf(out, "  open until %s; %s\n", clock_text(r.expires_unix).c_str(),
+               r.code.hash_hex.empty() ? "no code was sent (no webhook): answer from a terminal"
+                                       : "a one-time code was sent to the webhook(s)");
+}
+
+approvals::Request load_open(const std::string& id) {
+  std::string why;
+  auto request = open_request(id, &why);
+  if (!request) {
+    std::fprintf(stderr, "agentguard: %s (see `agentguard approvals --all`)\n", why.c_str());
     throw CLI::RuntimeError(1);
   }
   return *request;
 }
 
-int answer(const std::string& id, const approvals::Response& response) {
-  if (!approvals::write_response(id, response)) {
-    std::fprintf(stderr, "agentguard: %s has already been answered\n", id.c_str());
-    return 1;
+// The controlling terminal of the human who runs this: never stdin, which a script can fill.
+struct Terminal {
+  std::FILE* file = nullptr;
+  Terminal() {
+    const int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd >= 0) file = fdopen(fd, "r+");
   }
-  // The gate picks the answer up within a fraction of a second; report what it did.
-  for (int i = 0; i < 50; ++i) {
-    if (auto outcome = approvals::read_outcome(id)) {
-      std::printf("%s: %s\n", outcome->status.c_str(), outcome->detail.c_str());
-      return outcome->status == "approved" || response.decision == "deny" ? 0 : 1;
+  ~Terminal() {
+    if (file) std::fclose(file);
+  }
+  std::string ask(const std::string& prompt) {
+    std::fprintf(file, "%s", prompt.c_str());
+    std::fflush(file);
+    char line[256];
+    if (!std::fgets(line, sizeof line, file)) return "";
+    std::string answer(line);
+    while (!answer.empty() && (answer.back() == '\n' || answer.back() == '\r')) answer.pop_back();
+    return answer;
+  }
+};
+
+int exit_status(const AnswerResult& result) {
+  std::FILE* out = result.kind == AnswerResult::refused ? stderr : stdout;
+  std::fprintf(out, "%s%s\n", result.kind == AnswerResult::refused ? "agentguard: " : "", printable(result.message).c_str());
+  return result.kind == AnswerResult::ran ? 0 : result.kind == AnswerResult::recorded ? 2 : 1;
+}
+
+void approve(const std::string& id, std::string code) {
+  refuse_inside_guard();
+  const auto request = load_open(id);
+  Terminal tty;
+  const bool asked_at_terminal = code.empty();
+  const bool needs_code = !request.code.hash_hex.empty();
+  // Without a code on the command line the human confirms at the terminal: stdin does not count.
+  if (asked_at_terminal && !tty.file) {
+    std::fprintf(stderr, "agentguard: refused: `agentguard approve %s` confirms at your terminal, and this process has "
+                 "none (/dev/tty). Run it in a terminal%s.\n", id.c_str(), needs_code ? ", or give the one-time code" : "");
+    throw CLI::RuntimeError(1);
+  }
+  std::FILE* out = asked_at_terminal ? tty.file : stdout;
+  std::fprintf(out, "approving:\n");
+  print_request(out, request);
+  std::fflush(out);
+  if (asked_at_terminal && tty.ask("Run this exactly once? Type yes to approve: ") != "yes") {
+    std::fprintf(stderr, "agentguard: not approved; the request is still open\n");
+    throw CLI::RuntimeError(1);
+  }
+  for (;;) {
+    if (needs_code && code.empty()) code = tty.ask("One-time code from the notification: ");
+    const AnswerResult result = approve_request(request, code, needs_code ? "code" : "terminal");
+    // A wrong code typed at the terminal can be typed again there; one from the command line
+    // means running the command again.
+    const bool wrong_code = result.kind == AnswerResult::refused && result.message.find("not the code") != std::string::npos;
+    if (wrong_code && asked_at_terminal) {
+      std::fprintf(tty.file, "%s\n", result.message.c_str());
+      code.clear();
+      continue;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    throw CLI::RuntimeError(exit_status(result));
   }
-  std::printf("answer recorded; the held launch has not picked it up yet\n");
-  return 0;
+}
+
+void deny(const std::string& id, const std::string& reason) {
+  refuse_inside_guard();
+  const auto request = load_open(id);
+  const AnswerResult result = deny_request(request, reason, "terminal");
+  if (result.kind == AnswerResult::refused) throw CLI::RuntimeError(exit_status(result));
+  std::printf("%s\n", printable(result.message).c_str());
 }
 
 }  // namespace
@@ -69,38 +179,35 @@ int answer(const std::string& id, const approvals::Response& response) {
 void add_approval_commands(CLI::App& app) {
   auto id = std::make_shared<std::string>();
   auto code = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
 
-  auto* approve = app.add_subcommand("approve", "Approve a held launch with the one-time code you were sent");
-  approve->add_option("id", *id, "The event id of the held launch")->required();
-  approve->add_option("code", *code, "The one-time approval code from the notification")->required();
-  approve->footer("Example:\n  agentguard approve ev_20261126T101500Z_3f9a2c K7QF-2MZP\n"
-                  "The exact command that was held runs once; a wrong code closes the request.");
-  approve->callback([id, code] {
-    refuse_inside_guard();
-    const auto request = load_pending(*id);
-    std::printf("approving: %s\n  in %s\n", approvals::join(request.argv, " ").c_str(), request.cwd.c_str());
-    if (!request.resources.empty()) std::printf("  it will: %s\n", approvals::join(request.resources).c_str());
-    throw CLI::RuntimeError(answer(*id, {"approve", *code, who()}));
-  });
+  auto* approve_cmd = app.add_subcommand("approve", "Approve a held launch, at your terminal (and with the code, if one was sent)");
+  approve_cmd->add_option("id", *id, "The id of the approval request")->required();
+  approve_cmd->add_option("code", *code, "The one-time code from the notification (asked at the terminal if left out)");
+  approve_cmd->footer("Examples:\n  agentguard approve ev_20261126T101500Z_3f9a2c            # confirm at this terminal\n"
+                      "  agentguard approve ev_20261126T101500Z_3f9a2c K7QF-2MZP  # with the code you were sent\n"
+                      "The exact launch that was held runs once. A wrong code can be typed again a few times.\n"
+                      "Exit status: 0 the launch is running; 2 approved, but nothing ran yet (it runs when the\n"
+                      "agent repeats the command); 1 refused or failed; 3 run from inside a guarded session.");
+  approve_cmd->callback([id, code] { approve(*id, *code); });
 
-  auto* deny = app.add_subcommand("deny", "Deny a held launch");
-  deny->add_option("id", *id, "The event id of the held launch")->required();
-  deny->footer("Example:\n  agentguard deny ev_20261126T101500Z_3f9a2c");
-  deny->callback([id] {
-    refuse_inside_guard();
-    load_pending(*id);
-    throw CLI::RuntimeError(answer(*id, {"deny", "", who()}));
-  });
+  auto* deny_cmd = app.add_subcommand("deny", "Deny a held launch; the reason is told to the agent");
+  deny_cmd->add_option("id", *id, "The id of the approval request")->required();
+  deny_cmd->add_option("--reason", *reason, "Why: the agent reads this");
+  deny_cmd->footer("Example:\n  agentguard deny ev_20261126T101500Z_3f9a2c --reason 'the database stays; drop the replace'");
+  deny_cmd->callback([id, reason] { deny(*id, *reason); });
 
-  auto* list = app.add_subcommand("approvals", "List launches waiting for a human's approval");
-  list->footer("Example:\n  agentguard approvals");
-  list->callback([] {
-    const auto pending = approvals::pending_requests();
-    if (pending.empty()) std::printf("nothing is waiting for approval\n");
-    for (const auto& r : pending) {
-      std::printf("%s  rule %s\n  %s\n  in %s\n", r.id.c_str(), r.rule_id.c_str(), approvals::join(r.argv, " ").c_str(),
-                  r.cwd.c_str());
-      if (!r.resources.empty()) std::printf("  it would: %s\n", approvals::join(r.resources).c_str());
+  auto all = std::make_shared<bool>(false);
+  auto* list = app.add_subcommand("approvals", "Show the launches waiting for a human's approval, in full");
+  list->add_flag("--all", *all, "Also show answered, run and expired requests");
+  list->footer("Example:\n  agentguard approvals\nStates: holding (a launch waits now), waiting for the agent to repeat it, dead (the\n"
+               "waiting process is gone), approved, ran, denied, expired, rejected.");
+  list->callback([all] {
+    const auto requests = *all ? approvals::all_requests() : approvals::pending_requests();
+    if (requests.empty()) std::printf("nothing is waiting for approval\n");
+    for (const auto& r : requests) {
+      print_request(stdout, r);
+      std::printf("\n");
     }
   });
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "approval_notices.hpp"
 #include "commands.hpp"
 #include "notify_settings.hpp"
 #include "common/paths.hpp"
@@ -142,57 +143,6 @@ void run_flush(bool background, int budget_seconds) {
   if (report.still_spooled > 0 || report.unreadable > 0) throw CLI::RuntimeError(1);
 }
 
-// The gate holding a launch for approval pipes {event fields..., "approval": {...code...}} to us on
-// stdin. The code goes to the humans only: it is never spooled or logged (the gate reports the event
-// without it). We retry until every webhook took it, the request expires, or the gate ends us.
-void run_send_approval_request() {
-  nlohmann::json input;
-  try {
-    input = nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
-  } catch (const std::exception& error) {
-    std::cerr << "agentguard: notify send-approval-request: stdin is not JSON: " << error.what() << "\n";
-    throw CLI::RuntimeError(2);
-  }
-  if (!input.is_object() || !input.contains("approval") || !input["approval"].is_object()) {
-    std::cerr << "agentguard: notify send-approval-request: expected an event with an \"approval\" object on stdin\n";
-    throw CLI::RuntimeError(2);
-  }
-  notify::Config config = config_or_exit();
-  if (config.webhooks.empty()) {
-    std::cerr << "agentguard: " << notify::how_to_configure() << "\n";
-    throw CLI::RuntimeError(1);
-  }
-  nlohmann::json approval = input["approval"];
-  input.erase("approval");
-  notify::Notification notification;
-  try {
-    notification = notify::single_notification(events::to_json(events::redact_event(events::event_from_json(input))));
-  } catch (const std::exception& error) {
-    std::cerr << "agentguard: notify send-approval-request: the event on stdin is malformed: " << error.what() << "\n";
-    throw CLI::RuntimeError(2);
-  }
-  notification.approval = approval;
-
-  const int64_t expires = approval.value("expires_unix", int64_t{0});
-  std::vector<bool> done(config.webhooks.size(), false);
-  for (int attempt = 1;; ++attempt) {
-    bool all_done = true;
-    for (size_t i = 0; i < config.webhooks.size(); ++i) {
-      if (done[i]) continue;
-      auto result = notify::send_notification(config.webhooks[i], notification, notify::kTotalTimeoutMs);
-      done[i] = result.ok();
-      std::cout << (result.ok() ? "sent    " : "FAILED  ") << config.webhooks[i].url << ": "
-                << (result.ok() ? "HTTP " + std::to_string(result.status) : result.error) << std::endl;
-      all_done = all_done && done[i];
-    }
-    if (all_done) return;
-    // Short retries: a human is waiting on the other end.
-    int64_t wait = std::min<int64_t>(30, notify::backoff_delay_seconds(attempt, notify::random_jitter()) / 2 + 1);
-    if (expires > 0 && std::time(nullptr) + wait >= expires) throw CLI::RuntimeError(1);
-    std::this_thread::sleep_for(std::chrono::seconds(wait));
-  }
-}
-
 }  // namespace
 
 void add_notify_commands(CLI::App& app) {
@@ -220,6 +170,12 @@ void add_notify_commands(CLI::App& app) {
       "send-approval-request", "Used by the gate: send the approval request read from stdin to every webhook");
   approval->group("");  // internal: hidden from --help
   approval->callback([] { run_send_approval_request(); });
+  auto* update = notify_cmd->add_subcommand(
+      "send-approval-update", "Used by the gate and `approve`/`deny`: send an approval request's new state");
+  update->group("");
+  auto update_id = std::make_shared<std::string>();
+  update->add_option("id", *update_id, "The request id")->required();
+  update->callback([update_id] { run_send_approval_update(*update_id); });
 }
 
 }  // namespace agentguard::cli

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd_ui.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "cli/logging.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   agentguard::cli::add_approval_commands(app);
   agentguard::cli::add_env_commands(app);
   agentguard::cli::add_doctor_command(app);
+  agentguard::cli::add_ui_command(app);
 
   // The command line of run/shell/explain is cut off first, so CLI11 never sees its words.
   const std::vector<std::string> words =

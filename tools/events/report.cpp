@@ -15,6 +15,7 @@
 #include "common/paths.hpp"
 #include "events/audit_log.hpp"
 #include "events/event.hpp"
+#include "events/audit_only.hpp"
 #include "events/event_json.hpp"
 #include "events/notifier_wake.hpp"
 #include "events/redact.hpp"
@@ -74,7 +75,9 @@ void wake_notifier() {
   }
 }
 
-bool report(Event event) {
+namespace {
+
+bool report_event(Event event, bool notify) {
   bool durable = true;
   try {
     Event clean = redact_event(std::move(event));
@@ -86,6 +89,7 @@ bool report(Event event) {
       std::fprintf(stderr, "agentguard: could not write the audit record: %s\n", error.what());
       durable = false;
     }
+    if (!notify) return durable;
     try {
       spool_event(state, json);
     } catch (const std::exception& error) {
@@ -99,5 +103,11 @@ bool report(Event event) {
   }
   return durable;
 }
+
+}  // namespace
+
+bool report(Event event) { return report_event(std::move(event), true); }
+
+bool record_in_audit_log(Event event) { return report_event(std::move(event), false); }
 
 }  // namespace agentguard::events

@@ -2,18 +2,18 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/approvals.hpp"
+#include "events/audit_only.hpp"
 #include "common/paths.hpp"
 #include "events/event_json.hpp"
 #include "gate/launch.hpp"
@@ -21,187 +21,239 @@
 
 namespace agentguard::gate {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // 32 symbols, no 0/O/1/I
-
-std::string normalise(const std::string& code) {
-  std::string out;
-  for (char c : code) {
-    if (c == '-' || c == ' ') continue;
-    out += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-  }
-  return out;
-}
-
-// Sends the approval request - with the code - to the human. The code goes to the notifier through
-// a pipe, never through argv, the environment or a file.
-pid_t start_approval_notifier(const json& payload) {
+// Starts `agentguard notify <args...>` fully detached: its own session, no descriptor of the
+// agent's (an agent's tool waits for its pipes to close), stdin fed from `input` when given. It
+// outlives the gate: it sends the request, then its update when the request closes or expires.
+void start_notifier(const std::vector<std::string>& args, const std::string& input) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  if (pipe2(fds, O_CLOEXEC) != 0) return;
   const std::string cli = paths::cli_program().string();
   const pid_t pid = fork();
   if (pid == 0) {
+    if (fork() != 0) _exit(0);  // the grandchild is reparented: no zombie for the gate's caller
+    setsid();
     dup2(fds[0], 0);
     const int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) dup2(devnull, 1);
-    execl(cli.c_str(), cli.c_str(), "notify", "send-approval-request", static_cast<char*>(nullptr));
+    if (devnull >= 0) {
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
+    std::vector<char*> argv{const_cast<char*>(cli.c_str()), const_cast<char*>("notify")};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(cli.c_str(), argv.data());
     _exit(127);
   }
   close(fds[0]);
-  const std::string text = payload.dump();
-  ssize_t off = 0;
-  while (pid > 0 && off < static_cast<ssize_t>(text.size())) {
-    const ssize_t n = write(fds[1], text.data() + off, text.size() - static_cast<size_t>(off));
+  size_t off = 0;
+  while (pid > 0 && off < input.size()) {
+    const ssize_t n = write(fds[1], input.data() + off, input.size() - off);
     if (n <= 0) break;
-    off += n;
+    off += static_cast<size_t>(n);
   }
   close(fds[1]);
-  return pid;
+  if (pid > 0) waitpid(pid, nullptr, 0);
 }
 
-void stop_notifier(pid_t pid) {
-  if (pid <= 0) return;
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
+// Tells every webhook the request's new state (in order: the notifier orders by sequence number).
+void notify_update(const std::string& id) {
+  if (webhook_configured()) start_notifier({"send-approval-update", id}, "");
 }
 
-int refuse_with(const HeldLaunch& held, const std::string& why) {
-  policy::Decision d = held.decision;
-  d.action = policy::Action::deny;
-  d.message = why;
-  return refuse(held.request, d);
-}
-
-}  // namespace
-
-std::chrono::seconds approval_timeout() {
-  if (const char* v = std::getenv("AGENTGUARD_APPROVAL_TIMEOUT"); v && *v) {
-    const long s = std::strtol(v, nullptr, 10);
-    if (s > 0) return std::chrono::seconds(s);
-  }
-  return std::chrono::seconds(600);
-}
-
-std::string new_approval_code() {
-  unsigned char random[8];
-  size_t got = 0;
-  while (got < sizeof random) {
-    const ssize_t n = getrandom(random + got, sizeof random - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  std::string code;
-  for (int i = 0; i < 8; ++i) {
-    if (i == 4) code += '-';
-    code += kAlphabet[random[i] % 32];
-  }
-  return code;
-}
-
-bool codes_equal(const std::string& expected, const std::string& given) {
-  const std::string a = normalise(expected), b = normalise(given);
-  unsigned diff = a.size() == b.size() ? 0u : 1u;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
-}
-
-int hold_for_approval(const HeldLaunch& held) {
+events::Event event_for(const HeldLaunch& held, const std::string& decision, const std::string& message) {
   events::Event ev = events::make_event();
   ev.kind = held.resources.empty() ? "exec" : "plan";
   ev.argv = held.request.argv;
   ev.program = held.decision.program;
   ev.resolved_path = held.request.resolved_path;
   ev.resources = held.resources;
-  ev.decision = "ask";
+  ev.decision = decision;
   ev.rule_id = held.decision.rule_id;
   ev.policy_file = held.decision.source.to_string();
-  ev.message = held.decision.message;
+  ev.message = message;
+  return ev;
+}
 
-  const auto timeout = approval_timeout();
-  const auto expires = std::chrono::system_clock::now() + timeout;
-  const std::string code = new_approval_code();
+// A refusal inside the approval flow: recorded in the audit log; the humans hear about it through
+// the request's own notification (one per request), not a second one.
+int refuse_in_flow(const HeldLaunch& held, const std::string& why) {
+  policy::Decision d = held.decision;
+  d.action = policy::Action::deny;
+  d.message = why;
+  return refuse(held.request, d, /*notify_humans=*/false);
+}
 
-  approvals::Request request;
-  request.id = ev.id;
-  request.expires_unix = std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count();
-  request.argv = held.request.argv;
-  request.cwd = held.request.cwd;
-  request.program = held.decision.program;
-  request.rule_id = held.decision.rule_id;
-  request.message = held.decision.message;
-  request.resources = held.resources;
-  request.plan_file = held.plan_file;
-  request.plan_sha256 = held.plan_sha256;
-  request.gate_pid = getpid();
-  try {
-    approvals::write_request(request);
-  } catch (const std::exception& e) {
-    return refuse_with(held, std::string("The launch needs a human's approval, but the request could not be stored (") +
-                                 e.what() + "), so it was not run.");
-  }
-  events::report(ev);  // the audit log and the spool get the event without the code
+std::string clock_text(std::int64_t unix_time) {
+  std::time_t t = static_cast<std::time_t>(unix_time);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%H:%M:%S UTC", &utc);
+  return text;
+}
 
-  json payload = events::to_json(ev);
-  payload["approval"] = {{"id", ev.id},
-                         {"code", code},
-                         {"expires_unix", request.expires_unix},
-                         {"approve_command", "agentguard approve " + ev.id + " " + code},
-                         {"deny_command", "agentguard deny " + ev.id}};
-  const pid_t notifier = start_approval_notifier(payload);
+void become_waiter(approvals::Request& r) {
+  r.waiter_pid = getpid();
+  r.waiter_start = approvals::process_start_ticks(r.waiter_pid);
+  r.deferred = false;
+  approvals::write_request(r);
+}
 
-  std::fprintf(stderr,
-               "agentguard: holding `%s` for a human's approval (rule %s, event %s).%s%s The person responsible was "
-               "sent a one-time approval code; this waits up to %lld minutes, then counts as a refusal. Do not try "
-               "another way around it.\n",
-               shell_quote(held.request.argv).c_str(), held.decision.rule_id.c_str(), ev.id.c_str(),
-               held.resources.empty() ? "" : " It would: ", held.resources.empty() ? "" : (approvals::join(held.resources) + ".").c_str(),
-               static_cast<long long>(timeout.count() / 60 > 0 ? timeout.count() / 60 : 1));
-
-  std::optional<approvals::Response> response;
-  while (std::chrono::system_clock::now() < expires) {
-    response = approvals::read_response(ev.id);
-    if (response) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  stop_notifier(notifier);
-
-  if (!response) {
-    approvals::write_outcome(ev.id, "expired", "no decision before the deadline");
-    return refuse_with(held, "No human approved it within the time limit, so it counts as refused. " +
-                                 held.decision.message);
-  }
-  if (response->decision != "approve") {
-    approvals::write_outcome(ev.id, "denied", "denied by " + response->by);
-    return refuse_with(held, "A human (" + response->by + ") denied it. " + held.decision.message);
-  }
-  if (!codes_equal(code, response->code)) {
-    approvals::write_outcome(ev.id, "rejected", "the approval code did not match; the request is closed");
-    return refuse_with(held, "An approval arrived with the wrong code, so the request was closed and nothing ran.");
+// An approval is in: check it and run, exactly once. Returns only on refusal.
+int run_approved(const HeldLaunch& held, const approvals::Request& r, const approvals::Response& response) {
+  // The human's command checked the code before writing the answer; an answer without it was
+  // written by someone else (the agent guessing): the request closes, so a guess is a single try.
+  if (!r.code.hash_hex.empty() && !approvals::code_matches(r.code, response.code)) {
+    approvals::write_outcome(r.id, "rejected", "an answer without the right approval code arrived; the request is closed");
+    notify_update(r.id);
+    return refuse_in_flow(held, "An approval arrived without the right code, so the request was closed and nothing ran. "
+                                "Tell the person responsible.");
   }
   if (held.still_the_same) {
     if (std::string changed = held.still_the_same(); !changed.empty()) {
-      approvals::write_outcome(ev.id, "rejected", changed);
-      return refuse_with(held, "It was approved, but " + changed + ", so nothing ran. Ask for a new approval.");
+      approvals::write_outcome(r.id, "rejected", changed);
+      notify_update(r.id);
+      return refuse_in_flow(held, "It was approved, but " + changed + ", so nothing ran. The next run asks again.");
     }
   }
-  approvals::write_outcome(ev.id, "approved", "approved by " + response->by + "; the held command is running");
-  events::Event done = events::make_event();  // its own record, pointing at the request it approves
-  done.kind = ev.kind;
-  done.argv = ev.argv;
-  done.program = ev.program;
-  done.resolved_path = ev.resolved_path;
-  done.resources = ev.resources;
-  done.rule_id = ev.rule_id;
-  done.policy_file = ev.policy_file;
-  done.decision = "approved";
-  done.message = "request " + ev.id + " approved by " + response->by;
-  events::report(done);
-  std::fprintf(stderr, "agentguard: approved by %s; running `%s`.\n", response->by.c_str(),
-               shell_quote(held.request.argv).c_str());
+  if (!approvals::claim(r.id))
+    return refuse_in_flow(held, "The approval of request " + r.id +
+                                    " was already used by another launch; an approval runs one launch once.");
+  approvals::write_outcome(r.id, "ran", "approved by " + response.by + "; the launch ran once (process " +
+                                            std::to_string(getpid()) + ")");
+  events::record_in_audit_log(event_for(held, "approved", "request " + r.id + " approved by " + response.by));
+  notify_update(r.id);
+  std::fprintf(stderr, "agentguard: approved by %s; running `%s` (request %s).\n", response.by.c_str(),
+               shell_quote(held.request.argv).c_str(), r.id.c_str());
   return held.launch ? held.launch() : exec_program(held.request);
+}
+
+int denied(const HeldLaunch& held, const approvals::Request& r, const approvals::Response& response) {
+  if (!approvals::read_outcome(r.id)) {
+    approvals::write_outcome(r.id, "denied", "denied by " + response.by + (response.reason.empty() ? "" : ": " + response.reason));
+    notify_update(r.id);
+  }
+  std::string why = "A human (" + response.by + ") denied it";
+  why += response.reason.empty() ? "." : ": \"" + response.reason + "\".";
+  return refuse_in_flow(held, why + " Nothing ran; do not run it again or work around it.");
+}
+
+}  // namespace
+
+int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
+  const std::string binding = approvals::binding_of(held.request.argv, held.request.cwd, held.plan_binding);
+  const auto now = approvals::now_unix();
+
+  approvals::Request request;
+  bool is_new = true;
+  if (auto existing = approvals::find_by_binding(binding)) {
+    is_new = false;
+    request = *existing;
+    const auto response = approvals::read_response(request.id);
+    const auto state = approvals::state_of(request);
+    if (state == approvals::State::denied && response) return denied(held, request, *response);
+    if (state == approvals::State::approved && response) return run_approved(held, request, *response);
+  }
+
+  std::string code;
+  if (is_new) {
+    events::Event ev = event_for(held, "ask", held.decision.message);
+    request.id = ev.id;
+    request.created_unix = now;
+    request.expires_unix = now + settings.open_seconds;
+    request.argv = held.request.argv;
+    request.cwd = held.request.cwd;
+    request.program = held.decision.program;
+    request.rule_id = held.decision.rule_id;
+    request.message = held.decision.message;
+    request.resources = held.resources;
+    request.stateful = held.stateful;
+    request.plan_file = held.plan_file;
+    request.plan_sha256 = held.plan_sha256;
+    request.binding = binding;
+    request.hold = settings.mode;
+    try {
+      if (webhook_configured()) {
+        code = approvals::new_code();
+        request.code = approvals::hash_code(code);
+      }
+      become_waiter(request);
+    } catch (const std::exception& e) {
+      return refuse_in_flow(held, std::string("The launch needs a human's approval, but the request could not be stored (") +
+                                      e.what() + "), so it was not run.");
+    }
+    events::record_in_audit_log(ev);  // humans get the request itself, below
+    if (!code.empty()) {
+      json payload = events::to_json(ev);
+      payload["approval"] = {{"id", ev.id},
+                             {"code", code},
+                             {"expires_unix", request.expires_unix},
+                             {"status", "pending"},
+                             {"seq", 1},
+                             {"approve_command", "agentguard approve " + ev.id + " " + code},
+                             {"deny_command", "agentguard deny " + ev.id + " --reason '...'"}};
+      start_notifier({"send-approval-request"}, payload.dump());
+    }
+  } else {
+    try {
+      become_waiter(request);
+    } catch (const std::exception& e) {
+      return refuse_in_flow(held, std::string("The approval request could not be updated (") + e.what() + "); nothing ran.");
+    }
+  }
+
+  const bool waits_to_the_end = settings.mode == "wait";
+  const auto deadline = waits_to_the_end ? request.expires_unix : std::min(request.expires_unix, now + settings.hold_seconds);
+  const std::string who_answers =
+      !request.code.hash_hex.empty()
+          ? "A notification with a one-time approval code is being sent to the person responsible."
+          : "No webhook is configured, so nobody was notified: a person must answer it from their own terminal "
+            "(`agentguard approvals`).";
+  std::fprintf(stderr,
+               "agentguard: holding `%s` for a human's approval (rule %s, request %s).%s%s %s This waits up to %s%s. "
+               "Do not try another way around it.\n",
+               shell_quote(held.request.argv).c_str(), held.decision.rule_id.c_str(), request.id.c_str(),
+               held.resources.empty() ? "" : " It would: ",
+               held.resources.empty() ? "" : (approvals::join(held.resources) + ".").c_str(), who_answers.c_str(),
+               approvals::duration_text(deadline - now).c_str(),
+               waits_to_the_end ? ", then counts as a refusal" : "");
+
+  while (approvals::now_unix() < deadline) {
+    if (auto response = approvals::read_response(request.id)) {
+      if (response->decision == "approve") return run_approved(held, request, *response);
+      return denied(held, request, *response);
+    }
+    if (auto outcome = approvals::read_outcome(request.id))
+      return refuse_in_flow(held, "Request " + request.id + " was closed (" + outcome->detail + "); nothing ran.");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+
+  if (waits_to_the_end || approvals::now_unix() >= request.expires_unix) {
+    approvals::write_outcome(request.id, "expired", "no decision before the deadline");
+    notify_update(request.id);
+    return refuse_in_flow(held, "No human approved it within " + approvals::duration_text(request.expires_unix - request.created_unix) +
+                                    ", so it counts as refused and nothing ran. " + held.decision.message);
+  }
+  // Give the agent its turn back before its tool gives up on us; the request stays open.
+  if (auto latest = approvals::read_request(request.id)) request = *latest;
+  request.waiter_pid = 0;
+  request.waiter_start = 0;
+  request.deferred = true;
+  try {
+    approvals::write_request(request);
+  } catch (const std::exception&) {
+    // Shown as dead instead of deferred; the answer still works the same way.
+  }
+  std::fprintf(stderr,
+               "agentguard: pending approval %s; when a human approves, run the same command again. Nothing ran. The "
+               "request stays open until %s; running it again before an answer waits up to %s more.\n",
+               request.id.c_str(), clock_text(request.expires_unix).c_str(),
+               approvals::duration_text(settings.hold_seconds).c_str());
+  return kRefusedStatus;
 }
 
 }  // namespace agentguard::gate

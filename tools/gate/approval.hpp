@@ -1,27 +1,48 @@
 #pragma once
-// The `ask` action: the gate holds the launch until a human approves or denies it from outside
-// the guarded tree, or the time runs out (a deny).
+// The `ask` action: the gate holds the launch for a human, for at most the hold time, so that it
+// fits inside an agent's tool timeout (Claude Code's Bash tool stops a command after 2 minutes by
+// default). What happens then depends on the hold mode:
 //
-// The one-time code exists only in the gate's memory and in the notification sent to the human:
-// never on the agent's stdout/stderr, in its environment, or in a file. The request file the gate
-// writes (approvals/<id>.request.json) holds no code and nothing derived from it; the human's
-// `agentguard approve <id> <code>` writes approvals/<id>.response.json, which the gate reads,
-// compares against its own copy and then closes (one response per request, first one wins).
+//   defer (default)  the launch returns 126 with "pending approval <id>; when a human approves, run
+//                    the same command again". The request stays open. When the agent repeats
+//                    exactly that launch (argv, cwd, plan) after an approval, it runs once.
+//   wait             the launch waits until the request expires (scripts and CI that prefer it).
+//
+// The one-time code exists in the gate's memory and in the notification sent to the human; the
+// request file holds a salted scrypt hash of it (common/approval_code.hpp). With no webhook there
+// is no code, and only a human at a terminal outside the guarded tree can answer
+// (`agentguard approve ID` confirms at /dev/tty).
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "agentguard/policy.hpp"
-#include "events/event.hpp"
 
 namespace agentguard::gate {
+
+struct HoldSettings {
+  std::string mode = "defer";       // defer | wait
+  std::int64_t hold_seconds = 90;   // defer: how long one launch blocks
+  std::int64_t open_seconds = 600;  // how long a request stays open for an answer
+};
+
+// The policy's [approval] table (hold, hold_seconds, open_seconds; later layers win), then
+// AGENTGUARD_APPROVAL_HOLD ("wait" or seconds) and AGENTGUARD_APPROVAL_TIMEOUT (open seconds).
+// Only how long a launch waits can be changed this way, never whether it runs. Throws
+// std::runtime_error naming file:line:col for a bad value.
+HoldSettings hold_settings(const policy::Policy* policy);
 
 struct HeldLaunch {
   policy::ExecRequest request;
   policy::Decision decision;           // the rule that asked
   std::vector<std::string> resources;  // "delete terraform_data.a", ... (plan review)
+  std::vector<std::string> stateful;   // the resources that hold data
   std::string plan_file, plan_sha256;  // saved plan bound to the approval
+  // What the approval binds to besides argv and cwd: the saved plan's hash, or for a plain apply
+  // the deletions and replacements it would make.
+  std::string plan_binding;
   // Re-checked after approval, right before the launch: returns "" if the launch is still exactly
   // what was approved, else why not (plan file swapped, plan changed).
   std::function<std::string()> still_the_same;
@@ -29,15 +50,8 @@ struct HeldLaunch {
   std::function<int()> launch;
 };
 
-std::chrono::seconds approval_timeout();  // AGENTGUARD_APPROVAL_TIMEOUT (seconds), default 600
-
-// Holds the launch. On approval runs `launch` or execs the program (does not return); otherwise returns the exit
+// Holds the launch. On approval execs the program (does not return); otherwise returns the exit
 // status to use (126) after telling the agent why.
-int hold_for_approval(const HeldLaunch& held);
-
-// A code people can read out and type: 8 characters without look-alikes, shown as XXXX-XXXX.
-std::string new_approval_code();
-// Case- and dash-insensitive comparison in constant time.
-bool codes_equal(const std::string& expected, const std::string& given);
+int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings);
 
 }  // namespace agentguard::gate

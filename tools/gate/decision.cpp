@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -63,17 +64,25 @@ int decide_and_launch(const policy::ExecRequest& request) {
   // Asked only when a refusal or a held launch says whether a human was notified.
   gate::set_webhook_check([&request, &pol] { return webhook_configured(request, &*pol); });
 
+  const std::function<gate::HoldSettings()> holds = [&] {
+    try {
+      return gate::hold_settings(&*pol);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "agentguard: warning: %s; holds use the defaults.\n", e.what());
+      return gate::HoldSettings{};
+    }
+  };
   switch (decision.action) {
     case Action::deny:
       return gate::refuse(request, decision);
     case Action::ask:
-      return gate::hold_for_approval({request, decision, {}, {}, {}, nullptr, nullptr});
+      return gate::hold_for_approval({request, decision, {}, {}, {}, {}, "", nullptr, nullptr}, holds());
     case Action::log:
       gate::record(request, decision);
       [[fallthrough]];
     case Action::allow:
       if (gate::is_apply_to_review(decision))
-        return gate::run_reviewed_apply(pol->plan_rules(), request, decision);
+        return gate::run_reviewed_apply(pol->plan_rules(), request, decision, holds);
       return gate::exec_program(request);
   }
   return gate::refuse_undecidable(request, "unknown action");

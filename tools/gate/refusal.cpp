@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 
+#include "events/audit_only.hpp"
 #include "events/event.hpp"
 #include "gate/launch.hpp"
 
@@ -38,19 +39,20 @@ bool webhook_configured() {
   return *g_webhook_configured;
 }
 
-int refuse(const policy::ExecRequest& request, const policy::Decision& decision) {
+int refuse(const policy::ExecRequest& request, const policy::Decision& decision, bool notify_humans) {
   events::Event ev = event_for(request, decision);
   ev.decision = "deny";
   const std::string id = ev.id;
   // The doctor's canary proves the guard is live; it is not an event anyone needs to hear about.
-  const bool recorded = decision.rule_id == "agentguard-canary" || events::report(ev);
+  const bool recorded = decision.rule_id == "agentguard-canary" ||
+                        (notify_humans ? events::report(ev) : events::record_in_audit_log(ev));
   // What really would have run, when it differs from what was typed (TF_CLI_ARGS, sudo, an interpreter).
   std::string effective;
   if (!decision.effective_argv.empty() && decision.effective_argv != request.argv)
     effective = ", which runs `" + shell_quote(decision.effective_argv) + "`";
   std::string outcome;
   if (!recorded) outcome = "The event could not be recorded; tell the person responsible for this session.";
-  else if (webhook_configured()) outcome = "Recorded as event " + id + "; a human has been notified.";
+  else if (notify_humans && webhook_configured()) outcome = "Recorded as event " + id + "; a human has been notified.";
   else outcome = "Recorded as event " + id + " in the audit log.";
   // One paragraph, first words fixed: agents and people grep for "agentguard: blocked".
   std::fprintf(stderr, "agentguard: blocked `%s`%s (rule %s, %s). %s %s\n", shell_quote(request.argv).c_str(),

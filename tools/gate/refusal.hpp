@@ -14,8 +14,9 @@ inline constexpr int kRefusedStatus = 126;
 void set_webhook_check(std::function<bool()> check);
 bool webhook_configured();
 
-// Records the event and prints the refusal; returns kRefusedStatus.
-int refuse(const policy::ExecRequest& request, const policy::Decision& decision);
+// Records the event and prints the refusal; returns kRefusedStatus. notify_humans=false: the audit
+// log only (a refusal inside the approval flow, whose humans hear through the request's notification).
+int refuse(const policy::ExecRequest& request, const policy::Decision& decision, bool notify_humans = true);
 
 // The policy could not be loaded or evaluated: refuse, record and say what to fix.
 int refuse_undecidable(const policy::ExecRequest& request, const std::string& why);

@@ -78,6 +78,29 @@ policy::ExecRequest apply_request(const policy::ExecRequest& request, const Terr
   return out;
 }
 
+// The resources that hold data, by the types of the built-in `plan-stateful-delete` rule (whatever
+// the layers disabled): the human sees them marked in every list of what an apply would do.
+std::vector<std::string> stateful_resources(const policy::PlanVerdict& verdict) {
+  std::vector<std::string> out;
+  try {
+    policy::LoadOptions options;
+    options.api_rules = false;
+    const auto builtin = policy::Policy::load(options);
+    std::vector<policy::PlanRule> stateful;
+    for (const auto& rule : builtin.plan_rules())
+      if (rule.id == "plan-stateful-delete") stateful.push_back(rule);
+    for (const auto& r : verdict.resources) {
+      policy::PlanSummary one{{r.change}};
+      if (stateful.empty()) break;
+      const auto v = policy::decide_plan(stateful, one);  // rule_id is empty when the rule did not match
+      if (v.deciding && !v.deciding->rule_id.empty()) out.push_back(r.kind + " " + r.change.address);
+    }
+  } catch (const std::exception&) {
+    // Without the marks the list is still complete.
+  }
+  return out;
+}
+
 // Step 1: terraform plans the apply once, into a memfd.
 SealedPlan make_plan(const policy::ExecRequest& request, const TerraformCall& call, const ApplyFlags& flags,
                      int& plan_status) {
@@ -101,7 +124,7 @@ SealedPlan make_plan(const policy::ExecRequest& request, const TerraformCall& ca
 }  // namespace
 
 int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy::ExecRequest& request,
-                       policy::Decision decision) {
+                       policy::Decision decision, const std::function<HoldSettings()>& holds) {
   const TerraformCall call = parse_terraform_call(decision.effective_argv);
   const std::string dir = working_dir(request, call);
   SealedPlan plan;
@@ -162,10 +185,14 @@ int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy:
     case Action::allow:
       break;
   }
-  HeldLaunch held{request, decision, resources, plan.source, plan.sha256, nullptr, apply};
+  // A plain apply plans afresh at every launch, so a repeat after the approval is bound to the
+  // deletions and replacements it would make; a saved plan is bound to its bytes.
+  const std::string binding = call.plan_arg ? "plan-sha256:" + plan.sha256 : "deletes:" + verdict.summary();
+  HeldLaunch held{request, decision, resources, stateful_resources(verdict), plan.source, plan.sha256, binding,
+                  nullptr, apply};
   // The plan is sealed in memory: re-reading it proves nothing changed, not even by accident.
   held.still_the_same = [plan] { return sealed_sha256(plan) == plan.sha256 ? "" : std::string("the plan changed"); };
-  return hold_for_approval(held);
+  return hold_for_approval(held, holds());
 }
 
 }  // namespace agentguard::gate

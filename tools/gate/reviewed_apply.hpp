@@ -10,13 +10,16 @@
 //         or -backup), refusing or holding it for a human;
 //      3. it asks terraform's own question unless -auto-approve (terraform asks nothing for a saved
 //         plan), then execs `terraform apply [apply flags] /dev/fd/N`.
+#include <functional>
+
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
+#include "gate/approval.hpp"
 
 namespace agentguard::gate {
 
 // Decides and runs the apply; returns an exit status when it does not exec terraform.
 int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy::ExecRequest& request,
-                       policy::Decision decision);
+                       policy::Decision decision, const std::function<HoldSettings()>& holds);
 
 }  // namespace agentguard::gate

@@ -102,8 +102,11 @@ SendResult send_notification(const Webhook& hook, const Notification& n, long ti
     result.error = error.what();
     return result;
   }
-  HttpAnswer answer = http_post(hook.url, body, request_headers(n.dedupe_id(), hook.secret, now_unix(), body),
-                                timeout_ms);
+  auto headers = request_headers(n.dedupe_id(), hook.secret, now_unix(), body);
+  // An approval request's messages carry their order: receivers keep the highest sequence number.
+  if (n.approval.is_object() && n.approval.contains("seq"))
+    headers.push_back("X-Agentguard-Sequence: " + n.approval["seq"].dump());
+  HttpAnswer answer = http_post(hook.url, body, headers, timeout_ms);
   result.status = answer.status;
   result.error = answer.error;
   return result;

@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <stdexcept>
+#include <string_view>
 
 namespace agentguard::notify {
 using nlohmann::json;
@@ -37,6 +38,48 @@ std::string code_safe(std::string text) {
 }
 
 std::string what(const json& event);
+
+// Slack mrkdwn gives `&`, `<` and `>` meaning (links, mentions such as <!here>), even inside code
+// blocks: Slack requires them escaped in any text it did not write itself.
+std::string slack_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else out += c;
+  }
+  return out;
+}
+
+// Discord Markdown outside code: a backslash makes each of these characters literal, so agent text
+// cannot make a masked link ([text](url)), a heading, a quote or a spoiler. Mentions are switched
+// off for the whole message by allowed_mentions.
+std::string discord_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::string_view("\\*_~`|>#[]()<-:@").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// The state line of an approval request's update (seq > 1): what the human decided, or that the
+// time ran out. Empty for the opening message.
+std::string approval_update(const json& approval) {
+  if (!approval.is_object()) return "";
+  const std::string status = approval.value("status", std::string("pending"));
+  if (status == "pending") return "";
+  const std::string id = approval.value("id", std::string());
+  const std::string detail = approval.value("detail", std::string());
+  std::string line;
+  if (status == "approved") line = "approved";
+  else if (status == "denied") line = "denied";
+  else if (status == "expired") line = "expired: nobody answered in time; nothing ran";
+  else if (status == "ran") line = "approved and run";
+  else line = "closed";
+  return "request " + id + " " + line + (detail.empty() ? "" : " (" + detail + ")");
+}
 
 // "agentguard blocked terraform", "agentguard is holding terraform for approval", ...
 std::string headline(const json& event, const std::string& subject) {
@@ -85,58 +128,76 @@ json mrkdwn(const std::string& text) { return json{{"type", "mrkdwn"}, {"text", 
 
 json render_slack(const Notification& n) {
   const json& e = n.event;
+  const auto esc = [&e](const char* key) { return slack_escape(field(e, key)); };
   json fields = json::array({
-      mrkdwn("*Host*\n" + field(e, "host")),
-      mrkdwn("*Directory*\n" + field(e, "cwd")),
-      mrkdwn("*Rule*\n" + (field(e, "rule_id").empty() ? std::string("(none)") : field(e, "rule_id"))),
-      mrkdwn("*User*\n" + field(e, "user")),
+      mrkdwn("*Host*\n" + esc("host")),
+      mrkdwn("*Directory*\n" + esc("cwd")),
+      mrkdwn("*Rule*\n" + (field(e, "rule_id").empty() ? std::string("(none)") : esc("rule_id"))),
+      mrkdwn("*User*\n" + esc("user")),
   });
   if (n.count() > 1) fields.push_back(mrkdwn("*Repeated*\n" + std::to_string(n.count()) + " times"));
   json blocks = json::array();
+  const std::string update = approval_update(n.approval);
   blocks.push_back({{"type", "header"},
-                    {"text", {{"type", "plain_text"}, {"text", truncate(headline(e, what(e)), 150)}}}});
-  blocks.push_back({{"type", "section"}, {"text", mrkdwn("*Command*\n```" + truncate(code_safe(command_line(e)), 2800) + "```")}});
+                    {"text", {{"type", "plain_text"},
+                              {"text", truncate(update.empty() ? headline(e, what(e)) : "agentguard: " + update, 150)}}}});
+  blocks.push_back({{"type", "section"},
+                    {"text", mrkdwn("*Command*\n```" + truncate(slack_escape(code_safe(command_line(e))), 2800) + "```")}});
   blocks.push_back({{"type", "section"}, {"fields", fields}});
   if (!field(e, "message").empty())
-    blocks.push_back({{"type", "section"}, {"text", mrkdwn("*Why*\n" + truncate(field(e, "message"), 2900))}});
-  if (!n.approval.is_null()) {
+    blocks.push_back({{"type", "section"}, {"text", mrkdwn("*Why*\n" + truncate(slack_escape(field(e, "message")), 2900))}});
+  if (!n.approval.is_null() && update.empty()) {
     std::string how = "*To approve*, run (valid until " + expiry_text(n.approval) + "):\n```" +
-                      n.approval.value("approve_command", std::string()) + "```\n*To refuse:* `" +
-                      n.approval.value("deny_command", std::string()) + "`";
+                      slack_escape(n.approval.value("approve_command", std::string())) + "```\n*To refuse:* `" +
+                      slack_escape(n.approval.value("deny_command", std::string())) + "`";
+    if (const std::string page = n.approval.value("page_url", std::string()); !page.empty())
+      how += "\n<" + slack_escape(page) + "|Open the request on the approval page>";
     blocks.push_back({{"type", "section"}, {"text", mrkdwn(how)}});
   }
-  std::string context = field(e, "time") + " | event " + field(e, "id");
-  if (!field(e, "session").empty()) context += " | session " + field(e, "session");
-  if (!field(e, "policy_file").empty()) context += " | policy " + field(e, "policy_file");
+  std::string context = esc("time") + " | event " + esc("id");
+  if (!field(e, "session").empty()) context += " | session " + esc("session");
+  if (!field(e, "policy_file").empty()) context += " | policy " + esc("policy_file");
   if (n.count() > 1) context += " | " + repeat_note(n);
+  if (n.approval.is_object() && n.approval.contains("seq")) context += " | message " + n.approval["seq"].dump() + " of this request";
   blocks.push_back({{"type", "context"}, {"elements", json::array({mrkdwn(truncate(context, 2900))})}});
-  return json{{"text", summary_line(n)}, {"blocks", blocks}};
+  const std::string text = update.empty() ? summary_line(n) : "agentguard: " + update;
+  return json{{"text", slack_escape(text)}, {"blocks", blocks}};
 }
 
 json render_discord(const Notification& n) {
   const json& e = n.event;
-  std::string content = "**" + headline(e, what(e)) + "**\n";
+  const auto esc = [&e](const char* key) { return discord_escape(field(e, key)); };
+  const std::string update = approval_update(n.approval);
+  std::string content = "**" + discord_escape(update.empty() ? headline(e, what(e)) : "agentguard: " + update) + "**\n";
   content += "```\n" + truncate(code_safe(command_line(e)), 900) + "\n```\n";
-  content += "**Where:** " + field(e, "host") + " `" + code_safe(field(e, "cwd")) + "` (user " + field(e, "user") + ")\n";
-  content += "**Rule:** " + (field(e, "rule_id").empty() ? std::string("(none)") : field(e, "rule_id"));
-  if (!field(e, "message").empty()) content += " - " + truncate(field(e, "message"), 500);
-  content += "\n**When:** " + field(e, "time") + " (event " + field(e, "id") + ")";
+  content += "**Where:** " + esc("host") + " `" + code_safe(field(e, "cwd")) + "` (user " + esc("user") + ")\n";
+  content += "**Rule:** " + (field(e, "rule_id").empty() ? std::string("(none)") : esc("rule_id"));
+  if (!field(e, "message").empty()) content += " - " + discord_escape(truncate(field(e, "message"), 500));
+  content += "\n**When:** " + esc("time") + " (event " + esc("id") + ")";
   if (n.count() > 1) content += "\n**Repeated:** " + repeat_note(n);
-  if (!n.approval.is_null()) {
+  // No @everyone, @here, role or user pings from anything in the message.
+  const json no_mentions = {{"parse", json::array()}};
+  if (!n.approval.is_null() && update.empty()) {
     // The approval lines go first so that truncation can never cut the code off.
     std::string how = "**To approve** (until " + expiry_text(n.approval) + "): `" +
-                      n.approval.value("approve_command", std::string()) + "`\n**To refuse:** `" +
-                      n.approval.value("deny_command", std::string()) + "`\n";
-    return json{{"content", how + truncate(content, 2000 - std::min<size_t>(how.size(), 1500))}};
+                      code_safe(n.approval.value("approve_command", std::string())) + "`\n**To refuse:** `" +
+                      code_safe(n.approval.value("deny_command", std::string())) + "`\n";
+    if (const std::string page = n.approval.value("page_url", std::string()); !page.empty())
+      how += "**Approval page:** <" + page + ">\n";
+    return json{{"content", how + truncate(content, 2000 - std::min<size_t>(how.size(), 1500))}, {"allowed_mentions", no_mentions}};
   }
-  return json{{"content", truncate(content, 2000)}};
+  return json{{"content", truncate(content, 2000)}, {"allowed_mentions", no_mentions}};
 }
 
 }  // namespace
 
 std::string Notification::dedupe_id() const {
   std::string id = event_ids.empty() ? field(event, "id") : event_ids.front();
-  return approval.is_null() ? id : id + ":approval";
+  if (approval.is_null()) return id;
+  // Each state of a request is its own message: "<id>:approval" (pending, with the code), then
+  // "<id>:approval:<seq>" for the updates, so a receiver that drops duplicates keeps them all.
+  const int seq = approval.is_object() ? approval.value("seq", 1) : 1;
+  return seq <= 1 ? id + ":approval" : id + ":approval:" + std::to_string(seq);
 }
 
 bool is_known_format(const std::string& format) { return format == "json" || format == "slack" || format == "discord"; }
