@@ -13,6 +13,7 @@
 #include "core/syscalls.hpp"
 
 namespace agentguard::core::sys {
+// getcwd comes from syscalls.hpp.
 
 #ifdef AGENTGUARD_RAW_SYSCALLS
 inline long openat(int dirfd, const char* path, int flags) {
@@ -22,10 +23,6 @@ inline long close(int fd) { return syscall4(SYS_close, fd, 0, 0, 0); }
 inline long readlinkat(int dirfd, const char* path, char* buffer, std::size_t size) {
   return syscall4(SYS_readlinkat, dirfd, reinterpret_cast<long>(path), reinterpret_cast<long>(buffer),
                   static_cast<long>(size));
-}
-// The kernel's getcwd: the length including the NUL, or -errno.
-inline long getcwd(char* buffer, std::size_t size) {
-  return syscall4(SYS_getcwd, reinterpret_cast<long>(buffer), static_cast<long>(size), 0, 0);
 }
 inline long write(int fd, const void* data, std::size_t size) {
   return syscall4(SYS_write, fd, reinterpret_cast<long>(data), static_cast<long>(size), 0);
@@ -48,12 +45,6 @@ inline long readlinkat(int dirfd, const char* path, char* buffer, std::size_t si
   const int saved = errno;
   const ssize_t n = ::readlinkat(dirfd, path, buffer, size);
   const long r = n >= 0 ? static_cast<long>(n) : -errno;
-  errno = saved;
-  return r;
-}
-inline long getcwd(char* buffer, std::size_t size) {
-  const int saved = errno;
-  const long r = ::getcwd(buffer, size) != nullptr ? static_cast<long>(__builtin_strlen(buffer) + 1) : -errno;
   errno = saved;
   return r;
 }

@@ -16,6 +16,7 @@
 #include "common/paths.hpp"
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
+#include "gate/plan_review.hpp"
 #include "gate/policy_loading.hpp"
 #include "gate/reviewed_apply.hpp"
 #include "gate/refusal.hpp"
