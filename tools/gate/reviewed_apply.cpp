@@ -156,7 +156,7 @@ int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy:
   auto apply = [launch, flags, dir, applyable = review.applyable]() -> int {
     // The supervisor's decision for an apply trapped in a static program's subtree can only let
     // that exec continue: terraform then plans again and asks its own question (a known gap,
-    // docs/threat-model.md "Supervised applies").
+    // docs/threat-model.md, "Supervised applies").
     if (decision_only()) return 0;
     if (flags && !flags->auto_approve && applyable) {
       const int answer = ask_apply_question(flags->mode, current_workspace(launch.env, dir), !flags->no_color);
