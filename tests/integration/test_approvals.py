@@ -81,7 +81,13 @@ class AgentAndHuman:
     # --- the agent's side -------------------------------------------------------------------
     def agent(self, script, **env):
         """Starts `script` in a guarded shell (its own process group, so the test can kill it)."""
-        argv = [AGENTGUARD, "run", "--default-only", "--state-dir", self.state_dir, "--", "bash", "-c", script]
+        # terraform_data stands in for real infrastructure: the default that lets stateless resources
+        # go without a human is switched off, so its deletion is held like a database's would be.
+        policy = os.path.join(self.state_dir, "no-stateless-default.toml")
+        os.makedirs(self.state_dir, exist_ok=True)
+        with open(policy, "w") as f:
+            f.write('schema = 1\ndisable = ["plan-stateless-changes"]\n')
+        argv = [AGENTGUARD, "run", "--policy", policy, "--state-dir", self.state_dir, "--", "bash", "-c", script]
         p = subprocess.Popen(argv, cwd=self.ws.dir, env=clean_env(**TF_ENV, **env), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.procs.append(p)

@@ -58,7 +58,7 @@ class HttpsGuardInASession(unittest.TestCase):
         self.assertEqual(operations, ["DescribeDBInstances"], "the delete (or a retry of it) reached the endpoint")
         events = [e for e in audit_records(self.state) if e["kind"] == "http"]
         self.assertEqual([(e["service"], e["operation"], e["decision"], e["rule_id"]) for e in events],
-                         [("rds", "DeleteDBInstance", "deny", "rds-delete")], audit_records(self.state))
+                         [("rds", "DeleteDBInstance", "deny", "destroy-by-name")], audit_records(self.state))
 
 
 if __name__ == "__main__":

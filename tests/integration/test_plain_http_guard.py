@@ -39,7 +39,7 @@ class PlainHttpGuardTest(HttpsGuardTest):
     def test_plain_aws_cli_rds_delete_refused_describe_passes(self):
         proc = self.aws("rds", "delete-db-instance", "--db-instance-identifier", "db1", "--skip-final-snapshot")
         self.assertNotEqual(proc.returncode, 0)
-        self.assert_refused(proc, "DeleteDBInstance", rule="rds-delete")
+        self.assert_refused(proc, "DeleteDBInstance", rule="destroy-by-name")
         self.assertEqual(self.endpoint.requests, [])
         self.assertEqual(self.reports()[0]["--endpoint"], "127.0.0.1/")
         proc = self.aws("rds", "describe-db-instances")
