@@ -17,6 +17,7 @@ import unittest
 import urllib.error
 import urllib.request
 
+from tf_support import no_stateless_default_policy
 from harness import AGENTGUARD, BUILD_DIR, REFUSED, TERRAFORM, TerraformWorkspace, clean_env, require_build
 
 try:
@@ -148,12 +149,7 @@ class ApprovalPage(unittest.TestCase):
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def agent(self, script):
-        # terraform_data stands in for real infrastructure: the default that lets stateless resources
-        # go without a human is switched off, so its deletion is held like a database's would be.
-        policy = os.path.join(self.state_dir, "no-stateless-default.toml")
-        os.makedirs(self.state_dir, exist_ok=True)
-        with open(policy, "w") as f:
-            f.write('schema = 1\ndisable = ["plan-stateless-changes"]\n')
+        policy = no_stateless_default_policy(self.state_dir)  # terraform_data stands in for a database
         argv = [AGENTGUARD, "run", "--policy", policy, "--state-dir", self.state_dir, "--", "bash",
                 "-c", script]
         p = subprocess.Popen(argv, cwd=self.ws.dir, env=clean_env(**TF_ENV, AGENTGUARD_APPROVAL_HOLD="wait"),

@@ -17,6 +17,7 @@ import tempfile
 import time
 import unittest
 
+from tf_support import no_stateless_default_policy
 from harness import (AGENTGUARD, REFUSED, TERRAFORM, RecordingHTTPServer, TerraformWorkspace, audit_records, clean_env,
                      require_build, run)
 
@@ -81,12 +82,7 @@ class AgentAndHuman:
     # --- the agent's side -------------------------------------------------------------------
     def agent(self, script, **env):
         """Starts `script` in a guarded shell (its own process group, so the test can kill it)."""
-        # terraform_data stands in for real infrastructure: the default that lets stateless resources
-        # go without a human is switched off, so its deletion is held like a database's would be.
-        policy = os.path.join(self.state_dir, "no-stateless-default.toml")
-        os.makedirs(self.state_dir, exist_ok=True)
-        with open(policy, "w") as f:
-            f.write('schema = 1\ndisable = ["plan-stateless-changes"]\n')
+        policy = no_stateless_default_policy(self.state_dir)  # terraform_data stands in for a database
         argv = [AGENTGUARD, "run", "--policy", policy, "--state-dir", self.state_dir, "--", "bash", "-c", script]
         p = subprocess.Popen(argv, cwd=self.ws.dir, env=clean_env(**TF_ENV, **env), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)

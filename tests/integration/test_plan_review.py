@@ -11,6 +11,7 @@ import tempfile
 import time
 import unittest
 
+from tf_support import no_stateless_default_policy
 from harness import (AGENTGUARD, BLOCKED, REFUSED, TERRAFORM, RecordingHTTPServer, TerraformWorkspace, audit_records,
                      clean_env, guarded, require_build, run)
 
@@ -52,11 +53,7 @@ class PlanReview(unittest.TestCase):
         return e
 
     def start_guarded(self, script, **extra_env):
-        # terraform_data stands in for real infrastructure here: the default that lets stateless
-        # resources go without a human is switched off.
-        policy = os.path.join(self.state_dir, "no-stateless-default.toml")
-        with open(policy, "w") as f:
-            f.write('schema = 1\ndisable = ["plan-stateless-changes"]\n')
+        policy = no_stateless_default_policy(self.state_dir)  # terraform_data stands in for a database
         argv = [AGENTGUARD, "run", "--policy", policy, "--state-dir", self.state_dir, "--", "bash", "-c", script]
         return subprocess.Popen(argv, cwd=self.ws.dir, env=clean_env(**self.env(**extra_env)), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)

@@ -12,6 +12,7 @@ import tempfile
 import time
 import unittest
 
+from tf_support import no_stateless_default_policy
 from harness import (AGENTGUARD, BLOCKED, GATE, REFUSED, TERRAFORM, RecordingHTTPServer, TerraformWorkspace,
                      audit_records, clean_env, guarded, require_build, run)
 
@@ -182,12 +183,7 @@ class GoWrapperApply(unittest.TestCase):
 
     def test_go_wrapper_apply_is_held_then_approved_end_to_end(self):
         self.assertTrue(file_is_static(self.wrapper))
-        # terraform_data stands in for real infrastructure: the default that lets stateless resources
-        # go without a human is switched off, so the deletion is held like a database's would be.
-        policy = os.path.join(self.state_dir, "no-stateless-default.toml")
-        os.makedirs(self.state_dir, exist_ok=True)
-        with open(policy, "w") as f:
-            f.write('schema = 1\ndisable = ["plan-stateless-changes"]\n')
+        policy = no_stateless_default_policy(self.state_dir)  # terraform_data stands in for a database
         argv = [AGENTGUARD, "run", "--policy", policy, "--state-dir", self.state_dir, "--", "bash", "-c",
                 f"{self.wrapper} apply -auto-approve -input=false -no-color"]
         proc = subprocess.Popen(argv, cwd=self.ws.dir, env=clean_env(**TF_ENV, AGENTGUARD_WEBHOOK_URL=self.webhook.url),

@@ -22,6 +22,19 @@ addresses = ["*"]
 message = "test policy: nothing may be deleted, replaced or forgotten."
 """
 
+NO_STATELESS_DEFAULT = 'schema = 1\ndisable = ["plan-stateless-changes"]\n'
+
+
+def no_stateless_default_policy(directory):
+    """A policy file in `directory` that switches the stateless default off, so that a
+    terraform_data standing in for a database is held like one. Returns its path."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "no-stateless-default.toml")
+    with open(path, "w") as f:
+        f.write(NO_STATELESS_DEFAULT)
+    return path
+
+
 COUNT_CONFIG = """
 variable "n" {
   type    = number
