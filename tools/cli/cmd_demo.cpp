@@ -69,10 +69,18 @@ bool plan_review(const fs::path& workspace, const fs::path& state_dir, const std
   heading("5. Plan review: a plain `terraform apply` that would delete something is held for a human");
   remove_resource(workspace, "website");
   std::printf("main.tf no longer names terraform_data.website; the agent runs `terraform apply -auto-approve`.\n");
+  // terraform_data holds nothing, and by default the guard lets an agent delete such resources. Here
+  // it stands in for a database, so the demo switches that default off, and says so.
+  const fs::path policy = state_dir / "demo-policy.toml";
+  std::ofstream(policy) << "schema = 1\n# terraform_data stands in for a database in this demo\n"
+                           "disable = [\"plan-stateless-changes\"]\n";
+  std::printf("terraform_data stands in for a database here, so this step adds %s, which switches off the\n"
+              "default that lets an agent delete resources that hold nothing (terraform_data, random_*, ...).\n",
+              policy.c_str());
   DemoReceiver phone;
   std::thread agent([&] {
     shell("cd '" + workspace.string() + "' && AGENTGUARD_WEBHOOK_URL='" + phone.url() + "' '" + self +
-          "' run --default-only --state-dir '" + state_dir.string() +
+          "' run --policy '" + policy.string() + "' --state-dir '" + state_dir.string() +
           "' -- bash -c 'terraform apply -auto-approve -input=false -no-color | tail -n 1; echo \"-> exit status ${PIPESTATUS[0]}\"'");
   });
   const std::string body = phone.wait_for("\"approval\"", 120);
@@ -154,7 +162,8 @@ int demo() {
 
 void add_demo_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Show the guard stopping a real `terraform destroy` (offline, no cloud)");
-  cmd->footer("Example:\n  agentguard demo\nNeeds terraform on PATH. Uses only the built-in default policy.");
+  cmd->footer("Example:\n  agentguard demo\nNeeds terraform on PATH. Uses the built-in default policy; its plan-review step adds a one-line\n"
+              "policy that treats terraform_data as a database.");
   cmd->callback([] { throw CLI::RuntimeError(demo()); });
 }
 
