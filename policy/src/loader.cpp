@@ -239,7 +239,7 @@ Location location_of(const toml::value& value) {
 
 namespace {
 
-// [notify] (docs/notifications.md): fold_window_seconds, and webhooks = [{ url, format, name,
+// [notify] (docs/notifications.md): fold_window_seconds, approval_page, and webhooks = [{ url, format, name,
 // secret_env, secret_file }]. Every key and format is checked, so `fromat = "slack"` or
 // `format = "teams"` is an error at its file:line:col instead of a webhook that silently posts JSON.
 void check_notify(const toml::value& notify, const std::string& key) {
@@ -248,6 +248,17 @@ void check_notify(const toml::value& notify, const std::string& key) {
     if (name == "fold_window_seconds") {
       if (!value->is_integer() || value->as_integer() < 0)
         fail(*value, "`fold_window_seconds` must be a whole number of seconds (0 or more)");
+    } else if (name == "approval_page") {
+      // A base address that approval messages link to (<base>/requests/<id>): plain URL characters
+      // only, no query or fragment to append to.
+      if (!value->is_string()) fail(*value, "`approval_page` must be a string, not " + std::string(type_name(*value)));
+      const std::string text = value->as_string().str;
+      const bool scheme = text.rfind("https://", 0) == 0 || text.rfind("http://", 0) == 0;
+      const bool plain = text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/[]@!$'()*+,;=%") ==
+                         std::string::npos;
+      if (!scheme || !plain)
+        fail(*value, "`approval_page` must be the page's base address, like \"http://127.0.0.1:8765\" for "
+                     "`agentguard ui --port 8765` (http:// or https://, no spaces, query, fragment or quotes)");
     } else if (name == "webhooks") {
       if (!value->is_array()) fail(*value, "`webhooks` must be an array of tables, not " + std::string(type_name(*value)));
       for (const auto& hook : value->as_array()) {
@@ -272,7 +283,7 @@ void check_notify(const toml::value& notify, const std::string& key) {
       }
     } else {
       throw PolicyError(key_location(*value, name),
-                        "unknown key `" + name + "` in [" + key + "] (expected webhooks, fold_window_seconds)");
+                        "unknown key `" + name + "` in [" + key + "] (expected webhooks, fold_window_seconds, approval_page)");
     }
   }
 }

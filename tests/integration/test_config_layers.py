@@ -220,6 +220,9 @@ class NotifyIsValidated(Sandbox):
         ('[notify]\nwebhook = [{ url = "https://x.example/h" }]\n', 4, 1, "unknown key `webhook` in [notify]"),
         ('[notify]\nwebhooks = [{ url = "https://x.example/h", format = "teams" }]\n', 4, 53, 'unknown webhook format "teams"'),
         ('[notify]\nwebhooks = [{ url = "ftp://x.example/h" }]\n', 4, 21, "a webhook `url` must start with https://"),
+        ('[notify]\napproval_page = "http://127.0.0.1:8765/?x=1"\n', 4, 17, "`approval_page` must be the page's base address"),
+        ('[notify]\napproval_page = "http://evil.example|Approve"\n', 4, 17, "`approval_page` must be the page's base address"),
+        ('[notify]\napproval_page = 8765\n', 4, 17, "`approval_page` must be a string"),
     ]
 
     def test_errors_name_file_line_col(self):
@@ -234,7 +237,7 @@ class NotifyIsValidated(Sandbox):
 
     def test_a_valid_notify_table_loads(self):
         with open(self.team, "w") as f:
-            f.write('schema = 1\n[notify]\nfold_window_seconds = 30\nwebhooks = [{ url = "https://hooks.slack.com/services/T/B/x", '
+            f.write('schema = 1\n[notify]\nfold_window_seconds = 30\napproval_page = "http://127.0.0.1:8765"\nwebhooks = [{ url = "https://hooks.slack.com/services/T/B/x", '
                     'name = "team" }, { url = "http://127.0.0.1:9/j", format = "json", secret_env = "S" }]\n')
         r = run([AGENTGUARD, "policy", "check"], cwd=self.work, env=self.env(AGENTGUARD_POLICY=self.team))
         self.assertEqual(r.status, 0, r)

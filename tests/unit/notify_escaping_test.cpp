@@ -110,6 +110,44 @@ TEST(NotifyEscaping, UpdatesOfARequestAreOrderedAndNeverCarryTheCode) {
   EXPECT_EQ(pending["approval"]["seq"], 1);
 }
 
+// The link to the request on the approval page: present only when the notification carries one
+// (the human configured where the page is), and in each format unable to end its link markup early
+// or carry markup, whatever characters the address has.
+TEST(NotifyEscaping, ApprovalPageLinkIsEscapedForEachFormatAndOnlyThereWhenKnown) {
+  for (const char* format : {"slack", "discord", "json"}) {
+    const std::string plain = render_payload(hostile(true), format).dump();
+    EXPECT_EQ(plain.find("approval page"), std::string::npos) << format;
+    EXPECT_EQ(plain.find("page_url"), std::string::npos) << format;
+  }
+  Notification n = hostile(true);
+  const std::string page = "http://127.0.0.1:8765/a&b|c<d>e f\"g`h*_[x](y)/requests/ev_1";
+  n.approval["page_url"] = page;
+  EXPECT_EQ(render_payload(n, "json")["approval"]["page_url"], page);
+
+  const json slack = render_payload(n, "slack");
+  std::vector<std::string> texts;
+  collect_mrkdwn(slack["blocks"], texts);
+  size_t links = 0;
+  for (const auto& t : texts) {
+    if (t.find("approval page") == std::string::npos) continue;
+    ++links;
+    // <url|label>: `&` escaped as Slack requires, and nothing in the URL can end it or split it.
+    EXPECT_NE(t.find("<http://127.0.0.1:8765/a&amp;b%7Cc%3Cd%3Ee%20f%22g%60h*_[x](y)/requests/ev_1|open this request>"),
+              std::string::npos) << t;
+  }
+  EXPECT_EQ(links, 1u);
+
+  const std::string discord = render_payload(n, "discord")["content"];
+  EXPECT_NE(discord.find("<http://127.0.0.1:8765/a&b%7Cc%3Cd%3Ee%20f%22g%60h*_[x](y)/requests/ev_1>"), std::string::npos)
+      << discord;
+
+  // Updates do not repeat the link: it belongs to the pending request.
+  n.approval["status"] = "approved";
+  n.approval["seq"] = 2;
+  EXPECT_EQ(render_payload(n, "slack").dump().find("approval page"), std::string::npos);
+  EXPECT_EQ(render_payload(n, "discord").dump().find("approval page"), std::string::npos);
+}
+
 TEST(ApprovalDurations, EveryDurationHasItsTrueUnit) {
   EXPECT_EQ(approvals::duration_text(6), "6 seconds");
   EXPECT_EQ(approvals::duration_text(1), "1 second");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -31,6 +32,18 @@ using nlohmann::json;
 namespace {
 
 fs::path approvals_dir() { return paths::state_dir() / "approvals"; }
+
+// How long a request's notifier keeps retrying an update that a webhook has not taken yet, once
+// the request has ended: 10 minutes. AGENTGUARD_APPROVAL_NOTIFY_SECONDS can shorten it, never
+// lengthen it (the tests use it to see the notifier give up without waiting 10 minutes).
+std::int64_t retry_after_end_seconds() {
+  constexpr std::int64_t kDefault = 600;
+  const char* text = std::getenv("AGENTGUARD_APPROVAL_NOTIFY_SECONDS");
+  if (!text || !*text) return kDefault;
+  char* end = nullptr;
+  const long long seconds = std::strtoll(text, &end, 10);
+  return end && *end == '\0' && seconds > 0 && seconds < kDefault ? seconds : kDefault;
+}
 
 // Holds <id>.notify.lock for the lifetime of the object.
 class RequestLock {
@@ -172,7 +185,7 @@ void run_send_approval_update(const std::string& id) {
   if (!approvals::valid_id(id)) throw CLI::RuntimeError(2);
   notify::Config config = notify_settings();
   if (config.webhooks.empty()) throw CLI::RuntimeError(1);
-  send_current_state(config, id, approvals::now_unix() + 600);
+  send_current_state(config, id, approvals::now_unix() + retry_after_end_seconds());
 }
 
 // The gate pipes {event fields..., "approval": {...code...}} to us on stdin. The code goes to the
@@ -209,9 +222,14 @@ void run_send_approval_request() {
     std::cerr << "agentguard: notify send-approval-request: the event on stdin is malformed: " << error.what() << "\n";
     throw CLI::RuntimeError(2);
   }
-  notification.approval = approval;
   const std::string id = approval.value("id", std::string());
   if (!approvals::valid_id(id)) throw CLI::RuntimeError(2);
+  // The link to the request on the human's approval page, only where they said the page is.
+  if (std::string page = config.approval_page; !page.empty()) {
+    while (!page.empty() && page.back() == '/') page.pop_back();
+    approval["page_url"] = page + "/requests/" + id;
+  }
+  notification.approval = approval;
   const int64_t expires = approval.value("expires_unix", int64_t{0});
 
   // 1. The opening message, while the request is still pending (a closed request skips it: its
@@ -240,7 +258,7 @@ void run_send_approval_request() {
   if (auto r = approvals::read_request(id); r && approvals::state_of(*r) == approvals::State::expired &&
                                               !approvals::read_outcome(id) && !approvals::read_response(id))
     approvals::write_outcome(id, "expired", "no decision before the deadline");
-  send_current_state(config, id, approvals::now_unix() + 600);
+  send_current_state(config, id, approvals::now_unix() + retry_after_end_seconds());
 }
 
 }  // namespace agentguard::cli

@@ -268,6 +268,24 @@ class ApprovalPage {
   std::string flash_;
 };
 
+// Whether webhook approval requests link here: only when [notify] approval_page names this address.
+void print_link_note(int port) {
+  const std::string here = "http://127.0.0.1:" + std::to_string(port);
+  std::string configured;
+  try {
+    configured = notify_settings().approval_page;
+  } catch (const std::exception&) {
+  }
+  while (!configured.empty() && configured.back() == '/') configured.pop_back();
+  if (configured == here || configured == "http://localhost:" + std::to_string(port))
+    std::printf("Webhook approval requests link to this page ([notify] approval_page).\n");
+  else if (!configured.empty())
+    std::printf("Webhook approval requests link to %s ([notify] approval_page), which is not this page.\n", configured.c_str());
+  else
+    std::printf("Webhook approval requests link here once the policy says where the page is: [notify] approval_page = \"%s\" "
+                "(and start the page with --port %d).\n", here.c_str(), port);
+}
+
 }  // namespace
 
 void add_ui_command(CLI::App& app) {
@@ -295,6 +313,7 @@ void add_ui_command(CLI::App& app) {
     page.set_origin(bound);
     std::printf("agentguard: the approval page is at http://127.0.0.1:%d/\n", bound);
     std::printf("Log in once with: %s\n", page.login_link(bound).c_str());
+    print_link_note(bound);
     std::fflush(stdout);
     server.listen_after_bind();  // until Ctrl-C
   });

@@ -33,6 +33,7 @@ std::string read_file(const std::string& path) {
 // [notify] in a policy layer:
 //   webhooks = [ { url = "...", format = "json|slack|discord", name = "...", secret_env = "VAR", secret_file = "..." } ]
 //   fold_window_seconds = 60
+//   approval_page = "http://127.0.0.1:8765"   # where `agentguard ui --port 8765` serves the page
 void add_policy_webhooks(notify::Config& config) {
   std::optional<policy::Policy> loaded;
   try {
@@ -48,6 +49,7 @@ void add_policy_webhooks(notify::Config& config) {
   for (const auto& section : policy.sections("notify")) {
     const toml::value& t = section.value;
     if (t.contains("fold_window_seconds")) config.fold_window_seconds = static_cast<int>(toml::find<int64_t>(t, "fold_window_seconds"));
+    if (t.contains("approval_page")) config.approval_page = toml::find<std::string>(t, "approval_page");  // the last layer wins
     if (!t.contains("webhooks")) continue;
     for (const toml::value& h : toml::find<toml::array>(t, "webhooks")) {
       notify::Webhook hook;

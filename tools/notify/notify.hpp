@@ -18,6 +18,9 @@ struct Webhook {
 struct Config {
   std::vector<Webhook> webhooks;
   int fold_window_seconds = 60;  // same rule + argv within this window -> one notification
+  // Where the human's approval page (`agentguard ui`) is, from [notify] approval_page: approval
+  // requests then link to <approval_page>/requests/<id>. Empty: no link (nothing says where it is).
+  std::string approval_page;
 };
 
 // Webhooks from AGENTGUARD_WEBHOOK_URL (one or several, separated by spaces or commas; a URL may be

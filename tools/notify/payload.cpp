@@ -64,6 +64,26 @@ std::string discord_escape(const std::string& text) {
   return out;
 }
 
+// A URL as a link target in any format: every byte outside RFC 3986's unreserved and reserved
+// characters (and `|`, `<`, `>`, quotes, backslashes, spaces, controls) is percent-encoded, so the
+// URL can neither end Slack's <url|text> or Discord's <url> early nor carry markup.
+std::string link_target(const std::string& url) {
+  static constexpr std::string_view kKeep =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$&'()*+,;=%";
+  static const char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : url) {
+    if (kKeep.find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
 // The state line of an approval request's update (seq > 1): what the human decided, or that the
 // time ran out. Empty for the opening message.
 std::string approval_update(const json& approval) {
@@ -150,8 +170,10 @@ json render_slack(const Notification& n) {
     std::string how = "*To approve*, run (valid until " + expiry_text(n.approval) + "):\n```" +
                       slack_escape(n.approval.value("approve_command", std::string())) + "```\n*To refuse:* `" +
                       slack_escape(n.approval.value("deny_command", std::string())) + "`";
+    // Only when the human configured where their approval page is ([notify] approval_page).
     if (const std::string page = n.approval.value("page_url", std::string()); !page.empty())
-      how += "\n<" + slack_escape(page) + "|Open the request on the approval page>";
+      how += "\n*Or answer on the approval page* (`agentguard ui` in your terminal serves it): <" +
+             slack_escape(link_target(page)) + "|open this request>";
     blocks.push_back({{"type", "section"}, {"text", mrkdwn(how)}});
   }
   std::string context = esc("time") + " | event " + esc("id");
@@ -183,7 +205,7 @@ json render_discord(const Notification& n) {
                       code_safe(n.approval.value("approve_command", std::string())) + "`\n**To refuse:** `" +
                       code_safe(n.approval.value("deny_command", std::string())) + "`\n";
     if (const std::string page = n.approval.value("page_url", std::string()); !page.empty())
-      how += "**Approval page:** <" + page + ">\n";
+      how += "**Or answer on the approval page** (`agentguard ui` in your terminal serves it): <" + link_target(page) + ">\n";
     return json{{"content", how + truncate(content, 2000 - std::min<size_t>(how.size(), 1500))}, {"allowed_mentions", no_mentions}};
   }
   return json{{"content", truncate(content, 2000)}, {"allowed_mentions", no_mentions}};
