@@ -5,6 +5,7 @@ wrong codes, and the order of a request's notifications.
 Real terraform with terraform_data resources; resource ids are read from the state afterwards. The
 test plays the agent (a shell started by `agentguard run`) and the human (this process, outside the
 guarded tree; a pseudo-terminal stands for the human's terminal)."""
+import http.cookiejar
 import json
 import os
 import pty
@@ -16,6 +17,8 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 from tf_support import no_stateless_default_policy
 from harness import (AGENTGUARD, REFUSED, TERRAFORM, RecordingHTTPServer, TerraformWorkspace, audit_records, clean_env,
@@ -80,17 +83,20 @@ class AgentAndHuman:
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
     # --- the agent's side -------------------------------------------------------------------
-    def agent(self, script, **env):
+    def agent(self, script, policies=(), **env):
         """Starts `script` in a guarded shell (its own process group, so the test can kill it)."""
         policy = no_stateless_default_policy(self.state_dir)  # terraform_data stands in for a database
-        argv = [AGENTGUARD, "run", "--policy", policy, "--state-dir", self.state_dir, "--", "bash", "-c", script]
+        argv = [AGENTGUARD, "run", "--policy", policy]
+        for extra in policies:
+            argv += ["--policy", extra]
+        argv += ["--state-dir", self.state_dir, "--", "bash", "-c", script]
         p = subprocess.Popen(argv, cwd=self.ws.dir, env=clean_env(**TF_ENV, **env), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.procs.append(p)
         return p
 
-    def agent_run(self, script, **env):
-        p = self.agent(script, **env)
+    def agent_run(self, script, policies=(), **env):
+        p = self.agent(script, policies, **env)
         out, err = p.communicate(timeout=300)
         return p.returncode, out, err
 
@@ -271,6 +277,7 @@ class ApprovalsWithWebhook(AgentAndHuman, unittest.TestCase):
         pending = self.wait_for_status("pending")
         code = pending[0][1]["code"]
         self.assertNotIn(code, out + err)
+        self.assertNotIn("page_url", pending[0][1], "no approval page is configured: no link")
         # A typo: refused, and the request stays open for another try.
         r = self.human("approve", request_id, "AAAA-AAAA")
         self.assertEqual(r.status, 1, r)
@@ -291,6 +298,118 @@ class ApprovalsWithWebhook(AgentAndHuman, unittest.TestCase):
         self.assertEqual([int(h) for h, _ in mine], [a["seq"] for _, a in mine])
         self.assertEqual([a["seq"] for _, a in mine], sorted({a["seq"] for _, a in mine}))
         self.assertTrue(all("code" not in a for _, a in mine[1:]), "only the first message carries the code")
+
+    def start_approval_page(self):
+        """`agentguard ui` in the human's terminal: returns its address and an opener logged in with
+        the one-time link it printed."""
+        ui = subprocess.Popen([AGENTGUARD, "ui"], env=self.human_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.procs.append(ui)
+        for line in ui.stdout:
+            m = re.search(r"Log in once with: (http://127\.0\.0\.1:(\d+)/login/[0-9a-f]+)", line)
+            if m:
+                opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+                self.assertEqual(opener.open(m.group(1), timeout=30).status, 200)
+                return f"http://127.0.0.1:{m.group(2)}", opener
+        self.fail(f"agentguard ui printed no login link: {ui.stderr.read()}")
+
+    def test_approval_messages_link_to_the_request_on_the_approval_page(self):
+        base, browser = self.start_approval_page()
+        page_policy = os.path.join(self.state_dir, "approval-page.toml")
+        with open(page_policy, "w") as f:
+            f.write(f'schema = 1\n[notify]\napproval_page = "{base}/"\n')
+        hook = {"AGENTGUARD_WEBHOOK_URL": f"json:{self.webhook.url}/j slack:{self.webhook.url}/s discord:{self.webhook.url}/d"}
+        status, out, err = self.agent_run(REPLACE_DB, [page_policy], AGENTGUARD_APPROVAL_HOLD="1", **hook)
+        self.assertEqual(status, REFUSED, (out, err))
+        request_id = PENDING.search(err).group(1)
+        link = f"{base}/requests/{request_id}"
+        deadline = time.time() + 120
+        while time.time() < deadline and len({r["path"] for r in self.webhook.requests}) < 3:
+            time.sleep(0.2)
+        first = {}
+        for req in list(self.webhook.requests):
+            first.setdefault(req["path"], json.loads(req["body"]))
+        self.assertEqual(set(first), {"/j", "/s", "/d"}, self.webhook.requests)
+        # Each format carries the link in its own syntax.
+        self.assertEqual(first["/j"]["approval"]["page_url"], link)
+        self.assertIn(f"<{link}|open this request>", json.dumps(first["/s"]["blocks"]))
+        self.assertIn(f"<{link}>", first["/d"]["content"])
+        # The link is true: the page the human runs shows this request, with what it would replace;
+        # without the login it shows nothing.
+        page = browser.open(link, timeout=30).read().decode()
+        self.assertIn(f'data-request-id="{request_id}"', page)
+        self.assertIn("replace terraform_data.database", page)
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(link, timeout=30)
+        self.assertEqual(refused.exception.code, 403)
+        # The update after the answer says what happened, without the link.
+        self.assertEqual(self.human("deny", request_id, "--reason", "not now").status, 0)
+        msgs = self.wait_for_status("denied")
+        self.assertTrue(all("page_url" not in a for _, a in msgs if a["status"] != "pending"), msgs)
+        self.assertEqual(self.ws.ids(), self.ws.initial_ids)
+
+    def test_hostile_argv_and_cwd_are_escaped_in_every_format_and_on_the_page(self):
+        # The agent names its directory and an argument so that, unescaped, Slack would ping the
+        # channel and show a link of the agent's choosing, and a page would render markup.
+        hostile_dir = os.path.join(self.ws.dir, "<!here>&co")
+        os.makedirs(hostile_dir)
+        with open(os.path.join(hostile_dir, "main.tf"), "w") as f:
+            f.write('variable "note" {\n  default = ""\n}\nresource "terraform_data" "database" { input = "db" }\n')
+        env = clean_env(**TF_ENV)
+        for argv in (["terraform", "init", "-input=false", "-no-color"],
+                     ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"]):
+            self.assertEqual(run(argv, cwd=hostile_dir, env=env).status, 0)
+        base, browser = self.start_approval_page()
+        hostile_arg = "-var=note=<https://evil.example|Approve here> <b>&</b>"
+        hook = {"AGENTGUARD_WEBHOOK_URL": f"json:{self.webhook.url}/j slack:{self.webhook.url}/s discord:{self.webhook.url}/d"}
+        status, out, err = self.agent_run(f"cd '{hostile_dir}' && {REPLACE_DB} '{hostile_arg}'", AGENTGUARD_APPROVAL_HOLD="1", **hook)
+        self.assertEqual(status, REFUSED, (out, err))
+        request_id = PENDING.search(err).group(1)
+        deadline = time.time() + 120
+        while time.time() < deadline and len({r["path"] for r in self.webhook.requests}) < 3:
+            time.sleep(0.2)
+        first = {}
+        for req in list(self.webhook.requests):
+            first.setdefault(req["path"], json.loads(req["body"]))
+        self.assertEqual(set(first), {"/j", "/s", "/d"}, self.webhook.requests)
+        # JSON is data: the receiver gets the exact text.
+        self.assertEqual(first["/j"]["cwd"], hostile_dir)
+        self.assertIn(hostile_arg, first["/j"]["argv"])
+        # Slack: `&`, `<`, `>` from the agent are escaped in every text Slack parses.
+        slack_texts = [first["/s"]["text"]]
+        def collect(node):
+            if isinstance(node, dict):
+                if node.get("type") == "mrkdwn":
+                    slack_texts.append(node["text"])
+                for v in node.values():
+                    collect(v)
+            elif isinstance(node, list):
+                for v in node:
+                    collect(v)
+        collect(first["/s"]["blocks"])
+        joined = "\n".join(slack_texts)
+        self.assertNotIn("<!here>", joined)
+        self.assertNotIn("<https://evil.example", joined)
+        self.assertIn("&lt;!here&gt;&amp;co", joined)
+        self.assertIn("&lt;https://evil.example|Approve here&gt; &lt;b&gt;&amp;&lt;/b&gt;", joined)
+        # Discord: no mentions at all; outside code, the agent's text cannot make markup.
+        discord = first["/d"]
+        self.assertEqual(discord["allowed_mentions"], {"parse": []})
+        outside, in_code = [], False
+        for i, part in enumerate(re.split(r"(```|`)", discord["content"])):
+            if part in ("```", "`"):
+                in_code = not in_code
+            elif not in_code:
+                outside.append(part)
+        self.assertNotIn("<!here>", "".join(outside))
+        self.assertNotIn("<https://evil.example", "".join(outside))
+        # The page renders it as text.
+        page = browser.open(f"{base}/requests/{request_id}", timeout=30).read().decode()
+        self.assertIn("&lt;!here&gt;&amp;co", page)
+        self.assertIn("&lt;https://evil.example|Approve here&gt; &lt;b&gt;&amp;&lt;/b&gt;", page)
+        self.assertNotIn("<!here>", page)
+        self.assertNotIn("<b>&</b>", page)
+        self.assertEqual(self.human("deny", request_id).status, 0)
 
     def test_an_answer_written_without_the_code_closes_the_request(self):
         hook = {"AGENTGUARD_WEBHOOK_URL": "json:" + self.webhook.url}

@@ -220,7 +220,7 @@ class ApprovalRequest(StateDirTest):
                 "resolved_path": "/usr/bin/terraform", "decision": "ask", "rule_id": "terraform.apply.ask",
                 "policy_file": "p.toml", "message": "needs a human",
                 "approval": {"id": "ev_20261126T040000Z_00000000000000aa", "code": "WXYZ-2345",
-                             "expires_unix": int(time.time()) + expires_in,
+                             "expires_unix": int(time.time()) + expires_in, "status": "pending", "seq": 1,
                              "approve_command": "agentguard approve ev_20261126T040000Z_00000000000000aa WXYZ-2345",
                              "deny_command": "agentguard deny ev_20261126T040000Z_00000000000000aa"}}
 
@@ -274,6 +274,78 @@ class ApprovalRequest(StateDirTest):
             finally:
                 os.unlink(os.path.join(self.state, "approvals", payload["approval"]["id"] + ".request.json"))
                 proc.wait(timeout=30)
+
+    # The notifier follows its request: it ends when the request ends (answered, expired), and when a
+    # webhook still has not taken the last update, it gives up once the request has been over for
+    # its bound (10 minutes; AGENTGUARD_APPROVAL_NOTIFY_SECONDS shortens it for these tests).
+    def start_notifier(self, payload, urls, **env_extra):
+        self.send_request_file(payload)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_")}
+        env.update({"AGENTGUARD_STATE_DIR": self.state, "AGENTGUARD_WEBHOOK_URL": urls}, **env_extra)
+        proc = subprocess.Popen([AGENTGUARD, "notify", "send-approval-request"], stdin=subprocess.PIPE, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        def stop():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        self.addCleanup(stop)
+        proc.stdin.write(json.dumps(payload))
+        proc.stdin.close()
+        return proc
+
+    def statuses(self, sink):
+        return [r.json["approval"]["status"] for r in sink.requests if r.json and "approval" in r.json]
+
+    def test_the_notifier_ends_when_the_request_is_answered(self):
+        with WebhookSink() as sink:
+            payload = self.request(expires_in=600)
+            proc = self.start_notifier(payload, "json:" + sink.url)
+            self.assertTrue(sink.wait_for(1, timeout=30))
+            self.assertIsNone(proc.poll(), "it stays while the request is pending")
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_")}
+            env["AGENTGUARD_STATE_DIR"] = self.state
+            deny = subprocess.run([AGENTGUARD, "deny", payload["approval"]["id"], "--reason", "no"], env=env,
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(deny.returncode, 0, deny)
+            # Ten minutes before the request would have expired, the notifier is done.
+            self.assertEqual(proc.wait(timeout=60), 0, proc.stderr.read())
+            self.assertEqual(self.statuses(sink), ["pending", "denied"])
+
+    def test_the_notifier_ends_when_the_request_expires_with_nobody_left_to_say_so(self):
+        with WebhookSink() as sink:
+            payload = self.request(expires_in=3)
+            proc = self.start_notifier(payload, "json:" + sink.url)
+            self.assertEqual(proc.wait(timeout=60), 0, proc.stderr.read())
+            self.assertEqual(self.statuses(sink), ["pending", "expired"])
+            with open(os.path.join(self.state, "approvals", payload["approval"]["id"] + ".outcome.json")) as f:
+                self.assertEqual(json.load(f)["status"], "expired")
+
+    def test_with_the_webhook_down_the_notifier_retries_after_the_request_ended_then_gives_up(self):
+        sink = WebhookSink().start()
+        self.addCleanup(sink.stop)
+        url = sink.url
+        sink.go_down()
+        payload = self.request(expires_in=2)
+        # A bound long enough for the webhook to come back: the expired update still arrives.
+        proc = self.start_notifier(payload, "json:" + url, AGENTGUARD_APPROVAL_NOTIFY_SECONDS="60")
+        outcome = os.path.join(self.state, "approvals", payload["approval"]["id"] + ".outcome.json")
+        deadline = time.time() + 60
+        while not os.path.exists(outcome) and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertTrue(os.path.exists(outcome), "the request never expired")
+        self.assertIsNone(proc.poll(), "the request is over, but its last update was not delivered yet")
+        sink.come_up()
+        self.assertEqual(proc.wait(timeout=90), 0, proc.stderr.read())
+        self.assertEqual(self.statuses(sink), ["expired"], "the stale pending message is never sent after it")
+        # A webhook that never comes back: the notifier gives up at its bound instead of staying.
+        sink.go_down()
+        payload = self.request(expires_in=2)
+        payload["approval"]["id"] = payload["id"] = "ev_20261126T040000Z_00000000000000bb"
+        proc = self.start_notifier(payload, "json:" + url, AGENTGUARD_APPROVAL_NOTIFY_SECONDS="3")
+        self.assertEqual(proc.wait(timeout=60), 0, proc.stderr.read())
+        self.assertIn("FAILED", proc.stdout.read())
 
     def test_rejects_input_without_an_approval(self):
         payload = self.request()
