@@ -17,6 +17,10 @@ packages=(
   chromium python3-websocket tmux help2man bash-completion zsh fish
 )
 
+# The Claude Code integration test installs @anthropic-ai/claude-code with npm (into the build
+# directory, on first run). Debian's npm, unless a Node.js with its own npm is installed already.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
