@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "core/guard_env.hpp"
-#include "core/project_scan.hpp"
-#include "core/syscalls.hpp"
-#include "core/text.hpp"
+#include "core/launch/guard_env.hpp"
+#include "core/launch/project_scan.hpp"
+#include "core/base/syscalls.hpp"
+#include "core/base/text.hpp"
 #include "guard_state.hpp"
 
 namespace agentguard::preload {

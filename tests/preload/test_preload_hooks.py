@@ -530,7 +530,7 @@ class LibraryShape(unittest.TestCase):
     def test_almost_nothing_to_relocate_at_load(self):
         # Every process maps the library: each dynamic relocation is work for ld.so at every
         # start, and a relocated page becomes a private copy. Tables are pointer-free
-        # (policy/core/string_table.hpp); only .init_array's constructor entry is left.
+        # (core/base/string_table.hpp); only .init_array's constructor entry is left.
         relocations = [line.split() for line in self.tool("readelf", "-rW", LIB).splitlines()
                        if line.startswith("0")]
         relative = [r for r in relocations if r[2] == "R_X86_64_RELATIVE"]

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "events/audit_log.hpp"
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
 #include "events/spool.hpp"

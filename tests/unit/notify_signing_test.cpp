@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 #include "notify/signing.hpp"
 
 namespace agentguard::notify {

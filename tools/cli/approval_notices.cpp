@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "common/approvals.hpp"
-#include "common/paths.hpp"
+#include "approvals/approvals.hpp"
+#include "support/paths.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
 #include "events/redact.hpp"

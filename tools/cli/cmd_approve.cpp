@@ -13,8 +13,8 @@
 
 #include "answers.hpp"
 #include "commands.hpp"
-#include "common/approvals.hpp"
-#include "common/guarded.hpp"
+#include "approvals/approvals.hpp"
+#include "support/guarded.hpp"
 
 namespace agentguard::cli {
 

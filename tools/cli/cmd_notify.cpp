@@ -8,7 +8,7 @@
 #include "approval_notices.hpp"
 #include "commands.hpp"
 #include "notify_settings.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
 #include "events/redact.hpp"

@@ -17,10 +17,10 @@
 #include "commands.hpp"
 #include "session.hpp"
 #include "session_drift.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
-#include "core/identity.hpp"
-#include "core/path_search.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/path_search.hpp"
 
 extern char** environ;
 

@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "core/identity.hpp"
-#include "core/path_search.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/path_search.hpp"
 
 namespace agentguard::cli {
 

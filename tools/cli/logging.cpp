@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-#include "common/log.hpp"
+#include "support/log.hpp"
 
 namespace agentguard::logging {
 
@@ -19,7 +19,7 @@ void init(const std::string& level) {
   logger->set_pattern("agentguard [%l] %v");
   logger->set_level(spdlog::level::from_str(wanted));
   spdlog::set_default_logger(logger);
-  // The events library's messages (common/log.hpp) go to the same logger.
+  // The events library's messages (support/log.hpp) go to the same logger.
   log::set_sink([](log::Level at, const std::string& message) {
     if (at == log::Level::warn) spdlog::warn("{}", message);
     else spdlog::debug("{}", message);

@@ -10,8 +10,8 @@
 
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
 #include "notify/notify.hpp"
 
 namespace agentguard::cli {

@@ -11,11 +11,11 @@
 
 #include "agentguard/api_rules.hpp"
 #include "agentguard/policy.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
-#include "common/policy_cache.hpp"
-#include "core/path_search.hpp"
-#include "core/project_scan.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
+#include "policy_layers/policy_cache.hpp"
+#include "core/launch/path_search.hpp"
+#include "core/launch/project_scan.hpp"
 
 extern char** environ;
 

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "agentguard/api_rules.hpp"
-#include "core/identity.hpp"
-#include "core/watch_list.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/watch_list.hpp"
 
 namespace agentguard::cli {
 namespace {

@@ -10,7 +10,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 #include "events/durable_file.hpp"
 #include "events/event_json.hpp"
 

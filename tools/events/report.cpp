@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "common/log.hpp"
-#include "common/paths.hpp"
+#include "support/log.hpp"
+#include "support/paths.hpp"
 #include "events/audit_log.hpp"
 #include "events/event.hpp"
 #include "events/audit_only.hpp"

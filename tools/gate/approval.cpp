@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "common/approvals.hpp"
+#include "approvals/approvals.hpp"
 #include "events/audit_only.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "events/event_json.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"

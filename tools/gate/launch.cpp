@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "core/executable.hpp"
+#include "core/launch/executable.hpp"
 #include "gate/supervisor.hpp"
 
 namespace agentguard::gate {

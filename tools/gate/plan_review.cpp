@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "agentguard/terraform_plan_inspector.hpp"
-#include "common/subprocess.hpp"
+#include "support/subprocess.hpp"
 #include "gate/launch.hpp"
 
 namespace agentguard::gate {

@@ -5,9 +5,9 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
-#include "common/paths.hpp"
-#include "common/policy_cache.hpp"
-#include "events/digest.hpp"
+#include "support/paths.hpp"
+#include "policy_layers/policy_cache.hpp"
+#include "support/digest.hpp"
 #include "events/durable_file.hpp"
 #include "events/event.hpp"
 

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/identity.hpp"
+#include "core/launch/identity.hpp"
 #include "gate/decision.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"

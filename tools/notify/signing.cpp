@@ -1,6 +1,6 @@
 #include "notify/signing.hpp"
 
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 
 namespace agentguard::notify {
 

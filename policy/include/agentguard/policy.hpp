@@ -137,7 +137,7 @@ class Policy {
   // exec and plan rules, disables, API rule ids, which raw sections it has, and every location,
   // so from_snapshot() needs no TOML parsing. Not in it: the [[api]] rules' bodies and the examples
   // (both only for `agentguard policy check` and the session, which parse the TOML). The caller
-  // keys it on everything it was made from (see tools/common/policy_cache.hpp).
+  // keys it on everything it was made from (see tools/policy_layers/policy_cache.hpp).
   std::string to_snapshot() const;
   // The policy again, from to_snapshot()'s bytes and the layer texts it was made from (the same
   // files in the same order; the built-in default is not among them). Decisions, rule ids,
