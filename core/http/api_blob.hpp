@@ -29,7 +29,8 @@ struct Header {
   std::uint32_t strings_size;
 };
 
-// Actions in the blob; numerically ordered by precedence (deny wins).
+// Actions in the blob: the precedence numbers of agentguard/model.hpp (policy::precedence), so a
+// higher code wins; api_compile.cpp checks they agree.
 enum ActionCode : std::uint8_t { kLog = 1, kAsk = 2, kAllow = 3, kDeny = 4 };
 
 struct Rule {

@@ -2,7 +2,7 @@
 // Decides a classified AWS request against the compiled API rules (see api_blob.hpp).
 // Allocation-free; the preload calls it in the SSL_write path.
 //
-// Precedence as for exec rules: deny > allow > ask > log > no match. Deny/ask rules fail closed:
+// Precedence as for exec rules (policy::precedence): a higher blob action code wins. Deny/ask rules fail closed:
 // an uncertain operation matches any operation of the rule's services, and a condition on a fact
 // that is ambiguous (or missing when only part of the body was seen) holds. Allow rules and
 // `unless` exceptions need the fact plainly present and matching.
