@@ -23,7 +23,7 @@ std::size_t name_prefix(const char* entry, const char* name) {
 // Index of the forced variable this entry sets, or -1. Cheap reject on the first letter:
 // this runs for every entry of every envp.
 int forced_index(const char* entry) {
-  if (entry[0] != 'A' || !text::starts_with(entry, "AGENTGUARD_")) return -1;
+  if (entry[0] != 'A' || !text::starts_with(entry, protocol::kEnvPrefix)) return -1;
   for (std::size_t k = 0; k < kForcedVarCount; ++k) {
     if (name_prefix(entry, kForcedVarNames[k]) != 0) return static_cast<int>(k);
   }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/protocol.hpp"
 #include "core/base/file_syscalls.hpp"
 #include "core/launch/guard_env.hpp"
 #include "core/base/physical_path.hpp"
@@ -133,7 +134,8 @@ void format_pid(char (&out)[24]) {
 void refuse_file_call(FileOp op, core::Protection protection, const char* path, std::size_t path_length) {
   const int saved_errno = errno;
   Line line;
-  line.put("agentguard: blocked ");
+  line.put(protocol::kRefusalOpening);
+  line.put(" ");
   line.put(file_op_verb(op));
   line.put(" ");
   line.put_escaped(path, path_length);
@@ -161,9 +163,14 @@ void refuse_file_call(FileOp op, core::Protection protection, const char* path, 
   raw_path[n] = '\0';
   char pid_text[24];
   format_pid(pid_text);
-  const char* argv[] = {gate,      "--report-file", "--pid",       pid_text,  "--operation", file_op_name(op),
-                        "--path",  raw_path,        "--rule",      core::protection_rule_id(protection),
-                        "--message", message,       nullptr};
+  const char* argv[] = {gate,
+                        protocol::kReportFile,
+                        protocol::kFlagPid, pid_text,
+                        protocol::kFlagOperation, file_op_name(op),
+                        protocol::kFlagPath, raw_path,
+                        protocol::kFlagRule, core::protection_rule_id(protection),
+                        protocol::kFlagMessage, message,
+                        nullptr};
 
   const std::size_t slots = core::envp_slots_needed(environ);
   const std::size_t text_size = core::envp_text_needed(environ, guard);

@@ -10,9 +10,10 @@ namespace {
 constexpr unsigned kCount = static_cast<unsigned>(SocketFn::count);
 
 // (Arrays, not pointers: nothing to relocate at load time.)
-constexpr char kNames[kCount][12] = {"write",  "read",    "close",   "dup2",  "dup3",     "close_range",
-                                     "closefrom", "writev", "readv", "send",  "sendto",   "sendmsg",
-                                     "recv",   "recvfrom", "recvmsg", "connect"};
+constexpr char kNames[kCount][12] = {
+#define AGENTGUARD_REAL_socket(id, symbol) #symbol,
+#include "hooks.def"
+};
 
 char g_missing_marker;  // "looked up, not there"
 std::atomic<void*> g_real[kCount];

@@ -11,23 +11,10 @@
 
 namespace agentguard::preload {
 
+// The `socket` entries of hooks.def, in its order.
 enum class SocketFn : unsigned {
-  write,
-  read,
-  close,
-  dup2,
-  dup3,
-  close_range,
-  closefrom,
-  writev,
-  readv,
-  send,
-  sendto,
-  sendmsg,
-  recv,
-  recvfrom,
-  recvmsg,
-  connect,
+#define AGENTGUARD_REAL_socket(id, symbol) id,
+#include "hooks.def"
   count,
 };
 

@@ -21,20 +21,9 @@ struct FnInfo {
 };
 
 constexpr FnInfo kFns[kCount] = {
-    {"SSL_write", "libssl"},
-    {"SSL_write_ex", "libssl"},
-    {"SSL_read", "libssl"},
-    {"SSL_read_ex", "libssl"},
-    {"SSL_get_error", "libssl"},
-    {"SSL_free", "libssl"},
-    {"SSL_CTX_set_alpn_protos", "libssl"},
-    {"SSL_set_alpn_protos", "libssl"},
-    {"SSL_get_rfd", "libssl"},
-    {"gnutls_record_send", "libgnutls"},
-    {"gnutls_record_recv", "libgnutls"},
-    {"gnutls_deinit", "libgnutls"},
-    {"gnutls_alpn_set_protocols", "libgnutls"},
-    {"gnutls_transport_get_int", "libgnutls"},
+#define AGENTGUARD_REAL_ssl(id, symbol) {#symbol, "libssl"},
+#define AGENTGUARD_REAL_gnutls(id, symbol) {#symbol, "libgnutls"},
+#include "hooks.def"
 };
 
 // "Looked up, not there": a missing symbol is not searched for again on every call.

@@ -10,21 +10,11 @@
 
 namespace agentguard::preload {
 
+// The `ssl` and `gnutls` entries of hooks.def, in its order.
 enum class TlsFn : unsigned {
-  SSL_write,
-  SSL_write_ex,
-  SSL_read,
-  SSL_read_ex,
-  SSL_get_error,
-  SSL_free,
-  SSL_CTX_set_alpn_protos,
-  SSL_set_alpn_protos,
-  SSL_get_rfd,
-  gnutls_record_send,
-  gnutls_record_recv,
-  gnutls_deinit,
-  gnutls_alpn_set_protocols,
-  gnutls_transport_get_int,
+#define AGENTGUARD_REAL_ssl(id, symbol) id,
+#define AGENTGUARD_REAL_gnutls(id, symbol) id,
+#include "hooks.def"
   count,
 };
 

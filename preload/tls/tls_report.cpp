@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/protocol.hpp"
 #include "core/launch/guard_env.hpp"
 #include "core/http/error_reply.hpp"
 #include "guard_state.hpp"
@@ -31,8 +32,9 @@ char* put(char** cursor, char* end, http_text text) {
 }
 
 void write_stderr_line(http_text sentence) {
-  const char prefix[] = "agentguard: blocked API request: ";
-  ssize_t ignored = write(2, prefix, sizeof prefix - 1);
+  const char prefix[] = " API request: ";
+  ssize_t ignored = write(2, protocol::kRefusalOpening, sizeof protocol::kRefusalOpening - 1);
+  ignored = write(2, prefix, sizeof prefix - 1);
   ignored = write(2, sentence.data, sentence.size);
   ignored = write(2, "\n", 1);
   (void)ignored;
@@ -64,10 +66,16 @@ void report_http_event(const char* decision, http_text rule_id, const core::http
     cursor += request.host.size + request.path.size;
     *cursor++ = '\0';
     char* rule = put(&cursor, end, rule_id);
-    const char* argv[] = {gate,        "--report-http", "--decision", decision,
-                          "--rule",    rule,            "--service",  request.service,
-                          "--operation", request.operation, "--protocol", core::http::to_string(request.protocol),
-                          "--endpoint", endpoint,        "--message",  sentence_z, nullptr};
+    const char* argv[] = {gate,
+                          protocol::kReportHttp,
+                          protocol::kFlagDecision, decision,
+                          protocol::kFlagRule, rule,
+                          protocol::kFlagService, request.service,
+                          protocol::kFlagOperation, request.operation,
+                          protocol::kFlagProtocol, core::http::to_string(request.protocol),
+                          protocol::kFlagEndpoint, endpoint,
+                          protocol::kFlagMessage, sentence_z,
+                          nullptr};
     // The gate runs unhooked: our environment without LD_PRELOAD.
     std::size_t count = 0;
     while (environ[count] != nullptr) ++count;

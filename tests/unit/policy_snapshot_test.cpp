@@ -13,6 +13,7 @@
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
 #include "policy_layers/policy_cache.hpp"
+#include "support/digest.hpp"
 #include "events_test_support.hpp"
 #include "gate/policy_loading.hpp"
 #include "policy_test_support.hpp"
@@ -371,7 +372,7 @@ TEST_F(GateLoading, BrokenWithNoGoodPolicyOnRecordStillRefuses) {
 }
 
 TEST(PolicySnapshot, BuiltInDefaultDigestIsItsText) {
-  EXPECT_EQ(policy_cache::sha256_hex(default_policy_text()), default_policy_sha256());
+  EXPECT_EQ(digest::sha256_hex(default_policy_text()), default_policy_sha256());
 }
 
 TEST_F(GateLoading, KeyCoversEveryInput) {

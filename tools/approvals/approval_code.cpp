@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "support/digest.hpp"
+
 namespace agentguard::approvals {
 
 namespace {
@@ -28,16 +30,6 @@ std::string normalise(const std::string& code) {
   return out;
 }
 
-std::string hex(const unsigned char* data, size_t size) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
-
 std::string scrypt_hex(const std::string& code, const std::string& salt_hex) {
   const std::string pass = normalise(code);
   unsigned char key[32];
@@ -45,7 +37,7 @@ std::string scrypt_hex(const std::string& code, const std::string& salt_hex) {
   if (EVP_PBE_scrypt(pass.data(), pass.size(), reinterpret_cast<const unsigned char*>(salt_hex.data()),
                      salt_hex.size(), 1u << 15, 8, 1, 64ull << 20, key, sizeof key) != 1)
     throw std::runtime_error("scrypt failed");
-  return hex(key, sizeof key);
+  return digest::to_hex(key, sizeof key);
 }
 
 }  // namespace
@@ -72,7 +64,7 @@ CodeHash hash_code(const std::string& code) {
   unsigned char salt[16];
   random_bytes(salt, sizeof salt);
   CodeHash h;
-  h.salt_hex = hex(salt, sizeof salt);
+  h.salt_hex = digest::to_hex(salt, sizeof salt);
   h.hash_hex = scrypt_hex(code, h.salt_hex);
   return h;
 }

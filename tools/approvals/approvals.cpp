@@ -1,7 +1,6 @@
 #include "approvals.hpp"
 
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -9,12 +8,14 @@
 #include <cctype>
 #include <cstdlib>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
+#include "support/digest.hpp"
 #include "support/paths.hpp"
 
 namespace agentguard::approvals {
@@ -67,6 +68,14 @@ std::string unit(std::int64_t n, const char* one) { return std::to_string(n) + "
 
 }  // namespace
 
+std::string clock_text(std::int64_t unix_time, const char* format) {
+  const auto t = static_cast<std::time_t>(unix_time);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[64];
+  return std::strftime(text, sizeof text, format, &utc) > 0 ? text : "";
+}
+
 std::int64_t now_unix() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -94,15 +103,7 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
 
 std::string binding_of(const std::vector<std::string>& argv, const std::string& cwd, const std::string& plan) {
   const std::string text = json{{"argv", argv}, {"cwd", cwd}, {"plan", plan}}.dump();
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
+  return digest::sha256_hex(text);
 }
 
 std::uint64_t process_start_ticks(int pid) {

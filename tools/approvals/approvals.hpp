@@ -91,6 +91,9 @@ bool valid_id(const std::string& id);
 
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 std::int64_t now_unix();
+// A moment as people read it in a request, in UTC: "2026-12-06 18:20:00 UTC" (or another strftime
+// format, such as "%H:%M:%S UTC").
+std::string clock_text(std::int64_t unix_time, const char* format = "%Y-%m-%d %H:%M:%S UTC");
 // "90 seconds", "1 second", "10 minutes", "1 minute 30 seconds": true units for every duration.
 std::string duration_text(std::int64_t seconds);
 

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "core/protocol.hpp"
 #include "support/log.hpp"
 
 namespace agentguard::logging {
@@ -12,7 +13,7 @@ namespace agentguard::logging {
 void init(const std::string& level) {
   std::string wanted = level;
   if (wanted.empty()) {
-    const char* env = std::getenv("AGENTGUARD_LOG_LEVEL");
+    const char* env = std::getenv(protocol::kEnvLogLevel);
     wanted = env ? env : "warn";
   }
   auto logger = spdlog::stderr_color_mt("agentguard");

@@ -1,7 +1,6 @@
 #include "plan_review.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <stdexcept>
 
 #include "agentguard/terraform_plan_inspector.hpp"
+#include "support/digest.hpp"
 #include "support/subprocess.hpp"
 #include "gate/launch.hpp"
 
@@ -91,19 +91,6 @@ std::string working_dir(const policy::ExecRequest& request, const TerraformCall&
   return dir;
 }
 
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
-}
-
 SealedPlan seal_plan_file(const std::string& dir, const std::string& path) {
   const std::string full = path[0] == '/' ? path : dir + "/" + path;
   const int in = open(full.c_str(), O_RDONLY | O_CLOEXEC);
@@ -155,7 +142,7 @@ std::string sealed_sha256(const SealedPlan& plan) {
     }
     bytes.append(buf, static_cast<std::size_t>(n));
   }
-  return sha256_hex(bytes);
+  return digest::sha256_hex(bytes);
 }
 
 void seal_memfd(SealedPlan& plan) {

@@ -60,6 +60,4 @@ PlanReview show_plan(const policy::ExecRequest& request, const TerraformCall& ca
 // TF_CLI_ARGS* (already merged into the argv the gate builds).
 std::vector<std::string> terraform_env(const policy::ExecRequest& request);
 
-std::string sha256_hex(const std::string& bytes);
-
 }  // namespace agentguard::gate

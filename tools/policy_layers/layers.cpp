@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/protocol.hpp"
 #include "support/paths.hpp"
 
 namespace agentguard::layers {
@@ -21,15 +22,15 @@ std::vector<std::string> split(const char* list) {
 }
 
 bool inside_session() {
-  const char* session = std::getenv("AGENTGUARD_SESSION");
-  return session && *session && std::getenv("AGENTGUARD_POLICY");
+  const char* session = std::getenv(protocol::kEnvSession);
+  return session && *session && std::getenv(protocol::kEnvPolicy);
 }
 
 }  // namespace
 
 std::vector<std::string> files_from_environment() {
-  if (const char* value = std::getenv("AGENTGUARD_POLICY")) return split(value);
-  const char* old = std::getenv("AGENTGUARD_POLICY_FILE");
+  if (const char* value = std::getenv(protocol::kEnvPolicy)) return split(value);
+  const char* old = std::getenv(protocol::kEnvPolicyFileDeprecated);
   if (!old) return {};
   static bool warned = false;
   if (!warned) {
@@ -57,7 +58,7 @@ std::vector<std::string> files_in_force(const std::vector<std::string>& explicit
 }
 
 std::vector<std::string> files_for_session() {
-  if (inside_session()) return split(std::getenv("AGENTGUARD_POLICY"));
+  if (inside_session()) return split(std::getenv(protocol::kEnvPolicy));
   return files_in_force(files_from_environment());
 }
 

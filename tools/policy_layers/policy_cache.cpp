@@ -1,11 +1,6 @@
 #include "policy_cache.hpp"
 
-// SHA256_Init/Update/Final: OpenSSL's own SHA-256, deprecated in 3.0 in favour of EVP but kept.
-// EVP's first digest of a process loads the provider and the OpenSSL config (~5 M instructions,
-// more than everything else a gated launch does), and these do not.
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +10,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "support/digest.hpp"
 #include "support/paths.hpp"
 
 #ifndef AGENTGUARD_VERSION
@@ -34,37 +30,6 @@ const std::string& header_line() {
   static const std::string line = "agentguard-policy-snapshot " + std::to_string(policy::kPolicySnapshotFormat) + "\n";
   return line;
 }
-
-std::string to_hex(const unsigned char* bytes, std::size_t size) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0x0f];
-  }
-  return out;
-}
-
-// Incremental SHA-256 of length-prefixed fields, so no two different sequences of fields hash the same bytes.
-class Sha256 {
- public:
-  Sha256() { SHA256_Init(&ctx_); }
-  Sha256& field(std::string_view data) {
-    const std::string length = std::to_string(data.size()) + ":";
-    SHA256_Update(&ctx_, length.data(), length.size());
-    SHA256_Update(&ctx_, data.data(), data.size());
-    return *this;
-  }
-  std::string hex() {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256_Final(digest, &ctx_);
-    return to_hex(digest, sizeof digest);
-  }
-
- private:
-  SHA256_CTX ctx_;
-};
 
 // The whole file, if it is a regular file of ours that nobody else can write and not absurdly large.
 std::optional<std::string> read_own_file(const fs::path& file) {
@@ -104,18 +69,8 @@ void prune(const fs::path& dir) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  // Not the one-shot SHA256(): in OpenSSL 3 that goes through EVP.
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, data.data(), data.size());
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_Final(digest, &ctx);
-  return to_hex(digest, sizeof digest);
-}
-
 std::string key_for(const policy::LoadOptions& options, const std::vector<policy::LayerText>& layers) {
-  Sha256 key;
+  digest::FieldHash key;
   key.field(header_line()).field(AGENTGUARD_VERSION).field(std::to_string(AGENTGUARD_POLICY_SCHEMA));
   key.field(options.builtin_default ? "builtin" : "no-builtin");
   if (options.builtin_default) key.field(policy::default_policy_sha256());
@@ -128,7 +83,7 @@ fs::path directory() { return paths::state_dir() / "policy-cache"; }
 fs::path file_for(const std::string& key) { return directory() / (key + ".snap"); }
 
 std::string frame(const std::string& key, const std::string& payload) {
-  return header_line() + key + "\n" + sha256_hex(payload) + "\n" + payload;
+  return header_line() + key + "\n" + digest::sha256_hex(payload) + "\n" + payload;
 }
 
 std::optional<std::string> unframe(const std::string& key, const std::string& image) {
@@ -140,7 +95,7 @@ std::optional<std::string> unframe(const std::string& key, const std::string& im
       image[payload_at - 1] != '\n')
     return std::nullopt;
   std::string payload = image.substr(payload_at);
-  if (image.compare(header.size() + key.size() + 1, 64, sha256_hex(payload)) != 0) return std::nullopt;
+  if (image.compare(header.size() + key.size() + 1, 64, digest::sha256_hex(payload)) != 0) return std::nullopt;
   return payload;
 }
 

@@ -22,9 +22,6 @@
 
 namespace agentguard::policy_cache {
 
-// Lowercase hex SHA-256 (the same digest as events::sha256_hex, without OpenSSL's EVP start-up cost).
-std::string sha256_hex(std::string_view data);
-
 // Lowercase hex SHA-256 over the inputs named above (options.api_rules is not among them: a
 // snapshot never holds the API rules' bodies).
 std::string key_for(const policy::LoadOptions& options, const std::vector<policy::LayerText>& layers);

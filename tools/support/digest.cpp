@@ -1,30 +1,35 @@
-#include "digest.hpp"
+// SHA256_Init/Update/Final: OpenSSL's own SHA-256, deprecated in 3.0 in favour of EVP but kept.
+// EVP's first digest of a process loads the provider and the OpenSSL config (~5 M instructions,
+// more than everything else a gated launch does), and these do not. HMAC still goes through EVP:
+// only webhook signing and the notifier use it, never a gated launch's fast path.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "support/digest.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <stdexcept>
 
-namespace agentguard::events {
-namespace {
-std::string to_hex(const unsigned char* bytes, size_t size) {
+namespace agentguard::digest {
+
+std::string to_hex(const unsigned char* bytes, std::size_t size) {
   static const char digits[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
+  for (std::size_t i = 0; i < size; ++i) {
     hex.push_back(digits[bytes[i] >> 4]);
     hex.push_back(digits[bytes[i] & 0x0f]);
   }
   return hex;
 }
-}  // namespace
 
 std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed (OpenSSL)");
-  return to_hex(digest, size);
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(digest, &ctx);
+  return to_hex(digest, sizeof digest);
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
@@ -36,4 +41,19 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   return to_hex(digest, size);
 }
 
-}  // namespace agentguard::events
+FieldHash::FieldHash() { SHA256_Init(&ctx_); }
+
+FieldHash& FieldHash::field(std::string_view data) {
+  const std::string length = std::to_string(data.size()) + ":";
+  SHA256_Update(&ctx_, length.data(), length.size());
+  SHA256_Update(&ctx_, data.data(), data.size());
+  return *this;
+}
+
+std::string FieldHash::hex() {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(digest, &ctx_);
+  return to_hex(digest, sizeof digest);
+}
+
+}  // namespace agentguard::digest

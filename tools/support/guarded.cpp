@@ -1,4 +1,5 @@
 #include "guarded.hpp"
+#include "core/protocol.hpp"
 
 #include <unistd.h>
 
@@ -22,7 +23,7 @@ bool environ_is_guarded(const std::string& environ_path) {
   std::ifstream in(environ_path, std::ios::binary);
   std::string entry;
   while (std::getline(in, entry, '\0')) {
-    if (entry.rfind("AGENTGUARD_SESSION=", 0) == 0) return true;
+    if (protocol::assigns(entry, protocol::kEnvSession) != 0) return true;
     if (entry.rfind("LD_PRELOAD=", 0) == 0 && entry.find("libagentguard.so") != std::string::npos) return true;
   }
   return false;
@@ -44,7 +45,7 @@ bool inside_guarded_tree(std::string* why) {
     return true;
   };
   if (maps_preload("/proc/self/maps")) return say("the guard's library is loaded in this process");
-  if (const char* s = std::getenv("AGENTGUARD_SESSION"); s && *s) return say("AGENTGUARD_SESSION is set");
+  if (const char* s = std::getenv(protocol::kEnvSession); s && *s) return say(std::string(protocol::kEnvSession) + " is set");
   if (const char* p = std::getenv("LD_PRELOAD"); p && std::string(p).find("libagentguard.so") != std::string::npos)
     return say("LD_PRELOAD carries the guard");
   for (int pid = getppid(), depth = 0; pid > 1 && depth < 64; pid = parent_of(pid), ++depth) {

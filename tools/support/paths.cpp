@@ -8,6 +8,10 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "core/protocol.hpp"
+
+extern char** environ;
+
 namespace agentguard::paths {
 namespace fs = std::filesystem;
 
@@ -46,7 +50,7 @@ std::string home_dir() {
 }
 
 fs::path state_dir() {
-  if (auto v = env_or_empty("AGENTGUARD_STATE_DIR"); !v.empty()) return v;
+  if (auto v = env_or_empty(protocol::kEnvStateDir); !v.empty()) return v;
   if (auto v = env_or_empty("XDG_STATE_HOME"); !v.empty()) return fs::path(v) / "agentguard";
   return fs::path(home_dir()) / ".local/state/agentguard";
 }
@@ -62,7 +66,7 @@ fs::path ensure_state_dir() {
 }
 
 std::vector<fs::path> system_policy_files() {
-  if (auto v = env_or_empty("AGENTGUARD_SYSTEM_POLICY"); !v.empty()) return {v};
+  if (auto v = env_or_empty(protocol::kEnvSystemPolicy); !v.empty()) return {v};
   std::vector<fs::path> files{"/etc/agentguard/policy.toml"};
   std::error_code ec;
   const fs::path own = prefix() / "etc/agentguard/policy.toml";
@@ -74,6 +78,14 @@ std::vector<fs::path> system_policy_files() {
 fs::path user_policy_file() {
   if (auto v = env_or_empty("XDG_CONFIG_HOME"); !v.empty()) return fs::path(v) / "agentguard/policy.toml";
   return fs::path(home_dir()) / ".config/agentguard/policy.toml";
+}
+
+std::vector<std::string> environment_for_helper() {
+  std::vector<std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)
+    if (protocol::assigns(*entry, protocol::kEnvStateDir) == 0) env.emplace_back(*entry);
+  env.push_back(std::string(protocol::kEnvStateDir) + "=" + std::filesystem::absolute(state_dir()).string());
+  return env;
 }
 
 }  // namespace agentguard::paths

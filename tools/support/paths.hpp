@@ -23,6 +23,9 @@ std::filesystem::path canary_program();      // <prefix>/lib/agentguard/agentgua
 std::filesystem::path state_dir();
 // Creates the state directory (mode 0700) if needed; throws std::runtime_error with the reason.
 std::filesystem::path ensure_state_dir();
+// This process's environment with AGENTGUARD_STATE_DIR set to the state directory as an absolute
+// path: for a helper started from "/" (support/detached_spawn.hpp). Throws like state_dir().
+std::vector<std::string> environment_for_helper();
 
 // The system layers, lowest first: /etc/agentguard/policy.toml, then <prefix>/etc/agentguard/policy.toml
 // when agentguard is installed elsewhere than /usr (`cmake --install --prefix ~/.local` puts the
