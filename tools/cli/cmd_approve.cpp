@@ -15,7 +15,7 @@
 #include "commands.hpp"
 #include "approvals/approvals.hpp"
 #include "support/guarded.hpp"
-#include "support/shell_quote.hpp"
+#include "agentguard/shell_quote.hpp"
 
 namespace agentguard::cli {
 
@@ -52,7 +52,7 @@ std::string printable(const std::string& text) {
 void print_request(std::FILE* out, const approvals::Request& r) {
   const auto state = approvals::state_of(r);
   std::fprintf(out, "%s  [%s]\n", r.id.c_str(), approvals::to_string(state));
-  std::fprintf(out, "  command:  %s\n", printable(support::shell_quote(r.argv)).c_str());
+  std::fprintf(out, "  command:  %s\n", printable(policy::shell_quote(r.argv)).c_str());
   std::fprintf(out, "  in:       %s\n", printable(r.cwd).c_str());
   std::fprintf(out, "  rule:     %s\n", printable(r.rule_id).c_str());
   if (!r.resources.empty()) {

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "agentguard/policy.hpp"
-#include "support/shell_quote.hpp"
+#include "agentguard/shell_quote.hpp"
 #include "core/protocol.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
@@ -53,7 +53,7 @@ void add_env_commands(CLI::App& app) {
       "after them. `agentguard doctor`, run from the agent's shell, shows whether the guard is live.");
   env_cmd->callback([options] {
     const Session session = open_session(*options);
-    for (const auto& [name, value] : session.vars) std::printf("export %s=%s\n", name.c_str(), support::shell_quote(value).c_str());
+    for (const auto& [name, value] : session.vars) std::printf("export %s=%s\n", name.c_str(), policy::shell_quote(value).c_str());
   });
 
   auto shell_options = std::make_shared<SessionOptions>();

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
-#include "support/shell_quote.hpp"
+#include "agentguard/shell_quote.hpp"
 
 namespace agentguard::cli::ui {
 
@@ -52,7 +52,7 @@ std::string render_request_card(const approvals::Request& r, const std::string& 
                   "\" id=\"req-" + html_escape(r.id) + "\" data-request-id=\"" + html_escape(r.id) + "\">";
   h += "<h3><a href=\"/requests/" + html_escape(r.id) + "\">" + html_escape(r.id) + "</a> <span class=\"badge\">" +
        html_escape(approvals::to_string(state)) + "</span></h3>";
-  h += "<dl><dt>Command</dt><dd><code class=\"command\">" + html_escape(support::shell_quote(r.argv)) + "</code></dd>";
+  h += "<dl><dt>Command</dt><dd><code class=\"command\">" + html_escape(policy::shell_quote(r.argv)) + "</code></dd>";
   h += "<dt>Directory</dt><dd><code>" + html_escape(r.cwd) + "</code></dd>";
   h += "<dt>Rule</dt><dd>" + html_escape(r.rule_id) + "</dd>";
   h += "<dt>Why</dt><dd>" + html_escape(r.message) + "</dd>";
@@ -90,7 +90,7 @@ std::string render_timeline(const HomeData& d) {
     std::vector<std::string> argv;
     if (auto it = e.find("argv"); it != e.end() && it->is_array())
       for (const auto& w : *it) argv.push_back(w.is_string() ? w.get<std::string>() : w.dump());
-    std::string what = support::shell_quote(argv);
+    std::string what = policy::shell_quote(argv);
     if (what.empty()) what = field(e, "service") + " " + field(e, "operation");
     const std::string decision = field(e, "decision");
     h += "<tr class=\"decision-" + html_escape(decision) + "\"><td>" + html_escape(field(e, "time")) + "</td><td>" +

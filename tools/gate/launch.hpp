@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "agentguard/policy.hpp"
-#include "support/shell_quote.hpp"
+#include "agentguard/shell_quote.hpp"
 
 namespace agentguard::gate {
 
@@ -28,6 +28,6 @@ int exec_program(const policy::ExecRequest& request);
 void set_decision_only();
 bool decision_only();
 
-using support::shell_quote;  // the one quoting rule (support/shell_quote.hpp)
+using policy::shell_quote;  // the one quoting rule (agentguard/shell_quote.hpp)
 
 }  // namespace agentguard::gate

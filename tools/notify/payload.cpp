@@ -1,5 +1,5 @@
 #include "notify/payload.hpp"
-#include "support/shell_quote.hpp"
+#include "agentguard/shell_quote.hpp"
 
 #include <ctime>
 #include <stdexcept>
@@ -206,7 +206,7 @@ std::string command_line(const json& event) {
   if (auto argv = event.find("argv"); argv != event.end() && argv->is_array() && !argv->empty()) {
     for (const auto& word : *argv) {
       if (!line.empty()) line += ' ';
-      line += support::shell_quote(word.is_string() ? word.get<std::string>() : word.dump());
+      line += policy::shell_quote(word.is_string() ? word.get<std::string>() : word.dump());
     }
     return line;
   }

@@ -1,6 +1,6 @@
-#include "support/shell_quote.hpp"
+#include "agentguard/shell_quote.hpp"
 
-namespace agentguard::support {
+namespace agentguard::policy {
 
 std::string shell_quote(std::string_view word) {
   constexpr std::string_view kPlain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,@%+";
@@ -22,4 +22,4 @@ std::string shell_quote(const std::vector<std::string>& words) {
   return out;
 }
 
-}  // namespace agentguard::support
+}  // namespace agentguard::policy
