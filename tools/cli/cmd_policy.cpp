@@ -13,7 +13,7 @@
 #include "core/protocol.hpp"
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
-#include "agentguard/terraform_plan_inspector.hpp"
+#include "gate/plan_inspector.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "session.hpp"
@@ -144,7 +144,7 @@ int run_explain(const std::vector<std::string>& files, const std::vector<std::st
     request.resolved_path = command[0];
     std::cout << "note: " << command[0] << " is not found on PATH; it is judged by its name\n";
   }
-  pol::TerraformPlanInspector plans;
+  gate::ShowJsonPlanInspector plans;
   pol::Decision decision = policy.decide_exec(request, &plans, pol::Trace::on);
 
   std::cout << "launch:    " << request.resolved_path << "\n";

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "agentguard/terraform_plan_inspector.hpp"
+#include "agentguard/terraform_plan.hpp"
 #include "support/digest.hpp"
 #include "support/subprocess.hpp"
 #include "gate/launch.hpp"
@@ -177,7 +177,7 @@ PlanReview show_plan(const policy::ExecRequest& request, const TerraformCall& ca
   if (r.status != 0 || r.timed_out)
     throw std::runtime_error("`terraform show -json " + plan.source + "` failed: " + tail(r.err.empty() ? r.out : r.err));
   PlanReview review;
-  review.plan = policy::TerraformPlanInspector::parse_show_json(r.out);
+  review.plan = policy::parse_plan_json(r.out);
   const auto json = nlohmann::json::parse(r.out, nullptr, false);
   if (json.is_object() && json.contains("applyable") && json["applyable"].is_boolean())
     review.applyable = json["applyable"].get<bool>();

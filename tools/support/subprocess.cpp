@@ -49,11 +49,19 @@ Result run(const std::vector<std::string>& argv, const Options& options) {
   envs.push_back(nullptr);
   char** envp = options.inherit_env && options.env.empty() ? environ : envs.data();
 
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (options.new_process_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   pid_t pid = -1;
   const int rc = argv[0].find('/') == std::string::npos
-                     ? posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp)
-                     : posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp);
+                     ? posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp)
+                     : posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  const auto kill_child = [&] { kill(options.new_process_group ? -pid : pid, SIGKILL); };
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (rc != 0) {
@@ -72,7 +80,7 @@ Result run(const std::vector<std::string>& argv, const Options& options) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
-      kill(pid, SIGKILL);
+      kill_child();
       break;
     }
     const int n = poll(fds, 2, static_cast<int>(left.count()));
@@ -83,11 +91,16 @@ Result run(const std::vector<std::string>& argv, const Options& options) {
       const ssize_t got = read(fds[i].fd, buf, sizeof buf);
       if (got > 0) {
         if (sinks[i]->size() < options.max_output) sinks[i]->append(buf, static_cast<std::size_t>(got));
+        else if (i == 0) result.truncated = true;  // stderr past the bound is only cut; stdout is the answer
       } else if (got == 0 || errno != EINTR) {
         close(fds[i].fd);
         fds[i].fd = -1;
         --open_streams;
       }
+    }
+    if (result.truncated) {
+      kill_child();
+      break;
     }
   }
   for (auto& f : fds)

@@ -1,5 +1,6 @@
 #pragma once
-// Running a helper program (terraform show/plan) from the gate: bounded in time and output, no shell.
+// Running a helper program (terraform show/plan, the supervisor probe) and collecting its output:
+// bounded in time and output, no shell. The one runner agentguard has.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@ namespace agentguard::subprocess {
 struct Result {
   int status = -1;        // exit status, 128+signal, or -1 if it could not start
   bool timed_out = false;
+  bool truncated = false;  // an output stream passed max_output: the child was killed
   std::string out;        // stdout (bounded)
   std::string err;        // stderr (bounded)
 };
@@ -19,6 +21,8 @@ struct Options {
   bool inherit_env = true;
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   std::size_t max_output = 64 << 20;     // per stream
+  // Its own process group, killed as a whole at the timeout (terraform's provider plugins too).
+  bool new_process_group = false;
 };
 
 // Runs argv[0] (an absolute path, or searched on PATH) and collects its output. Never throws on
