@@ -19,54 +19,15 @@ namespace agentguard::gate {
 
 namespace {
 
-// apply's options that take a value (Go's flag package: `-var x=y` is two words). The rest are booleans.
-bool takes_value(const std::string& name) {
-  return name == "var" || name == "var-file" || name == "target" || name == "replace" || name == "exclude" ||
-         name == "state" || name == "state-out" || name == "backup" || name == "lock-timeout" ||
-         name == "parallelism";
-}
-
-std::string flag_name(const std::string& arg) {
-  const std::size_t start = arg.rfind("--", 0) == 0 ? 2 : 1;
-  const std::size_t end = arg.find('=');
-  return arg.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
 std::string tail(const std::string& s, std::size_t n = 600) {
   return s.size() > n ? "..." + s.substr(s.size() - n) : s;
 }
 
 }  // namespace
 
-TerraformCall parse_terraform_call(const std::vector<std::string>& argv) {
-  TerraformCall call;
-  std::size_t i = 1;
-  for (; i < argv.size() && !argv[i].empty() && argv[i][0] == '-'; ++i) call.globals.push_back(argv[i]);
-  if (i < argv.size()) call.subcommand = argv[i++];
-  bool flags_done = false;  // Go's flag package stops at the first non-flag argument or `--`
-  for (; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (!flags_done && a == "--") {
-      call.args.push_back(a);
-      flags_done = true;
-      continue;
-    }
-    if (!flags_done && a.size() > 1 && a[0] == '-') {
-      call.args.push_back(a);
-      if (a.find('=') == std::string::npos && takes_value(flag_name(a)) && i + 1 < argv.size())
-        call.args.push_back(argv[++i]);
-      continue;
-    }
-    flags_done = true;
-    call.args.push_back(a);
-    if (!call.plan_arg) call.plan_arg = call.args.size() - 1;
-  }
-  return call;
-}
-
 bool is_apply_to_review(const policy::Decision& decision) {
   if (decision.program != "terraform" && decision.program != "tofu") return false;
-  const TerraformCall call = parse_terraform_call(decision.effective_argv);
+  const TerraformCall call = policy::split_terraform_call(decision.effective_argv);
   if (call.subcommand != "apply") return false;
   // Terraform itself refuses flags before the subcommand, and only prints help when a help flag
   // comes before `--`: then there is no apply to make, and the launch runs as it is.

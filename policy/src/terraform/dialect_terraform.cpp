@@ -18,6 +18,7 @@
 #include "dialects.hpp"
 #include "go_shellwords.hpp"
 #include "resolver.hpp"
+#include "terraform/options.hpp"
 
 namespace agentguard::policy::detail {
 namespace {
@@ -38,14 +39,6 @@ bool is_parent_command(std::string_view name) {
   return name == "env" || name == "metadata" || name == "providers" || name == "state" || name == "workspace";
 }
 
-// Options that take their value from the next word when written without '=' (Go's flag package).
-bool terraform_takes_value(const std::string& name) {
-  static constexpr std::string_view kNames[] = {
-      "var", "var-file", "target", "replace", "exclude", "state", "state-out", "backup", "lock-timeout",
-      "parallelism", "out", "generate-config-out", "backend-config", "plugin-dir", "from-module",
-      "test-directory", "filter", "chdir", "lockfile", "platform", "fs-mirror", "net-mirror"};
-  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
-}
 
 bool is_help(std::string_view a) { return a == "-h" || a == "-help" || a == "--help"; }
 bool is_version(std::string_view a) { return a == "-v" || a == "-version" || a == "--version"; }
@@ -275,6 +268,14 @@ void parse_terraform(ParsedCommand& cmd) {
   OptionStyle style;
   style.takes_value = terraform_takes_value;
   parse_options(cmd, word_begin, style);
+}
+
+bool terraform_takes_value(const std::string& name) {
+  static constexpr std::string_view kNames[] = {
+      "var", "var-file", "target", "replace", "exclude", "state", "state-out", "backup", "lock-timeout",
+      "parallelism", "out", "generate-config-out", "backend-config", "plugin-dir", "from-module",
+      "test-directory", "filter", "chdir", "lockfile", "platform", "fs-mirror", "net-mirror"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
 }  // namespace agentguard::policy::detail
