@@ -60,10 +60,13 @@ int exec_guarded(const Session& session, const std::vector<std::string>& argv, c
 
   std::vector<std::string> program_env = env;
   std::string program = found;
-  if (id.watched || id.needs_supervision) {
+  const bool strict = session.vars.count("AGENTGUARD_STRICT") != 0;
+  if (id.watched || id.needs_supervision || strict) {
     // Same hand-over as the preload (a static agent, too, is run under the gate's supervisor): the gate runs unhooked and gets the preload list to restore.
+    // Strict mode: the gate puts the whole session under its supervisor and then decides the agent's own launch.
     program = session.vars.at("AGENTGUARD_GATE");
     args.insert(args.begin(), {program, id.resolved_path});
+    if (strict) args.insert(args.begin() + 1, "--strict-session");
     program_env.clear();
     for (const auto& e : env) {
       if (e.compare(0, 11, "LD_PRELOAD=") == 0) program_env.push_back("AGENTGUARD_CALLER_LD_PRELOAD=" + e.substr(11));
