@@ -1,6 +1,8 @@
 #include "gate/supervisor.hpp"
 
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -46,6 +48,20 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 // ---- the child's side -------------------------------------------------------------------------
 
+// libseccomp 2.5.4 reports the kernel's EBUSY (one listener per filter chain) as ECANCELED or
+// EFAULT; ask the kernel directly, with a filter that allows everything (harmless if it loads: the
+// caller then gives up anyway).
+bool listener_already_in_chain() {
+  sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  sock_fprog program{1, allow};
+  const long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+  if (fd >= 0) {
+    close(static_cast<int>(fd));
+    return false;
+  }
+  return errno == EBUSY;
+}
+
 // Installs the filter: execve and execveat become user notifications, everything else is allowed.
 // Calls from another architecture (a 32-bit int 0x80 execve) kill the thread (libseccomp's default).
 // With a strict-mode token, an execve whose fourth and fifth arguments carry it (the preload's
@@ -65,10 +81,8 @@ int install_exec_filter(const core::StrictToken* token = nullptr) {
       rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 1, SCMP_A4_64(SCMP_CMP_NE, token->word[1]));
   }
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
-  // The kernel's own errno (EBUSY: a listener is already in this chain), not libseccomp's ECANCELED.
-  if (rc == 0) rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
   if (rc == 0) rc = seccomp_load(ctx);
-  if (rc != 0) return rc < 0 ? rc : -EINVAL;
+  if (rc != 0) return listener_already_in_chain() ? -EBUSY : (rc < 0 ? rc : -EINVAL);
   const int fd = seccomp_notify_fd(ctx);  // ctx is never released: releasing it would close fd
   return fd >= 0 ? fd : -EOPNOTSUPP;
 }
@@ -170,6 +184,21 @@ bool has_loader_injection(const std::vector<std::string>& env) {
   for (const auto& e : env)
     if (e.starts_with("LD_PRELOAD=") || e.starts_with("LD_AUDIT=") || e.starts_with("LD_LIBRARY_PATH=")) return true;
   return false;
+}
+
+// The only loader variable is LD_PRELOAD, naming the session's library (AGENTGUARD_LIB) and nothing else.
+bool only_guard_preload(const std::vector<std::string>& env) {
+  const char* lib = getenv("AGENTGUARD_LIB");
+  if (lib == nullptr || *lib == '\0') return false;
+  bool preload_is_ours = false;
+  for (const auto& e : env) {
+    if (e.starts_with("LD_AUDIT=") || e.starts_with("LD_LIBRARY_PATH=")) return false;
+    if (e.starts_with("LD_PRELOAD=")) {
+      if (e.substr(11) != lib) return false;
+      preload_is_ours = true;
+    }
+  }
+  return preload_is_ours;
 }
 
 std::vector<std::string> read_environ_file(const std::string& path) {
@@ -329,7 +358,9 @@ class Supervisor {
                         core::IdentifyMode::stop_if_missing))
       return refuse(pidfd, exec, "agentguard cannot examine `" + exec.path + "`, so it cannot decide this launch.");
     if (id.missing != 0) return 0;  // the kernel fails it with ENOENT/ENOTDIR: nothing runs
-    if (same_file(exec.examine, own_exe_) && has_loader_injection(exec.envp))
+    // A gate with the session's own preload in it (`agentguard doctor` probing the supervisor from
+    // a hooked process) is an ordinary hooked program: its execs are not trusted, only decided.
+    if (same_file(exec.examine, own_exe_) && has_loader_injection(exec.envp) && !only_guard_preload(exec.envp))
       return refuse(pidfd, exec, "the agentguard gate may not be started with LD_PRELOAD, LD_AUDIT or LD_LIBRARY_PATH.");
     // Not watched: launched as the preload would launch it. A static one stays under this filter.
     if (!id.watched) return 0;
