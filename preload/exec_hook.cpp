@@ -3,10 +3,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/path_search.hpp"
-#include "core/strict_token.hpp"
-#include "core/syscalls.hpp"
-#include "core/text.hpp"
+#include "core/base/syscalls.hpp"
+#include "core/base/text.hpp"
+#include "core/launch/path_search.hpp"
+#include "core/launch/strict_token.hpp"
 #include "guard_state.hpp"
 #include "real_functions.hpp"
 
