@@ -220,7 +220,7 @@ void Resolver::resolve_identified(const std::string& program, const std::string&
     std::string inner_cwd = w.chdir ? join_dir(cwd, *w.chdir) : cwd;
     if (w.shell_string) {
       if (trace)
-        note(program + " -c: deciding each command of: " + *w.shell_string + " (best effort: the root shell is unguarded)");
+        note(program + " -c: deciding each command of: " + *w.shell_string + " (best effort: the shell it starts is unguarded)");
       auto inner = resolve_shell(*w.shell_string, inner_env, inner_cwd, depth + 1);
       out.insert(out.end(), std::make_move_iterator(inner.begin()), std::make_move_iterator(inner.end()));
       return;
