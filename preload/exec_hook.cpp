@@ -15,7 +15,7 @@ namespace agentguard::preload {
 int call_real_execve(const char* path, char* const* argv, char* const* envp) {
 #ifdef AGENTGUARD_EXEC_TOKEN
   // Strict session: this exec is decided, so it carries the token past the session's filter
-  // (core/strict_token.hpp). Without a token: libc's execve, which the filter hands to the supervisor.
+  // (core/launch/strict_token.hpp). Without a token: libc's execve, which the filter hands to the supervisor.
   core::StrictToken token;
   if (core::parse_strict_token(current_guard().value(core::kVarStrict), token)) {
     const long rc = core::sys::execve_with_token(path, argv, envp, token.word[0], token.word[1]);

@@ -60,7 +60,7 @@ fs::path write_api_rules(const fs::path& state, const std::string& session_id, c
 
 std::string env_name(const std::string& entry) { return entry.substr(0, entry.find('=')); }
 
-// Strict mode's exec token (core/strict_token.hpp): 128 random bits, never all zeroes.
+// Strict mode's exec token (core/launch/strict_token.hpp): 128 random bits, never all zeroes.
 std::string new_strict_token() {
   std::random_device rd;
   std::string token;

@@ -66,7 +66,7 @@ bool listener_already_in_chain() {
 // Installs the filter: execve and execveat become user notifications, everything else is allowed.
 // Calls from another architecture (a 32-bit int 0x80 execve) kill the thread (libseccomp's default).
 // With a strict-mode token, an execve whose fourth and fifth arguments carry it (the preload's
-// already-decided execs) goes through without a notification (core/strict_token.hpp).
+// already-decided execs) goes through without a notification (core/launch/strict_token.hpp).
 // Returns the listener fd, or -errno.
 int install_exec_filter(const core::StrictToken* token = nullptr) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;

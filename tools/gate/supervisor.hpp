@@ -21,7 +21,7 @@ int run_supervised(const policy::ExecRequest& request);
 
 // Strict mode (`agentguard run --strict`): the whole session under the supervisor. The child
 // installs the filter (execs carrying AGENTGUARD_STRICT's token pass without a notification,
-// core/strict_token.hpp) and then decides and launches `request` (the agent) as the preload's
+// core/launch/strict_token.hpp) and then decides and launches `request` (the agent) as the preload's
 // hand-off would; every exec below it is then seen, raw syscalls included. Returns the agent's
 // exit status; 126 if the kernel refuses (nothing is started).
 int run_strict_session(const policy::ExecRequest& request);
