@@ -19,7 +19,7 @@ lib=$(readlink -f "$build_dir/lib/agentguard/libagentguard.so")
 [[ -f $lib ]] || { echo "no preload at $lib (build agentguard_preload first)" >&2; exit 2; }
 gate=$(readlink -f "$build_dir/lib/agentguard/agentguard-gate" 2>/dev/null || true)
 [[ -x $gate ]] || gate=/bin/false  # never reached: /bin/true is not watched
-watch="v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec;m=awscli:aws"
+watch="v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec,sg,newgrp,runuser,setpriv,chroot;m=awscli:aws"
 loop="for ((i = 0; i < $iterations; i++)); do /bin/true; done"
 
 sides=(plain guarded)

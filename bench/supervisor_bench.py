@@ -10,7 +10,9 @@ Figures (medians of --rounds, supervised and unsupervised runs alternating):
   2. a static program starting N children, supervised against unsupervised (whole run);
   3. `terraform plan` on a small terraform_data workspace: `agentguard run -- terraform plan`
      (gate decision + supervised terraform and its children) against plain `terraform plan`.
-Strict mode (exec loop under a session-wide filter against the preload alone) is not built yet.
+  4. strict mode: bash running /bin/true --loop times inside `agentguard run --strict` against
+     `agentguard run` (the preload alone) and plain bash; the loop times itself (bash
+     $EPOCHREALTIME), so the session's start is not in the figure. Sides alternate every round.
 Needs a build (cmake --build build), gcc with a static libc, and terraform for figure 3."""
 import argparse
 import os
@@ -43,57 +45,77 @@ def timed(argv, cwd=None, env=None):
     return elapsed
 
 
-def guarded(state_dir, argv):
-    return [AGENTGUARD, "run", "--default-only", "--state-dir", state_dir, "--", *argv]
+def guarded(state_dir, argv, strict=False):
+    return [AGENTGUARD, "run", "--default-only", "--state-dir", state_dir, *(["--strict"] if strict else []), "--", *argv]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--children", type=int, default=500)
+    parser.add_argument("--loop", type=int, default=1000, help="iterations of figure 4's exec loop")
+    parser.add_argument("--only-strict", action="store_true", help="measure figure 4 only")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="ag-supbench-")
     state = os.path.join(work, "state")
     launcher = os.path.join(work, "launcher")
-    subprocess.run(["gcc", "-static", "-O2", "-o", launcher, LAUNCHER_SOURCE], check=True)
-    n = args.children
+    if not args.only_strict:
+        subprocess.run(["gcc", "-static", "-O2", "-o", launcher, LAUNCHER_SOURCE], check=True)
+        n = args.children
 
-    # The session's own start (policy, probe) is the same with 0 and with N children: subtract it.
-    sup_n, sup_0, plain_n, plain_0 = [], [], [], []
-    for _ in range(args.rounds):
-        sup_n.append(timed(guarded(state, [launcher, "--count", str(n), "/bin/true"])))
-        plain_n.append(timed([launcher, "--count", str(n), "/bin/true"]))
-        sup_0.append(timed(guarded(state, [launcher, "--count", "0", "/bin/true"])))
-        plain_0.append(timed([launcher, "--count", "0", "/bin/true"]))
-    per_sup = (statistics.median(sup_n) - statistics.median(sup_0)) / n
-    per_plain = (statistics.median(plain_n) - statistics.median(plain_0)) / n
-    print(f"1. one exec from a static program: supervised {per_sup * 1e6:.0f} us, unsupervised "
-          f"{per_plain * 1e6:.0f} us (median of {args.rounds}, per child of {n}): +{(per_sup - per_plain) * 1e6:.0f} us")
-    run_sup = statistics.median(sup_n) - statistics.median(sup_0)
-    run_plain = statistics.median(plain_n) - statistics.median(plain_0)
-    print(f"2. a static program starting {n} children: supervised {run_sup:.3f} s, unsupervised {run_plain:.3f} s "
-          f"({run_sup / run_plain:.2f}x)")
-
-    terraform = shutil.which("terraform")
-    if terraform:
-        ws = os.path.join(work, "ws")
-        os.makedirs(ws)
-        with open(os.path.join(ws, "main.tf"), "w") as f:
-            f.write('resource "terraform_data" "a" { input = "a" }\nresource "terraform_data" "b" { input = "b" }\n')
-        tf_env = clean_env(TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
-        subprocess.run([terraform, "init", "-input=false"], cwd=ws, env=tf_env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([terraform, "apply", "-auto-approve", "-input=false"], cwd=ws, env=tf_env, check=True,
-                       stdout=subprocess.DEVNULL)
-        plan = [terraform, "plan", "-input=false", "-no-color"]
-        sup, plain = [], []
+        # The session's own start (policy, probe) is the same with 0 and with N children: subtract it.
+        sup_n, sup_0, plain_n, plain_0 = [], [], [], []
         for _ in range(args.rounds):
-            sup.append(timed(guarded(state, plan), cwd=ws, env=tf_env))
-            plain.append(timed(plan, cwd=ws, env=tf_env))
-        print(f"3. terraform plan, small workspace: guarded and supervised {statistics.median(sup):.3f} s, "
-              f"plain {statistics.median(plain):.3f} s ({statistics.median(sup) / statistics.median(plain):.2f}x)")
-    else:
-        print("3. terraform plan: terraform is not installed")
-    print("4. strict mode exec loop: not measured (strict mode is not built yet)")
+            sup_n.append(timed(guarded(state, [launcher, "--count", str(n), "/bin/true"])))
+            plain_n.append(timed([launcher, "--count", str(n), "/bin/true"]))
+            sup_0.append(timed(guarded(state, [launcher, "--count", "0", "/bin/true"])))
+            plain_0.append(timed([launcher, "--count", "0", "/bin/true"]))
+        per_sup = (statistics.median(sup_n) - statistics.median(sup_0)) / n
+        per_plain = (statistics.median(plain_n) - statistics.median(plain_0)) / n
+        print(f"1. one exec from a static program: supervised {per_sup * 1e6:.0f} us, unsupervised "
+              f"{per_plain * 1e6:.0f} us (median of {args.rounds}, per child of {n}): +{(per_sup - per_plain) * 1e6:.0f} us")
+        run_sup = statistics.median(sup_n) - statistics.median(sup_0)
+        run_plain = statistics.median(plain_n) - statistics.median(plain_0)
+        print(f"2. a static program starting {n} children: supervised {run_sup:.3f} s, unsupervised {run_plain:.3f} s "
+              f"({run_sup / run_plain:.2f}x)")
+
+        terraform = shutil.which("terraform")
+        if terraform:
+            ws = os.path.join(work, "ws")
+            os.makedirs(ws)
+            with open(os.path.join(ws, "main.tf"), "w") as f:
+                f.write('resource "terraform_data" "a" { input = "a" }\nresource "terraform_data" "b" { input = "b" }\n')
+            tf_env = clean_env(TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+            subprocess.run([terraform, "init", "-input=false"], cwd=ws, env=tf_env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([terraform, "apply", "-auto-approve", "-input=false"], cwd=ws, env=tf_env, check=True,
+                           stdout=subprocess.DEVNULL)
+            plan = [terraform, "plan", "-input=false", "-no-color"]
+            sup, plain = [], []
+            for _ in range(args.rounds):
+                sup.append(timed(guarded(state, plan), cwd=ws, env=tf_env))
+                plain.append(timed(plan, cwd=ws, env=tf_env))
+            print(f"3. terraform plan, small workspace: guarded and supervised {statistics.median(sup):.3f} s, "
+                  f"plain {statistics.median(plain):.3f} s ({statistics.median(sup) / statistics.median(plain):.2f}x)")
+        else:
+            print("3. terraform plan: terraform is not installed")
+    loop = (f"s=$EPOCHREALTIME; for ((i = 0; i < {args.loop}; i++)); do /bin/true; done; "
+            "e=$EPOCHREALTIME; echo \"${s/./} ${e/./}\"")
+    sides = {"none": ["bash", "-c", loop], "preload": guarded(state, ["bash", "-c", loop]),
+             "strict": guarded(state, ["bash", "-c", loop], strict=True)}
+    times = {name: [] for name in sides}
+    for r in range(args.rounds):
+        order = list(sides) if r % 2 == 0 else list(reversed(sides))
+        for name in order:
+            out = subprocess.run(sides[name], env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+            if out.returncode != 0:
+                sys.exit(f"{name} loop failed: {out.stderr[-500:]}")
+            start, end = map(int, out.stdout.split()[-2:])
+            times[name].append((end - start) / 1e6)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    print(f"4. exec loop ({args.loop} x /bin/true from bash, median of {args.rounds}): none {med['none']:.3f} s, "
+          f"preload {med['preload']:.3f} s, strict {med['strict']:.3f} s; strict/preload {med['strict'] / med['preload']:.3f}x, "
+          f"preload/none {med['preload'] / med['none']:.3f}x, strict/none {med['strict'] / med['none']:.3f}x")
     print(f"load average: {os.getloadavg()[0]:.2f}")
     shutil.rmtree(work, ignore_errors=True)
 

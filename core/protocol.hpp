@@ -18,10 +18,10 @@ namespace agentguard::protocol {
 // values (core/launch/guard_env.hpp). An array of arrays, not of pointers: a pointer table would be
 // relocated at load time in every process the preload is mapped into. Order matters only for the
 // index constants below.
-inline constexpr std::size_t kForcedVarCount = 7;
+inline constexpr std::size_t kForcedVarCount = 8;
 inline constexpr char kForcedVarNames[kForcedVarCount][24] = {
     "AGENTGUARD_LIB",       "AGENTGUARD_GATE",    "AGENTGUARD_WATCH",    "AGENTGUARD_POLICY",
-    "AGENTGUARD_STATE_DIR", "AGENTGUARD_SESSION", "AGENTGUARD_API_RULES"};
+    "AGENTGUARD_STATE_DIR", "AGENTGUARD_SESSION", "AGENTGUARD_API_RULES", "AGENTGUARD_STRICT"};
 inline constexpr std::size_t kVarLib = 0;       // the preload's own absolute path
 inline constexpr std::size_t kVarGate = 1;      // the gate's absolute path
 inline constexpr std::size_t kVarWatch = 2;     // the watch list (core/launch/watch_list.hpp)
@@ -29,6 +29,7 @@ inline constexpr std::size_t kVarPolicy = 3;    // the session's policy layers, 
 inline constexpr std::size_t kVarStateDir = 4;  // the state directory
 inline constexpr std::size_t kVarSession = 5;   // the session id
 inline constexpr std::size_t kVarApiRules = 6;  // the compiled API rules; unset: no HTTPS inspection
+inline constexpr std::size_t kVarStrict = 7;    // strict mode's exec token (core/launch/strict_token.hpp); unset: not strict
 
 inline constexpr const char* kEnvLib = kForcedVarNames[kVarLib];
 inline constexpr const char* kEnvGate = kForcedVarNames[kVarGate];
@@ -37,6 +38,7 @@ inline constexpr const char* kEnvPolicy = kForcedVarNames[kVarPolicy];
 inline constexpr const char* kEnvStateDir = kForcedVarNames[kVarStateDir];
 inline constexpr const char* kEnvSession = kForcedVarNames[kVarSession];
 inline constexpr const char* kEnvApiRules = kForcedVarNames[kVarApiRules];
+inline constexpr const char* kEnvStrict = kForcedVarNames[kVarStrict];
 
 // Every variable of the guard starts with this; the gate strips them from a supervised program.
 inline constexpr char kEnvPrefix[] = "AGENTGUARD_";
@@ -85,6 +87,9 @@ inline constexpr char kReportHttp[] = "--report-http";
 inline constexpr char kReportFile[] = "--report-file";
 // `agentguard doctor`/`run`: can this kernel supervise? Exit 0 if so.
 inline constexpr char kProbeSupervisor[] = "--probe-supervisor";
+// `agentguard run --strict`: [gate, kStrictSession, resolved program, argv[0], ...], the hand-over's
+// argv with this word in front; the gate supervises the whole session (docs/architecture.md).
+inline constexpr char kStrictSession[] = "--strict-session";
 
 inline constexpr char kFlagDecision[] = "--decision";
 inline constexpr char kFlagRule[] = "--rule";

@@ -84,6 +84,7 @@ LaunchKind classify_launch(const char* examine_path, bool report_missing, char* 
   // execv/execve on every PATH entry) then cost one readlink, as the kernel's lookup would.
   if (identity.missing != 0 && report_missing) return LaunchKind::missing;
   // A static executable: nothing of ours runs inside it, so the gate runs it under its supervisor.
+  // (Also a setuid, setgid or file-capability program: the gate applies [launch] unknown_setuid.)
   if (identity.needs_supervision) return LaunchKind::rewrite;
   if (identity.watched && file_is_missing(examine_path)) {
     // A dangling symlink to a watched name: the kernel will say ENOENT and run nothing. Callers
@@ -129,7 +130,7 @@ void report_gate_unusable(const core::Identity& identity, const LaunchPlan& plan
   put(identity.program[0] != '\0' ? identity.program : "a static executable");
   put(" (");
   put(identity.resolved_path);
-  put("): it is a watched program or needs the guard's supervisor, and the agentguard gate is missing or not executable (");
+  put("): it is a watched program, needs the guard's supervisor or is setuid, and the agentguard gate is missing or not executable (");
   put(protocol::kEnvGate);
   put("=");
   put(plan.gate != nullptr && plan.gate[0] != '\0' ? plan.gate : "<unset>");

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "core/base/syscalls.hpp"
@@ -49,15 +50,18 @@ constexpr GoProgram kGoPrograms[] = {
 };
 constexpr std::uint64_t kNoProgram = 0xff;
 
-// verdict = kind | (program index + 1) << 8, 0 in the high byte meaning none.
-std::uint64_t encode(const ExecutableFacts& facts) {
+// verdict = kind | (program index + 1) << 8 | file capabilities << 16, 0 in the program byte
+// meaning none. (Setuid and setgid come from the stat of every call, not from the cache.)
+constexpr std::uint64_t kCapabilitiesBit = 1ULL << 16;
+std::uint64_t encode(const ExecutableFacts& facts, bool capabilities) {
   std::uint64_t program = 0;
   for (std::size_t i = 0; i < sizeof kGoPrograms / sizeof kGoPrograms[0]; ++i)
     if (facts.go_program[0] != '\0' && text::equal(facts.go_program, kGoPrograms[i].name)) program = i + 1;
-  return static_cast<std::uint64_t>(facts.kind) | (program << 8);
+  return static_cast<std::uint64_t>(facts.kind) | (program << 8) | (capabilities ? kCapabilitiesBit : 0);
 }
 void decode(std::uint64_t verdict, ExecutableFacts& out) {
   out.kind = static_cast<ExecutableKind>(verdict & 0xff);
+  if ((verdict & kCapabilitiesBit) != 0) out.privileged = true;
   const std::uint64_t program = (verdict >> 8) & 0xff;
   out.go_program[0] = '\0';
   if (program != 0 && program != kNoProgram && program <= sizeof kGoPrograms / sizeof kGoPrograms[0])
@@ -216,6 +220,18 @@ __attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& o
   close(fd);
 }
 
+bool has_file_capabilities(const char* path) {
+#ifdef AGENTGUARD_RAW_SYSCALLS
+  static constexpr char kName[] = "security.capability";
+  return sys::syscall4(SYS_getxattr, reinterpret_cast<long>(path), reinterpret_cast<long>(kName), 0, 0) > 0;
+#else
+  const int saved = errno;
+  const bool found = getxattr(path, "security.capability", nullptr, 0) > 0;
+  errno = saved;
+  return found;
+#endif
+}
+
 std::uint64_t read_uvarint(const unsigned char* p, std::size_t size, std::size_t& at, bool& ok) {
   std::uint64_t value = 0;
   for (unsigned shift = 0; shift < 64 && at < size; shift += 7) {
@@ -270,14 +286,20 @@ bool fd_is_script(int fd) {
 bool examine_executable(const char* path, ExecutableFacts& out) {
   out.kind = ExecutableKind::other;
   out.go_program[0] = '\0';
+  out.privileged = false;
   struct stat st;
   if (sys::stat(path, &st) != 0) return false;
   if (!S_ISREG(st.st_mode)) return true;
+  // Setgid without group execute is a mandatory-locking mark, not a privilege.
+  out.privileged = (st.st_mode & S_ISUID) != 0 || (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
   const auto dev = static_cast<std::uint64_t>(st.st_dev);
   const auto ino = static_cast<std::uint64_t>(st.st_ino);
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  const auto mtime = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000000ULL +
-                     static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+  // The change time too: setcap changes it (and not the modification time).
+  const auto mtime = (static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000000ULL +
+                      static_cast<std::uint64_t>(st.st_mtim.tv_nsec)) ^
+                     ((static_cast<std::uint64_t>(st.st_ctim.tv_sec) * 1000000000ULL +
+                       static_cast<std::uint64_t>(st.st_ctim.tv_nsec)) << 1);
   CacheEntry& slot = g_cache[(ino ^ (ino >> 7) ^ dev) % kCacheEntries];
   const std::uint64_t check = __atomic_load_n(&slot.check, __ATOMIC_ACQUIRE);
   if (check != 0 && load(slot.dev) == dev && load(slot.ino) == ino && load(slot.size) == size &&
@@ -291,8 +313,11 @@ bool examine_executable(const char* path, ExecutableFacts& out) {
   const int saved_errno = errno;
   examine_file(path, out);
   errno = saved_errno;
+  // File capabilities: one getxattr, on a cache miss only (size 0 or -ENODATA: none).
+  const bool capabilities = has_file_capabilities(path);
+  if (capabilities) out.privileged = true;
   if (out.kind == ExecutableKind::unreadable) return true;  // may become readable; not cached
-  const std::uint64_t verdict = encode(out);
+  const std::uint64_t verdict = encode(out, capabilities);
   __atomic_store_n(&slot.check, 0, __ATOMIC_RELAXED);
   store(slot.dev, dev);
   store(slot.ino, ino);

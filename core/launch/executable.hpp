@@ -25,6 +25,9 @@ struct ExecutableFacts {
   ExecutableKind kind = ExecutableKind::other;
   // Canonical program name from the Go build info ("terraform"), empty if none is recognised.
   char go_program[16] = {};
+  // Setuid, setgid (with group execute) or file capabilities (security.capability): running it may
+  // change credentials, and then the loader's secure mode drops LD_PRELOAD, so no preload runs inside.
+  bool privileged = false;
 };
 
 // Examines the file at `path` (symlinks followed). Returns false if it cannot be stat'ed.

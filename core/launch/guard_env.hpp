@@ -26,6 +26,7 @@ using protocol::kForcedVarNames;
 using protocol::kVarApiRules;
 using protocol::kVarGate;
 using protocol::kVarLib;
+using protocol::kVarStrict;
 using protocol::kVarWatch;
 inline constexpr const char (&kCallerPreloadVar)[sizeof protocol::kEnvCallerPreload] = protocol::kEnvCallerPreload;
 

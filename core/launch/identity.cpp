@@ -15,7 +15,7 @@ namespace agentguard::core {
 namespace {
 
 constexpr const char kDefaultWatchList[] =
-    "v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec;m=awscli:aws";
+    "v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec,sg,newgrp,runuser,setpriv,chroot;m=awscli:aws";
 
 // The kernel gives up after 40 links (ELOOP); so do we.
 constexpr int kMaxLinks = 40;
@@ -176,6 +176,9 @@ HopOutcome examine(Hop& hop, const char* current_path, const char* current_resol
 void judge_executable(const Hop& hop, const char* path, Identity& out) {
   ExecutableFacts facts;
   if (!examine_executable(path, facts)) return;  // missing or unreachable: the kernel will say so
+  // Setuid, setgid or file capabilities: the loader may drop LD_PRELOAD inside it, so it goes to the
+  // gate as well, which applies [launch] unknown_setuid (and runs a dynamic one with execve).
+  if (facts.privileged) out.needs_supervision = true;
   if (facts.kind != ExecutableKind::static_elf && facts.kind != ExecutableKind::unreadable) return;
   if (facts.go_program[0] != '\0' &&
       watch_list_has_name(hop.list, 'p', facts.go_program, text::length(facts.go_program))) {

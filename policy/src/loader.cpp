@@ -238,6 +238,22 @@ namespace {
 // [notify] (docs/notifications.md): fold_window_seconds, approval_page, and webhooks = [{ url, format, name,
 // secret_env, secret_file }]. Every key and format is checked, so `fromat = "slack"` or
 // `format = "teams"` is an error at its file:line:col instead of a webhook that silently posts JSON.
+// [launch]: how launches the policy's rules do not name are run (docs/policy.md, "[launch]").
+void check_launch(const toml::value& launch) {
+  if (!launch.is_table()) fail(launch, "`launch` must be a table ([launch]), not " + std::string(type_name(launch)));
+  for (const auto& [name, value] : ordered(launch)) {
+    if (name == "strict") {
+      if (!value->is_boolean()) fail(*value, "`strict` must be true or false, not " + std::string(type_name(*value)));
+    } else if (name == "unknown_setuid") {
+      const bool known = value->is_string() && (value->as_string().str == "allow" || value->as_string().str == "log" ||
+                                                value->as_string().str == "deny");
+      if (!known) fail(*value, "`unknown_setuid` must be \"allow\", \"log\" or \"deny\"");
+    } else {
+      throw PolicyError(key_location(*value, name), "unknown key `" + name + "` in [launch] (expected strict, unknown_setuid)");
+    }
+  }
+}
+
 void check_notify(const toml::value& notify, const std::string& key) {
   if (!notify.is_table()) fail(notify, "`notify` must be a table ([notify]), not " + std::string(type_name(notify)));
   for (const auto& [name, value] : ordered(notify)) {
@@ -332,12 +348,15 @@ Layer parse_layer(std::string_view text, const std::string& file_name) {
       // Read by the notifier from sections(); validated here so a typo is an error, not silence.
       check_notify(*value, key);
       layer.section_keys.push_back(key);
+    } else if (key == "launch") {
+      check_launch(*value);
+      layer.section_keys.push_back(key);
     } else if (key == "api" || key == "plan" || key == "approval") {
       // Read by the notifier, the HTTP guard and the plan review from sections(); kept raw here.
       layer.section_keys.push_back(key);
     } else {
       throw PolicyError(key_location(*value, key),
-                        "unknown top-level key `" + key + "` (expected schema, disable, exec, plan, api, notify, approval)");
+                        "unknown top-level key `" + key + "` (expected schema, disable, exec, plan, api, notify, approval, launch)");
     }
   }
   if (!has_schema) throw PolicyError(Location{file_name, 1, 1}, "missing `schema = 1` at the top of the policy");

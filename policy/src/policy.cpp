@@ -74,7 +74,7 @@ const std::vector<std::string>& default_programs() {
   static const std::vector<std::string> names = {"terraform", "tofu", "terragrunt", "pulumi", "cdk", "aws"};
   return names;
 }
-constexpr const char* kWrappers = "sudo,doas,su,pkexec";
+constexpr const char* kWrappers = "sudo,doas,su,pkexec,sg,newgrp,runuser,setpriv,chroot";
 
 
 std::string default_message(const detail::Rule& rule) {
@@ -266,6 +266,15 @@ void check_tightens_only(const Layer& layer) {
     if (rule.action == Action::allow) throw PolicyError(rule.where, "rule \"" + rule.id + "\" allows: " + kTightenOnly);
   if (layer.root.contains("notify"))
     throw PolicyError(detail::location_of(layer.root.at("notify")), std::string("[notify]: ") + kTightenOnly);
+  if (layer.root.contains("launch") && layer.root.at("launch").is_table()) {
+    const auto& launch = layer.root.at("launch");
+    if (launch.contains("strict") && launch.at("strict").is_boolean() && !launch.at("strict").as_boolean())
+      throw PolicyError(detail::location_of(launch.at("strict")), std::string("[launch] strict = false: ") + kTightenOnly);
+    if (launch.contains("unknown_setuid") && launch.at("unknown_setuid").is_string() &&
+        launch.at("unknown_setuid").as_string().str == "allow")
+      throw PolicyError(detail::location_of(launch.at("unknown_setuid")),
+                        std::string("[launch] unknown_setuid = \"allow\": ") + kTightenOnly);
+  }
   for (const char* kind : {"api", "plan"}) {
     if (!layer.root.contains(kind) || !layer.root.at(kind).is_array()) continue;
     for (const auto& t : layer.root.at(kind).as_array())

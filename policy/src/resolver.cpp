@@ -1,5 +1,7 @@
 #include "resolver.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
 
 #include "core/launch/identity.hpp"
@@ -55,6 +57,14 @@ bool strip_runner(std::vector<std::string>& words, std::vector<std::string>& env
 
 void Resolver::note(const std::string& line) const {
   if (trace) trace->push_back(line);
+}
+
+bool Resolver::same_root(const std::string& new_root, const std::string& cwd) const {
+  if (new_root == "/") return true;
+  if (!use_filesystem) return false;
+  struct stat a, b;
+  const std::string path = new_root[0] == '/' ? new_root : join_dir(cwd, new_root);
+  return ::stat(path.c_str(), &a) == 0 && ::stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 bool Resolver::watched_name(const std::string& name) const {
@@ -190,27 +200,40 @@ void Resolver::resolve_identified(const std::string& program, const std::string&
     return;
   }
   if (is_wrapper(program)) {
-    WrappedCommand w = unwrap(program, argv);
+    WrappedCommand w = unwrap(program, argv, env_value(env, "POSIXLY_CORRECT").has_value());
     if (trace)
       for (const auto& n : w.notes) note(program + ": " + n);
+    if (w.unreadable) throw UnresolvableLaunch(program + ": " + *w.unreadable);
+    if (w.new_root && !same_root(*w.new_root, cwd)) {
+      // Inside another root neither the preload nor the gate is where the session put them, and
+      // the command names a file of that tree: nothing it runs is seen.
+      ParsedCommand cmd = parse_command(program, {argv.empty() ? program : argv[0]}, env, cwd, options);
+      cmd.resolved_path = resolved_path;
+      cmd.words = {"other-root"};
+      cmd.argv = std::move(argv);
+      cmd.note([&] { return program + " runs its command inside " + *w.new_root + ", where the guard cannot see it"; });
+      out.push_back(std::move(cmd));
+      return;
+    }
     std::vector<std::string> inner_env = w.env;
     inner_env.insert(inner_env.end(), env.begin(), env.end());
     std::string inner_cwd = w.chdir ? join_dir(cwd, *w.chdir) : cwd;
     if (w.shell_string) {
       if (trace)
-        note(program + " -c: deciding each command of: " + *w.shell_string + " (best effort: the root shell is unguarded)");
+        note(program + " -c: deciding each command of: " + *w.shell_string + " (best effort: the shell it starts is unguarded)");
       auto inner = resolve_shell(*w.shell_string, inner_env, inner_cwd, depth + 1);
       out.insert(out.end(), std::make_move_iterator(inner.begin()), std::make_move_iterator(inner.end()));
       return;
     }
     bool shell_without_command = !w.argv.empty() && is_shell(w.argv[0]) && !shell_command_string(w.argv);
     if (w.root_shell || shell_without_command) {
-      // What a root shell reads (stdin, a script) runs without the guard: decided as "<wrapper> shell".
+      // What a root shell (or sg/newgrp's shell) reads (stdin, a script) runs without the guard:
+      // decided as "<wrapper> shell".
       ParsedCommand cmd = parse_command(program, {argv.empty() ? program : argv[0]}, env, cwd, options);
       cmd.resolved_path = resolved_path;
       cmd.words = {"shell"};
       cmd.argv = std::move(argv);
-      cmd.note([&] { return program + " starts a root shell whose commands the guard cannot see"; });
+      cmd.note([&] { return program + " starts a shell whose commands the guard cannot see"; });
       out.push_back(std::move(cmd));
       return;
     }

@@ -38,6 +38,8 @@ struct Resolver {
                         const std::string& cwd, int depth, std::vector<ParsedCommand>& out) const;
   void note(const std::string& line) const;  // callers check `trace` first: the gate builds no trace lines
   bool watched_name(const std::string& name) const;
+  // chroot NEWROOT (relative to cwd) is this process's own root ("/" itself, or the same directory).
+  bool same_root(const std::string& new_root, const std::string& cwd) const;
 };
 
 }  // namespace agentguard::policy::detail

@@ -102,6 +102,17 @@ class StaticLaunchers(unittest.TestCase):
         self.assertNotIn(BLOCKED, r.stderr, r)
         self.assertEqual(self.ws.ids(), self.ws.initial_ids)
 
+    def test_a_static_program_below_a_supervised_static_program_runs_under_the_same_supervisor(self):
+        # launcher (static, supervised) -> bash (with the preload) -> terraform (static): the gate
+        # bash hands terraform to is already inside the supervised tree. The kernel allows one
+        # listener per filter chain, so that gate must not start a second supervisor (EBUSY).
+        launcher = build_static_launcher()
+        r = self.guarded(f"{launcher} /bin/bash -c 'terraform plan -input=false -no-color; "
+                         f"terraform destroy -auto-approve -input=false'")
+        self.assertIn("No changes", r.stdout, r)
+        self.assertNotIn("seccomp", r.stderr, r)
+        self.assert_refused_and_intact(r)
+
     @unittest.skipUnless(BUSYBOX, "busybox is not installed")
     def test_local_exec_with_emptied_preload_or_static_interpreter_cannot_destroy_another_workspace(self):
         other = TerraformWorkspace()

@@ -46,7 +46,7 @@ class IdentityTest : public ::testing::Test {
 };
 
 TEST_F(IdentityTest, DefaultWatchListIsTheDocumentedOne) {
-  EXPECT_STREQ(default_watch_list(), "v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec;m=awscli:aws");
+  EXPECT_STREQ(default_watch_list(), "v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws;w=sudo,doas,su,pkexec,sg,newgrp,runuser,setpriv,chroot;m=awscli:aws");
 }
 
 TEST_F(IdentityTest, WatchedByBasename) {

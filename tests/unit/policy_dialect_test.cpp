@@ -284,6 +284,49 @@ TEST(PolicyWrappers, RootShellsAreRefused) {
   }
 }
 
+// sg/newgrp (shadow 4.13), runuser (util-linux su-common.c), setpriv, chroot: parsed as each tool
+// parses its argv, so the command found is the one that would run.
+TEST(PolicyWrappers, SgAndNewgrpAsShadowParsesThem) {
+  EXPECT_EQ(decide({"sg", "nogroup", "-c", "terraform destroy -auto-approve"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"sg", "-", "nogroup", "terraform destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"sg", "-l", "nogroup", "-c", "cd /srv && terraform destroy"}).rule_id, "terraform-destroy");
+  // Only the one word after the group (or after -c) is the command: the rest is ignored by sg.
+  EXPECT_EQ(decide({"sg", "nogroup", "terraform", "destroy"}).action, Action::allow);
+  EXPECT_EQ(decide({"sg", "nogroup", "-c", "terraform plan", "destroy"}).action, Action::allow);
+  // The same file run as newgrp (argv[0] decides, as in newgrp.c): a shell reading stdin.
+  EXPECT_EQ(decide({"newgrp", "nogroup"}).rule_id, "root-shell");
+  EXPECT_EQ(decide({"newgrp", "-", "nogroup", "-c", "terraform destroy"}).rule_id, "root-shell");
+  EXPECT_EQ(decide({"sg", "nogroup"}).rule_id, "root-shell");
+  // Usage errors run nothing.
+  EXPECT_EQ(decide({"sg", "-c", "terraform destroy"}).action, Action::allow);
+  EXPECT_EQ(decide({"newgrp", "-x"}).action, Action::allow);
+}
+
+TEST(PolicyWrappers, RunuserSetprivChrootAsTheirSourcesParseThem) {
+  EXPECT_EQ(decide({"runuser", "-u", "deploy", "--", "terraform", "destroy", "-auto-approve"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"runuser", "-l", "deploy", "-c", "terraform destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"runuser", "deploy", "--command=terraform destroy"}).rule_id, "terraform-destroy");
+  // -s PROGRAM that is not a shell: PROGRAM itself runs, with -c STRING as its arguments.
+  EXPECT_EQ(decide({"su", "-s", "/usr/bin/terraform", "root", "-c", "destroy"}).program, "terraform");
+  EXPECT_EQ(decide({"runuser", "-u", "deploy", "-c", "id"}).rule_id, "agentguard.unresolvable");  // mutually exclusive
+  EXPECT_EQ(decide({"su", "-u", "deploy", "terraform", "plan"}).rule_id, "agentguard.unresolvable");
+  EXPECT_EQ(decide({"setpriv", "--reuid=1000", "--init-groups", "terraform", "destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"setpriv", "--reu", "1000", "--nnp", "terraform", "destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"setpriv", "-d"}).action, Action::allow);
+  // Unknown, ambiguous or valueless options: another version may read them differently.
+  EXPECT_EQ(decide({"setpriv", "--landlock-access", "fs", "terraform", "destroy"}).rule_id, "agentguard.unresolvable");
+  EXPECT_EQ(decide({"setpriv", "--re", "0", "terraform", "plan"}).rule_id, "agentguard.unresolvable");
+  EXPECT_EQ(decide({"setpriv", "--reuid"}).rule_id, "agentguard.unresolvable");
+  EXPECT_EQ(decide({"chroot", "/", "terraform", "-chdir=/srv/infra", "destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"chroot", "--userspec", "1000:1000", "/", "terraform", "destroy"}).rule_id, "terraform-destroy");
+  EXPECT_EQ(decide({"chroot", "/srv/jail", "ls"}).rule_id, "chroot-elsewhere");
+  EXPECT_EQ(decide({"chroot", "/"}).rule_id, "root-shell");
+  EXPECT_EQ(decide({"chroot", "--bogus", "/", "ls"}).rule_id, "agentguard.unresolvable");
+  // With POSIXLY_CORRECT, runuser stops at the first operand: "-auto-approve" is then an argument.
+  EXPECT_EQ(decide({"runuser", "-u", "deploy", "terraform", "destroy", "-auto-approve"}, {"POSIXLY_CORRECT=1"}).rule_id,
+            "terraform-destroy");
+}
+
 TEST(PolicyShellWords, QuotesAndOperators) {
   auto commands = detail::split_commands("A=1 B='x y' terraform \"de\"stroy\\ now || echo a&&b\n(c) ; d # e");
   ASSERT_EQ(commands.size(), 5u);

@@ -134,7 +134,7 @@ TEST(PolicyLayering, WatchListHasFingerprintsOfProgramsOnPath) {
   std::filesystem::permissions(tf, std::filesystem::perms::owner_all);
   Policy policy = Policy::load(LoadOptions{});
   std::string list = policy.watch_list(dir.path.string());
-  EXPECT_EQ(list.rfind("v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws,agentguard-canary;w=sudo,doas,su,pkexec;m=awscli:aws;f=terraform:10004:", 0), 0u)
+  EXPECT_EQ(list.rfind("v1;p=terraform,tofu,terragrunt,pulumi,cdk,aws,agentguard-canary;w=sudo,doas,su,pkexec,sg,newgrp,runuser,setpriv,chroot;m=awscli:aws;f=terraform:10004:", 0), 0u)
       << list;
   std::string hash = list.substr(list.rfind(':') + 1);
   EXPECT_EQ(hash.size(), 16u);

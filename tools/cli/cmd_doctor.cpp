@@ -149,6 +149,17 @@ void check_canary(Doctor& d) {
            "run `agentguard doctor --log-level debug` and check the gate");
 }
 
+// /proc/self/status says this process has no_new_privs and at least one seccomp filter.
+bool under_seccomp_filter() {
+  std::ifstream status("/proc/self/status");
+  bool nnp = false, filtered = false;
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("NoNewPrivs:", 0) == 0) nnp = line.find('1') != std::string::npos;
+    if (line.rfind("Seccomp:", 0) == 0) filtered = line.find('2') != std::string::npos;
+  }
+  return nnp && filtered;
+}
+
 // Static programs (terraform itself, Go wrappers, static busybox) run under the gate's seccomp
 // supervisor; without kernel support every one of them is refused.
 void check_supervisor(Doctor& d) {
@@ -157,7 +168,17 @@ void check_supervisor(Doctor& d) {
   const auto r = subprocess::run({paths::gate_program().string(), protocol::kProbeSupervisor}, options);
   std::string line = r.out.substr(0, r.out.find('\n'));
   if (r.status == 0) {
-    d.pass(line + ": static programs and what they start are supervised (mode: static programs only)");
+    const char* strict = std::getenv(protocol::kEnvStrict);
+    if (strict == nullptr || *strict == '\0') {
+      d.pass(line + ": static programs and what they start are supervised (mode: static programs only; "
+                    "`agentguard run --strict` supervises every exec)");
+    } else if (under_seccomp_filter()) {
+      d.pass(line + ": mode: strict (this session's processes run under the supervisor's seccomp filter: every "
+                    "exec is seen, raw syscalls included; setuid programs gain no privileges here)");
+    } else {
+      d.fail("this is a strict session (AGENTGUARD_STRICT is set), but this process is not under a seccomp filter",
+             "start the agent with `agentguard run --strict -- <agent>` itself; an exported AGENTGUARD_STRICT is not strict mode");
+    }
     return;
   }
   if (line.empty()) line = "seccomp user notification: unavailable (the probe failed: " + r.err + ")";

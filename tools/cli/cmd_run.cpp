@@ -18,16 +18,22 @@ namespace agentguard::cli {
 
 namespace {
 // Static programs (terraform among them) need the gate's seccomp supervisor. Where the kernel
-// refuses it they will be refused, launch by launch; say so once, up front.
-void probe_supervisor() {
+// refuses it they will be refused, launch by launch; say so once, up front. Returns false if it
+// is unavailable (a strict session then does not start: nothing may run unsupervised).
+bool probe_supervisor(bool strict) {
   subprocess::Options options;
   options.timeout = std::chrono::seconds(20);
   const auto r = subprocess::run({paths::gate_program().string(), protocol::kProbeSupervisor}, options);
-  if (r.status == 0) return;
+  if (r.status == 0) return true;
   const std::string line = r.out.substr(0, r.out.find('\n'));
-  std::fprintf(stderr, "agentguard: warning: %s. Static programs (terraform, tofu, Go wrappers) will be refused in "
-               "this session. `agentguard doctor` explains the fix.\n",
-               line.empty() ? "the seccomp supervisor could not be probed" : line.c_str());
+  const char* what = line.empty() ? "the seccomp supervisor could not be probed" : line.c_str();
+  if (strict)
+    std::fprintf(stderr, "agentguard: blocked: %s. Strict mode puts the whole session under the seccomp supervisor, "
+                 "so nothing was started. `agentguard doctor` explains the fix.\n", what);
+  else
+    std::fprintf(stderr, "agentguard: warning: %s. Static programs (terraform, tofu, Go wrappers) will be refused in "
+                 "this session. `agentguard doctor` explains the fix.\n", what);
+  return false;
 }
 }  // namespace
 
@@ -39,6 +45,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--state-dir", options->state_dir, "Where the audit log and the notification spool live")
       ->envname(protocol::kEnvStateDir);
   cmd->add_flag("--default-only", options->builtin_only, "Use only the built-in default policy");
+  cmd->add_flag("--strict", options->strict,
+                "Put the whole session under the seccomp supervisor: every exec is seen, raw syscalls and "
+                "programs without the preload included (also the policy's [launch] strict = true)");
   auto argv = takes_command_line(cmd);
   cmd->footer(
       "Usage: agentguard run [OPTIONS] [--] CMD ARGS...   (everything after -- is the command, untouched)\n"
@@ -46,6 +55,7 @@ void add_run_command(CLI::App& app) {
       "  agentguard run -- claude\n"
       "  agentguard run --policy ./team-policy.toml -- aider\n"
       "  agentguard run -- bash          # a guarded shell\n"
+      "  agentguard run --strict -- claude   # every exec under the seccomp supervisor\n"
       "Exit status: the command's own; 126 when agentguard refused it.");
   cmd->callback([options, argv] {
     if (!argv->given || argv->words.empty())
@@ -62,7 +72,7 @@ void add_run_command(CLI::App& app) {
       throw CLI::RuntimeError(2);
     }
     remember_session_webhooks(session.id);
-    probe_supervisor();
+    if (!probe_supervisor(session.strict) && session.strict) throw CLI::RuntimeError(126);
     const int status = run_supervised(session, argv->words, guarded_environment(session, current_environment()));
     // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has
     // finished and its launch script is waiting).

@@ -81,10 +81,14 @@ int exec_guarded(const Session& session, const std::vector<std::string>& argv, c
 
   std::vector<std::string> program_env = env;
   std::string program = found;
-  if (id.watched || id.needs_supervision) {
+  const bool strict = session.vars.count(protocol::kEnvStrict) != 0;
+  if (id.watched || id.needs_supervision || strict) {
     // The gate argv of core/protocol.hpp (a static agent, too, is run under the gate's supervisor).
+    // Strict mode: the same argv behind kStrictSession; the gate puts the whole session under its
+    // supervisor and then decides the agent's own launch.
     program = session.vars.at(protocol::kEnvGate);
     args.insert(args.begin(), {program, id.resolved_path});
+    if (strict) args.insert(args.begin() + 1, protocol::kStrictSession);
     program_env = gate_environment(env);
     if (program_env.empty()) {
       std::fprintf(stderr, "agentguard: cannot hand %s to the gate: its environment could not be built\n", argv[0].c_str());

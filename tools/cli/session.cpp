@@ -11,6 +11,7 @@
 
 #include "core/protocol.hpp"
 #include "agentguard/api_rules.hpp"
+#include "agentguard/launch_settings.hpp"
 #include "agentguard/policy.hpp"
 #include "policy_layers/layers.hpp"
 #include "support/paths.hpp"
@@ -58,6 +59,17 @@ fs::path write_api_rules(const fs::path& state, const std::string& session_id, c
 }
 
 std::string env_name(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+
+// Strict mode's exec token (core/launch/strict_token.hpp): 128 random bits, never all zeroes.
+std::string new_strict_token() {
+  std::random_device rd;
+  std::string token;
+  do {
+    token.clear();
+    for (int i = 0; i < 32; ++i) token += "0123456789abcdef"[rd() & 15u];
+  } while (token.find_first_not_of('0') == std::string::npos);
+  return token;
+}
 
 }  // namespace
 
@@ -121,6 +133,8 @@ Session prepare_session(const SessionOptions& options) {
     preload += rest;
   }
   s.vars["LD_PRELOAD"] = preload;
+  s.strict = options.strict || policy::launch_settings(policy).strict;
+  if (s.strict) s.vars[protocol::kEnvStrict] = new_strict_token();
   return s;
 }
 

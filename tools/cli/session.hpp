@@ -11,12 +11,14 @@ struct SessionOptions {
   std::vector<std::string> policy_files;  // --policy files, above the system, user and AGENTGUARD_POLICY layers
   bool builtin_only = false;              // only the built-in default policy (the demo)
   std::string state_dir;                  // empty: the default state directory
+  bool strict = false;                    // --strict: the whole session under the seccomp supervisor
 };
 
 struct Session {
   std::string id;
   std::vector<std::string> layer_files;       // above the built-in default, lowest first
   std::map<std::string, std::string> vars;    // the guard's variables (LD_PRELOAD included)
+  bool strict = false;                        // --strict or the policy's [launch] strict = true
 };
 
 // Loads and validates the policy (throws agentguard::policy::PolicyError or std::runtime_error with a

@@ -10,10 +10,12 @@
 #include <optional>
 #include <string>
 
+#include "agentguard/launch_settings.hpp"
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy_sections.hpp"
 #include "policy_layers/layers.hpp"
 #include "support/paths.hpp"
+#include "core/launch/executable.hpp"
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
 #include "gate/plan_review.hpp"
@@ -43,6 +45,26 @@ bool webhook_configured(const policy::ExecRequest& request, const policy::Policy
   return pol && !pol->sections("notify").empty();
 }
 
+// A setuid, setgid or file-capability executable no rule names (the preload hands those over
+// because the loader may drop LD_PRELOAD inside them): [launch] unknown_setuid decides.
+void apply_unknown_setuid(const policy::ExecRequest& request, const policy::Policy& pol, policy::Decision& decision) {
+  if (!decision.program.empty() || decision.action != Action::allow) return;  // a rule or a dialect decided
+  core::ExecutableFacts facts;
+  if (!core::examine_executable(request.resolved_path.c_str(), facts) || !facts.privileged) return;
+  const Action action = policy::launch_settings(pol).unknown_setuid;
+  if (action == Action::allow) return;
+  decision.action = action;
+  decision.rule_id = "agentguard.unknown-setuid";
+  decision.source.file = "[launch] unknown_setuid";
+  decision.message =
+      action == Action::deny
+          ? "This program is setuid, setgid or has file capabilities, so agentguard's preload does not run inside it and "
+            "cannot see what it starts, and the policy's [launch] unknown_setuid = \"deny\" refuses such programs "
+            "unless a rule names them. Ask a human to run it, or to add a rule for it."
+          : "agentguard records this launch: the program is setuid, setgid or has file capabilities, so what it starts is "
+            "not seen ([launch] unknown_setuid = \"log\").";
+}
+
 }  // namespace
 
 int decide_and_launch(const policy::ExecRequest& request) {
@@ -58,6 +80,7 @@ int decide_and_launch(const policy::ExecRequest& request) {
     pol.emplace(std::move(loaded.policy));
     const ShowJsonPlanInspector plans;
     decision = pol->decide_exec(request, &plans);
+    apply_unknown_setuid(request, *pol, decision);
   } catch (const std::exception& e) {
     gate::set_webhook_check([&request] { return webhook_configured(request, nullptr); });
     return gate::refuse_undecidable(request, e.what());

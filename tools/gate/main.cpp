@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
       std::printf("seccomp user notification: unavailable (%s)\n", why.c_str());
       return 1;
     }
+    if (argc > 1 && std::string(argv[1]) == protocol::kStrictSession) {
+      // `agentguard run --strict`: [gate, --strict-session, resolved, argv0, ...], the hand-off's
+      // protocol with the flag in front. The whole session runs under this process's supervisor.
+      argv[1] = argv[0];
+      return gate::run_strict_session(gate::request_from_protocol(argc - 1, argv + 1, environ));
+    }
     return gate::decide_and_launch(gate::request_from_protocol(argc, argv, environ));
   } catch (const std::exception& e) {
     std::fputs(gate::undecidable_paragraph(e.what()).c_str(), stderr);

@@ -1,6 +1,8 @@
 #include "gate/supervisor.hpp"
 
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 
 #include "core/protocol.hpp"
 #include "core/launch/identity.hpp"
+#include "core/launch/strict_token.hpp"
 #include "gate/decision.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"
@@ -29,6 +32,9 @@ extern char** environ;
 
 namespace agentguard::gate {
 namespace {
+
+// The path a gate execs to ask whether a supervisor of ours is above it (already_supervised()).
+constexpr char kOuterProbePath[] = "/nonexistent/agentguard-supervised-probe";
 
 // Bounds on what one trapped exec may carry (the kernel's own limit is about 2 MiB of text).
 constexpr std::size_t kMaxPathBytes = 4096;
@@ -43,17 +49,41 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 // ---- the child's side -------------------------------------------------------------------------
 
+// libseccomp 2.5.4 reports the kernel's EBUSY (one listener per filter chain) as ECANCELED or
+// EFAULT; ask the kernel directly, with a filter that allows everything (harmless if it loads: the
+// caller then gives up anyway).
+bool listener_already_in_chain() {
+  sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  sock_fprog program{1, allow};
+  const long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+  if (fd >= 0) {
+    close(static_cast<int>(fd));
+    return false;
+  }
+  return errno == EBUSY;
+}
+
 // Installs the filter: execve and execveat become user notifications, everything else is allowed.
 // Calls from another architecture (a 32-bit int 0x80 execve) kill the thread (libseccomp's default).
+// With a strict-mode token, an execve whose fourth and fifth arguments carry it (the preload's
+// already-decided execs) goes through without a notification (core/launch/strict_token.hpp).
 // Returns the listener fd, or -errno.
-int install_exec_filter() {
+int install_exec_filter(const core::StrictToken* token = nullptr) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (ctx == nullptr) return -ENOMEM;
-  int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
+  int rc = 0;
+  if (token == nullptr) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
+  } else {
+    // Rules with the same action are alternatives: either word differing is enough to ask.
+    rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 1, SCMP_A3_64(SCMP_CMP_NE, token->word[0]));
+    if (rc == 0)
+      rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 1, SCMP_A4_64(SCMP_CMP_NE, token->word[1]));
+  }
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
   if (rc == 0) rc = seccomp_load(ctx);
-  if (rc != 0) return rc < 0 ? rc : -EINVAL;
+  if (rc != 0) return listener_already_in_chain() ? -EBUSY : (rc < 0 ? rc : -EINVAL);
   const int fd = seccomp_notify_fd(ctx);  // ctx is never released: releasing it would close fd
   return fd >= 0 ? fd : -EOPNOTSUPP;
 }
@@ -157,6 +187,21 @@ bool has_loader_injection(const std::vector<std::string>& env) {
   return false;
 }
 
+// The only loader variable is LD_PRELOAD, naming the session's library (AGENTGUARD_LIB) and nothing else.
+bool only_guard_preload(const std::vector<std::string>& env) {
+  const char* lib = getenv(protocol::kEnvLib);
+  if (lib == nullptr || *lib == '\0') return false;
+  bool preload_is_ours = false;
+  for (const auto& e : env) {
+    if (e.starts_with("LD_AUDIT=") || e.starts_with("LD_LIBRARY_PATH=")) return false;
+    if (e.starts_with("LD_PRELOAD=")) {
+      if (e.substr(11) != lib) return false;
+      preload_is_ours = true;
+    }
+  }
+  return preload_is_ours;
+}
+
 std::vector<std::string> read_environ_file(const std::string& path) {
   std::vector<std::string> out;
   FILE* f = std::fopen(path.c_str(), "re");
@@ -258,6 +303,10 @@ class Supervisor {
     if (watch != nullptr) watch_list_ = watch;
   }
 
+  // Session mode (strict): the child runs the gate's own decision for the agent, so its first
+  // exec is not taken as decided.
+  void decide_first_exec_too() { first_exec_pending_ = false; }
+
   // Answers one notification.
   void handle(seccomp_notif& req, seccomp_notif_resp& resp) {
     resp.id = req.id;
@@ -270,31 +319,36 @@ class Supervisor {
       return;
     }
     const int pidfd = pidfd_open(static_cast<pid_t>(req.pid));
-    const bool allowed = decide(req, pidfd);
+    const int refusal = decide(req, pidfd);
     if (pidfd >= 0) close(pidfd);
-    if (!allowed) {
+    if (refusal != 0) {
       resp.flags = 0;
-      resp.error = -EACCES;
+      resp.error = -refusal;
     }
   }
 
  private:
-  bool refuse(int pidfd, const TrappedExec& exec, const std::string& why) {
+  int refuse(int pidfd, const TrappedExec& exec, const std::string& why) {
     tell_target(pidfd, refusal_paragraph(exec.argv.empty() ? std::vector<std::string>{exec.path} : exec.argv,
                                          ": " + why + " Nothing was run."));
-    return false;
+    return EACCES;
   }
 
-  bool decide(const seccomp_notif& req, int pidfd) {
+  // 0: continue the exec; else the errno it fails with.
+  int decide(const seccomp_notif& req, int pidfd) {
     TrappedExec exec;
     const std::string unread = read_trapped_exec(req, exec);
     // The pid may have died and been reused while we read: only act on a live notification.
-    if (seccomp_notify_id_valid(listener_, req.id) != 0) return false;
+    if (seccomp_notify_id_valid(listener_, req.id) != 0) return EACCES;
     if (!unread.empty()) return refuse(pidfd, exec, "agentguard supervises this process tree and " + unread + ", so it cannot decide this launch.");
     const std::string proc = "/proc/" + std::to_string(req.pid);
     // The gate's own execs (the program it just allowed, its helpers) were decided by that gate.
     // Trusted only from a gate started without loader injection: its code is then ours alone.
-    if (same_file(proc + "/exe", own_exe_) && !has_loader_injection(read_environ_file(proc + "/environ"))) return true;
+    if (same_file(proc + "/exe", own_exe_) && !has_loader_injection(read_environ_file(proc + "/environ"))) {
+      // A gate below us asking whether it is supervised already (already_supervised()): it is.
+      if (exec.path == kOuterProbePath) return EALREADY;
+      return 0;
+    }
 
     std::vector<const char*> argv;
     for (const auto& a : exec.argv) argv.push_back(a.c_str());
@@ -303,14 +357,16 @@ class Supervisor {
     if (!core::identify(exec.examine.c_str(), argv.data(), watch_list_.empty() ? nullptr : watch_list_.c_str(), id,
                         core::IdentifyMode::stop_if_missing))
       return refuse(pidfd, exec, "agentguard cannot examine `" + exec.path + "`, so it cannot decide this launch.");
-    if (id.missing != 0) return true;  // the kernel fails it with ENOENT/ENOTDIR: nothing runs
-    if (same_file(exec.examine, own_exe_) && has_loader_injection(exec.envp))
+    if (id.missing != 0) return 0;  // the kernel fails it with ENOENT/ENOTDIR: nothing runs
+    // A gate with the session's own preload in it (`agentguard doctor` probing the supervisor from
+    // a hooked process) is an ordinary hooked program: its execs are not trusted, only decided.
+    if (same_file(exec.examine, own_exe_) && has_loader_injection(exec.envp) && !only_guard_preload(exec.envp))
       return refuse(pidfd, exec, "the agentguard gate may not be started with LD_PRELOAD, LD_AUDIT or LD_LIBRARY_PATH.");
     // Not watched: launched as the preload would launch it. A static one stays under this filter.
-    if (!id.watched) return true;
+    if (!id.watched) return 0;
     struct stat st;
     const std::string resolved = stat(id.resolved_path, &st) == 0 ? std::string(id.resolved_path) : exec.examine;
-    return decide_in_child(exec, resolved, pidfd);
+    return decide_in_child(exec, resolved, pidfd) ? 0 : EACCES;
   }
 
   int listener_;
@@ -338,8 +394,9 @@ int exit_status_of(int status) {
 }
 
 // Serves notifications until the direct child exits; returns its wait status.
-int supervise(int listener, pid_t child) {
+int supervise(int listener, pid_t child, bool session) {
   Supervisor supervisor(listener, child);
+  if (session) supervisor.decide_first_exec_too();
   const int pidfd = pidfd_open(child);
   seccomp_notif* req = nullptr;
   seccomp_notif_resp* resp = nullptr;
@@ -394,14 +451,24 @@ std::string refusal_reason(int err) {
 
 }  // namespace
 
-int run_supervised(const policy::ExecRequest& request) {
-  std::vector<std::string> env = environment_for_program(request.env);
-  std::vector<char*> argv_ptrs, env_ptrs;
-  for (const auto& a : request.argv) argv_ptrs.push_back(const_cast<char*>(a.c_str()));
-  argv_ptrs.push_back(nullptr);
-  for (const auto& e : env) env_ptrs.push_back(const_cast<char*>(e.c_str()));
-  env_ptrs.push_back(nullptr);
+namespace {
 
+// True when a supervisor of ours already watches this process. The kernel allows one listener
+// per filter chain (a second fails with EBUSY), and none is needed: the filter above covers all
+// this process starts. The supervisor answers this probe exec with EALREADY, and only for a gate
+// (supervisor.cpp, Supervisor::decide); with no filter the kernel says ENOENT; a foreign listener
+// would say something else, and then installing ours fails closed.
+bool already_supervised() {
+  char* const argv[] = {const_cast<char*>("agentguard-probe"), nullptr};
+  const long rc = syscall(SYS_execve, kOuterProbePath, argv, argv + 1);
+  return rc < 0 && errno == EALREADY;
+}
+
+// Forks a child that installs the filter, hands us the listener and then runs `body` (which
+// execs or returns an exit status). Supervises it until it exits and returns its status as a
+// shell would see it. `refused(err)` gives the status when the kernel refuses the filter.
+template <typename Body, typename Refused>
+int supervise_child(const core::StrictToken* token, bool session, Body body, Refused refused) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
     std::fprintf(stderr, "agentguard: cannot start the supervisor: %s\n", errno_text(errno).c_str());
@@ -415,16 +482,14 @@ int run_supervised(const policy::ExecRequest& request) {
   }
   if (child == 0) {
     close(sv[0]);
-    const int listener = install_exec_filter();
+    const int listener = install_exec_filter(token);
     send_listener(sv[1], listener);
     if (listener < 0) _exit(kRefusedStatus);
     close(listener);  // the program must never hold the listener: it could answer for itself
     close(sv[1]);
-    execve(request.resolved_path.c_str(), argv_ptrs.data(), env_ptrs.data());
-    const int err = errno;
-    std::fprintf(stderr, "agentguard: cannot run %s: %s\n", request.resolved_path.c_str(), std::strerror(err));
-    std::fflush(stderr);
-    _exit(err == ENOENT ? 127 : 126);
+    const int status = body();
+    std::fflush(nullptr);
+    _exit(status);
   }
   close(sv[1]);
   const int listener = receive_listener(sv[0]);
@@ -433,12 +498,7 @@ int run_supervised(const policy::ExecRequest& request) {
     int status;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    policy::Decision decision;
-    decision.action = policy::Action::deny;
-    decision.rule_id = "agentguard.supervisor-unavailable";
-    decision.source.file = "agentguard";
-    decision.message = refusal_reason(-listener);
-    return refuse(request, decision);
+    return refused(-listener);
   }
   // The terminal's SIGINT/SIGQUIT reach the program too (same process group); a SIGTERM or SIGHUP
   // sent to us (the pid the caller knows) is passed on.
@@ -449,9 +509,60 @@ int run_supervised(const policy::ExecRequest& request) {
   forward.sa_handler = forward_signal;
   sigaction(SIGTERM, &forward, nullptr);
   sigaction(SIGHUP, &forward, nullptr);
-  const int status = supervise(listener, child);
+  const int status = supervise(listener, child, session);
   close(listener);
   return exit_status_of(status);
+}
+
+// execve, and the status a shell gives when it fails (after saying why).
+int exec_or_status(const std::string& path, std::vector<char*>& argv, std::vector<char*>& envp) {
+  execve(path.c_str(), argv.data(), envp.data());
+  const int err = errno;
+  std::fprintf(stderr, "agentguard: cannot run %s: %s\n", path.c_str(), std::strerror(err));
+  std::fflush(stderr);
+  return err == ENOENT ? 127 : 126;
+}
+
+}  // namespace
+
+int run_supervised(const policy::ExecRequest& request) {
+  std::vector<std::string> env = environment_for_program(request.env);
+  std::vector<char*> argv_ptrs, env_ptrs;
+  for (const auto& a : request.argv) argv_ptrs.push_back(const_cast<char*>(a.c_str()));
+  argv_ptrs.push_back(nullptr);
+  for (const auto& e : env) env_ptrs.push_back(const_cast<char*>(e.c_str()));
+  env_ptrs.push_back(nullptr);
+  // Inside a supervised tree (a strict session, or below another static program) the filter
+  // above already sees everything the program starts.
+  if (already_supervised()) return exec_or_status(request.resolved_path, argv_ptrs, env_ptrs);
+  return supervise_child(
+      nullptr, false, [&] { return exec_or_status(request.resolved_path, argv_ptrs, env_ptrs); },
+      [&](int err) {
+        policy::Decision decision;
+        decision.action = policy::Action::deny;
+        decision.rule_id = "agentguard.supervisor-unavailable";
+        decision.source.file = "agentguard";
+        decision.message = refusal_reason(err);
+        return refuse(request, decision);
+      });
+}
+
+int run_strict_session(const policy::ExecRequest& request) {
+  core::StrictToken token;
+  const char* value = getenv(protocol::kEnvStrict);
+  if (!core::parse_strict_token(value, token)) {
+    std::fprintf(stderr, "%s: strict mode needs %s (32 hex digits, set by `agentguard run --strict`), so nothing "
+                         "was started.\n", protocol::kRefusalOpening, protocol::kEnvStrict);
+    return kRefusedStatus;
+  }
+  return supervise_child(
+      &token, true, [&] { return decide_and_launch(request); },
+      [&](int err) {
+        std::fprintf(stderr, "%s: strict mode puts the whole session under agentguard's seccomp supervisor, and this "
+                             "kernel refused seccomp user notification (%s), so nothing was started. `agentguard "
+                             "doctor` explains the fix.\n", protocol::kRefusalOpening, errno_text(err).c_str());
+        return kRefusedStatus;
+      });
 }
 
 std::string probe_user_notification() {
@@ -476,7 +587,10 @@ std::string probe_user_notification() {
   const int listener = receive_listener(sv[0]);
   close(sv[0]);
   std::string why;
-  if (listener < 0) {
+  if (listener == -EBUSY) {
+    // This process is already under a filter with a listener (a strict session, or a supervised
+    // static program's subtree): the kernel supports it, and the supervisor above covers us.
+  } else if (listener < 0) {
     why = "installing the filter failed: " + errno_text(-listener);
   } else {
     seccomp_notif* req = nullptr;
@@ -501,7 +615,8 @@ std::string probe_user_notification() {
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  if (why.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) why = "a continued call did not come back";
+  if (why.empty() && listener >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    why = "a continued call did not come back";
   return why;
 }
 

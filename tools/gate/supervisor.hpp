@@ -19,6 +19,13 @@ namespace agentguard::gate {
 // death is re-raised). If the kernel refuses user notification, the launch is refused (126).
 int run_supervised(const policy::ExecRequest& request);
 
+// Strict mode (`agentguard run --strict`): the whole session under the supervisor. The child
+// installs the filter (execs carrying AGENTGUARD_STRICT's token pass without a notification,
+// core/launch/strict_token.hpp) and then decides and launches `request` (the agent) as the preload's
+// hand-off would; every exec below it is then seen, raw syscalls included. Returns the agent's
+// exit status; 126 if the kernel refuses (nothing is started).
+int run_strict_session(const policy::ExecRequest& request);
+
 // Installs the same filter in a throw-away child and checks that a trapped call reaches us and
 // can be continued. "" if it works, else why not (for `agentguard doctor` and the session start).
 std::string probe_user_notification();
