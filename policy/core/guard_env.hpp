@@ -7,7 +7,7 @@
 // Rules (docs/architecture.md, "The guard's environment" and "The gate protocol"):
 // - LD_PRELOAD must contain the library; if it does not, the library is put first and the
 //   caller's other preloads are kept after it.
-// - AGENTGUARD_{LIB,GATE,WATCH,POLICY,STATE_DIR,SESSION,API_RULES} are forced to their load-time values.
+// - AGENTGUARD_{LIB,GATE,WATCH,POLICY,STATE_DIR,SESSION,API_RULES,PROXY} are forced to their load-time values.
 //   One that was unset at load time is removed, so a child cannot be handed a gate or watch
 //   list the session never had.
 // - Gate mode: LD_PRELOAD is removed and its (re-injected) value is passed as
@@ -18,18 +18,21 @@
 
 namespace agentguard::core {
 
-inline constexpr std::size_t kForcedVarCount = 7;
+inline constexpr std::size_t kForcedVarCount = 8;
 // Order matters only for the index constants below. (Arrays, not pointers: a table of pointers
 // would be relocated at load time in every process the preload is mapped into.)
 inline constexpr char kForcedVarNames[kForcedVarCount][24] = {
     "AGENTGUARD_LIB", "AGENTGUARD_GATE", "AGENTGUARD_WATCH",
     "AGENTGUARD_POLICY", "AGENTGUARD_STATE_DIR", "AGENTGUARD_SESSION",
-    "AGENTGUARD_API_RULES"};
+    "AGENTGUARD_API_RULES", "AGENTGUARD_PROXY"};
 inline constexpr std::size_t kVarLib = 0;
 inline constexpr std::size_t kVarGate = 1;
 inline constexpr std::size_t kVarWatch = 2;
 // The compiled API rules the HTTPS guard maps (docs/https-guard.md); unset: no HTTPS inspection.
 inline constexpr std::size_t kVarApiRules = 6;
+// The session's inspecting proxy, "127.0.0.1:PORT" (docs/https-guard.md §1d): TCP connects of a
+// process whose TLS the hooks cannot see are redirected there. Unset: no redirection.
+inline constexpr std::size_t kVarProxy = 7;
 inline constexpr const char kCallerPreloadVar[] = "AGENTGUARD_CALLER_LD_PRELOAD";
 
 // The guard's identity as seen at load time. Pointers into storage that outlives every launch.

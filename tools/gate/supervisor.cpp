@@ -1,5 +1,7 @@
 #include "gate/supervisor.hpp"
 
+#include "gate/proxy_env.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <seccomp.h>
@@ -394,6 +396,7 @@ std::string refusal_reason(int err) {
 
 int run_supervised(const policy::ExecRequest& request) {
   std::vector<std::string> env = environment_for_program(request.env);
+  steer_to_proxy(env);
   std::vector<char*> argv_ptrs, env_ptrs;
   for (const auto& a : request.argv) argv_ptrs.push_back(const_cast<char*>(a.c_str()));
   argv_ptrs.push_back(nullptr);
