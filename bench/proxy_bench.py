@@ -127,12 +127,14 @@ def main():
     ap.add_argument("--connections", type=int, default=100, help="new-connection requests per round")
     ap.add_argument("--requests", type=int, default=1000, help="kept-alive requests per round")
     ap.add_argument("--upload-mb", type=int, default=200)
+    ap.add_argument("--rules", help="a compiled API rules blob (default: compile policy/default-api-rules.toml)")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="ag-proxy-bench-")
     key, crt = make_cert(work)
-    rules = os.path.join(work, "rules.bin")
-    subprocess.run([BLOB_TOOL, rules, os.path.join(SOURCE, "policy", "default-api-rules.toml")], check=True)
+    rules = args.rules or os.path.join(work, "rules.bin")
+    if not args.rules:
+        subprocess.run([BLOB_TOOL, rules, os.path.join(SOURCE, "policy", "default-api-rules.toml")], check=True)
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(crt, key)
     listener = socket.socket()
@@ -147,9 +149,9 @@ def main():
     proxy = subprocess.Popen([PROXY, "--session", "bench", "--ca-out", ca, "--upstream-ca", crt],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     proxy_port = int(proxy.stdout.readline())
-    client = Client(server_port, proxy_port, os.path.join(work, "both.pem"))
     with open(os.path.join(work, "both.pem"), "w") as out:
         out.write(open(crt).read() + open(ca).read())
+    client = Client(server_port, proxy_port, os.path.join(work, "both.pem"))
 
     def new_connection(proxied):
         tls, f = client.connect(proxied)

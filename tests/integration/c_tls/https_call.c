@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
                    "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/"
                    "us-east-1/%s/aws4_request, SignedHeaders=host;x-amz-date, Signature=%064d\r\n"
                    "X-Amz-Date: 20260101T000000Z\r\nX-Amz-Content-Sha256: UNSIGNED-PAYLOAD\r\n"
-                   "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                   method, path, host, service, 0, strlen(body), body);
+                   "%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                   method, path, host, service, 0,
+                   *body != '\0' ? "Content-Type: application/x-www-form-urlencoded\r\n" : "", strlen(body), body);
   if (SSL_write(ssl, request, n) != n) return 6;
   char reply[65536];
   size_t got = 0;
