@@ -20,7 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "common/paths.hpp"
+#include "support/paths.hpp"
+#include "core/protocol.hpp"
 
 extern char** environ;
 
@@ -113,7 +114,7 @@ void mark_unavailable(Session& session, const std::string& why) {
                "agentguard: warning: the inspecting proxy could not start (%s). Connections from clients whose TLS "
                "agentguard cannot see in-process (node, static libssl) will fail in this session.\n",
                why.c_str());
-  session.vars["AGENTGUARD_PROXY"] = "unavailable";
+  session.vars[protocol::kEnvProxy] = "unavailable";
 }
 
 }  // namespace
@@ -125,7 +126,7 @@ SessionProxy start_session_proxy(Session& session) {
     mark_unavailable(session, program.string() + " is missing");
     return proxy;
   }
-  const fs::path sessions = fs::path(session.vars.at("AGENTGUARD_STATE_DIR")) / "sessions";
+  const fs::path sessions = fs::path(session.vars.at(protocol::kEnvStateDir)) / "sessions";
   const fs::path ca_file = sessions / (session.id + ".proxy-ca.pem");
   const std::vector<std::string> ca_files = caller_ca_files();
 
@@ -201,7 +202,7 @@ SessionProxy start_session_proxy(Session& session) {
   const fs::path node_file = sessions / (session.id + ".node-ca.pem");
   write_file(node_file, node_extra);
 
-  session.vars["AGENTGUARD_PROXY"] = "127.0.0.1:" + std::to_string(port);
+  session.vars[protocol::kEnvProxy] = "127.0.0.1:" + std::to_string(port);
   session.vars["SSL_CERT_FILE"] = trust_file.string();
   session.vars["NODE_EXTRA_CA_CERTS"] = node_file.string();
   if (!env_value("AWS_CA_BUNDLE").empty()) session.vars["AWS_CA_BUNDLE"] = trust_file.string();

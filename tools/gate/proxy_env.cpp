@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "core/protocol.hpp"
+
 namespace agentguard::gate {
 namespace {
 
@@ -23,13 +25,13 @@ void remove(std::vector<std::string>& env, std::string_view name) {
 }  // namespace
 
 void steer_to_proxy(std::vector<std::string>& env) {
-  const std::string proxy = value_of(env, "AGENTGUARD_PROXY");
+  const std::string proxy = value_of(env, protocol::kEnvProxy);
   if (proxy.empty()) return;
   for (const char* name : {"HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"}) remove(env, name);
   env.push_back("HTTPS_PROXY=http://" + proxy);
   env.push_back("https_proxy=http://" + proxy);
-  const std::string state = value_of(env, "AGENTGUARD_STATE_DIR");
-  const std::string session = value_of(env, "AGENTGUARD_SESSION");
+  const std::string state = value_of(env, protocol::kEnvStateDir);
+  const std::string session = value_of(env, protocol::kEnvSession);
   const std::string bundle = state + "/sessions/" + session + ".trust.pem";
   if (!state.empty() && !session.empty() && access(bundle.c_str(), R_OK) == 0) {
     remove(env, "SSL_CERT_FILE");

@@ -28,6 +28,7 @@
 
 #include "connection.hpp"
 #include "core/http/api_decide.hpp"
+#include "core/protocol.hpp"
 #include "session_ca.hpp"
 
 namespace ap = agentguard::proxy;
@@ -66,7 +67,7 @@ Options parse(int argc, char** argv) {
 
 // The session's compiled API rules, mapped read-only as the preload maps them.
 void load_rules(ap::ProxyShared& shared) {
-  const char* path = std::getenv("AGENTGUARD_API_RULES");
+  const char* path = std::getenv(agentguard::protocol::kEnvApiRules);
   if (path == nullptr || *path == '\0') {
     shared.rules_problem = "the session has no API rules (AGENTGUARD_API_RULES is unset)";
     return;

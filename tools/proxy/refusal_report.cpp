@@ -13,21 +13,25 @@
 #include <sstream>
 #include <vector>
 
+#include "core/protocol.hpp"
+
 extern char** environ;
 
 namespace agentguard::proxy {
 
 bool report_request(const RequestReport& r) {
-  const char* gate = std::getenv("AGENTGUARD_GATE");
+  const char* gate = std::getenv(protocol::kEnvGate);
   bool reported = false;
   if (gate != nullptr && gate[0] == '/') {
     const std::string pid = std::to_string(r.client_pid);
-    std::vector<const char*> argv = {gate,          "--report-http", "--decision", r.decision.c_str(),
-                                     "--rule",      r.rule_id.c_str(), "--service", r.service.c_str(),
-                                     "--operation", r.operation.c_str(), "--protocol", r.protocol.c_str(),
-                                     "--endpoint",  r.endpoint.c_str(), "--message", r.message.c_str()};
+    std::vector<const char*> argv = {gate,
+                                     protocol::kReportHttp,    protocol::kFlagDecision, r.decision.c_str(),
+                                     protocol::kFlagRule,      r.rule_id.c_str(),       protocol::kFlagService,
+                                     r.service.c_str(),        protocol::kFlagOperation, r.operation.c_str(),
+                                     protocol::kFlagProtocol,  r.protocol.c_str(),      protocol::kFlagEndpoint,
+                                     r.endpoint.c_str(),       protocol::kFlagMessage,  r.message.c_str()};
     if (r.client_pid > 0) {
-      argv.push_back("--pid");
+      argv.push_back(protocol::kFlagPid);
       argv.push_back(pid.c_str());
     }
     argv.push_back(nullptr);
