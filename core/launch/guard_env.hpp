@@ -28,6 +28,7 @@ using protocol::kVarGate;
 using protocol::kVarLib;
 using protocol::kVarStrict;
 using protocol::kVarWatch;
+using protocol::kVarProxy;
 inline constexpr const char (&kCallerPreloadVar)[sizeof protocol::kEnvCallerPreload] = protocol::kEnvCallerPreload;
 
 // The guard's identity as seen at load time. Pointers into storage that outlives every launch.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "net/plain_http.hpp"
+#include "net/proxy_redirect.hpp"
 #include "net/socket_marks.hpp"
 #include "net/socket_real.hpp"
 
@@ -54,7 +55,10 @@ bool refused_read(int fd, void* buf, std::size_t n, int flags, ssize_t* result) 
 extern "C" {
 
 __attribute__((visibility("default"))) int connect(int fd, const struct sockaddr* address, socklen_t len) {
-  int r = static_cast<int>(call_real<ConnectFn>(SocketFn::connect, SYS_connect, fd, address, len));
+  int r = 0;
+  // A process whose TLS the hooks cannot see goes through the session's proxy (§1d).
+  if (!ag::redirect_to_proxy(fd, address, len, &r))
+    r = static_cast<int>(call_real<ConnectFn>(SocketFn::connect, SYS_connect, fd, address, len));
   if (r == 0 || errno == EINPROGRESS) ag::on_connected(fd, address);
   return r;
 }

@@ -15,11 +15,12 @@ import urllib.parse
 KEEP_BODY = 1 << 20
 
 
-def make_certificate(directory):
-    key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+def make_certificate(directory, host="127.0.0.1"):
+    key, cert = os.path.join(directory, f"key-{host}.pem"), os.path.join(directory, f"cert-{host}.pem")
+    names = "IP:127.0.0.1,DNS:localhost" + (f",IP:{host}" if host != "127.0.0.1" else "")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                    "-days", "1", "-subj", f"/CN={host}",
+                    "-addext", f"subjectAltName={names}"],
                    check=True, capture_output=True)
     return key, cert
 
@@ -114,9 +115,9 @@ class HttpsEndpoint:
     """with HttpsEndpoint(tmpdir) as ep: ep.url, ep.cert, ep.requests. tls=False: the same endpoint
     over plain http:// (ep.cert is None)."""
 
-    def __init__(self, directory, tls=True):
-        self.tls = tls
-        self.key, self.cert = make_certificate(directory) if tls else (None, None)
+    def __init__(self, directory, tls=True, host="127.0.0.1"):
+        self.tls, self.host = tls, host
+        self.key, self.cert = make_certificate(directory, host) if tls else (None, None)
         self.requests = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -183,7 +184,7 @@ class HttpsEndpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
         self.server.daemon_threads = True
         if self.tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -193,7 +194,7 @@ class HttpsEndpoint:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.port = self.server.server_address[1]
-        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+        self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
         return self
 
     def __exit__(self, *exc):

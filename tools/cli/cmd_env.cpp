@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "launcher.hpp"
 #include "session.hpp"
+#include "session_proxy.hpp"
 
 namespace agentguard::cli {
 
@@ -63,7 +64,7 @@ void add_env_commands(CLI::App& app) {
   shell->footer("Usage: agentguard shell [OPTIONS] [-- SHELL-ARGS...]   (words after -- go to the shell, untouched)\n"
                 "Example:\n  agentguard shell\n  (agentguard) $ terraform destroy    # refused\n  (agentguard) $ agentguard doctor    # all checks pass");
   shell->callback([shell_options, shell_args] {
-    const Session session = open_session(*shell_options);
+    Session session = open_session(*shell_options);
     std::string sh = std::getenv("SHELL") ? std::getenv("SHELL") : "/bin/bash";
     std::vector<std::string> argv{sh, "-i"};
     std::vector<std::string> env = guarded_environment(session, current_environment());
@@ -79,7 +80,11 @@ void add_env_commands(CLI::App& app) {
     }
     argv.insert(argv.end(), shell_args->words.begin(), shell_args->words.end());
     std::fprintf(stderr, "agentguard: guarded shell (session %s); `exit` to leave.\n", session.id.c_str());
-    throw CLI::RuntimeError(run_supervised(session, argv, env));
+    SessionProxy proxy = start_session_proxy(session);
+    env = guarded_environment(session, env);
+    const int status = run_supervised(session, argv, env);
+    stop_session_proxy(proxy);
+    throw CLI::RuntimeError(status);
   });
 }
 

@@ -13,6 +13,7 @@
 #include "notify/notify.hpp"
 #include "notify_settings.hpp"
 #include "session.hpp"
+#include "session_proxy.hpp"
 
 namespace agentguard::cli {
 
@@ -73,7 +74,9 @@ void add_run_command(CLI::App& app) {
     }
     remember_session_webhooks(session.id);
     if (!probe_supervisor(session.strict) && session.strict) throw CLI::RuntimeError(126);
+    SessionProxy proxy = start_session_proxy(session);
     const int status = run_supervised(session, argv->words, guarded_environment(session, current_environment()));
+    stop_session_proxy(proxy);
     // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has
     // finished and its launch script is waiting).
     try {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -26,8 +27,14 @@ int report_http(int argc, char** argv) {
     std::fprintf(stderr, "agentguard-gate --report-http: --decision and --rule are required\n");
     return 2;
   }
-  // The process whose request was refused is our parent: the event is about it.
-  events::Event ev = event_about_process("http", getppid());
+  // The process whose request was refused is our parent (the preload's hooks), or the one the
+  // session's inspecting proxy names with --pid (it found the connection's owner in /proc).
+  pid_t pid = getppid();
+  if (field.count(protocol::kFlagPid)) {
+    const long named = std::strtol(field[protocol::kFlagPid].c_str(), nullptr, 10);
+    if (named > 0) pid = static_cast<pid_t>(named);
+  }
+  events::Event ev = event_about_process("http", pid);
   ev.service = field[protocol::kFlagService];
   ev.operation = field[protocol::kFlagOperation];
   ev.endpoint = field[protocol::kFlagEndpoint];

@@ -1,5 +1,7 @@
 #include "gate/supervisor.hpp"
 
+#include "gate/proxy_env.hpp"
+
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -527,6 +529,7 @@ int exec_or_status(const std::string& path, std::vector<char*>& argv, std::vecto
 
 int run_supervised(const policy::ExecRequest& request) {
   std::vector<std::string> env = environment_for_program(request.env);
+  steer_to_proxy(env);
   std::vector<char*> argv_ptrs, env_ptrs;
   for (const auto& a : request.argv) argv_ptrs.push_back(const_cast<char*>(a.c_str()));
   argv_ptrs.push_back(nullptr);

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""The inspecting proxy's three figures (issue 14), each against an unguarded run in the same run:
+
+1. a small request on a new connection (connect, TLS handshake, POST DescribeDBInstances, reply,
+   close): added milliseconds through the proxy (target: at most 1 ms);
+2. a small request on a kept-alive connection: added microseconds (target: at most 50 us);
+3. a 200 MB upload (S3 PutObject-shaped PUT, 64 KiB writes): throughput ratio (target: >= 0.9x).
+
+The client is this Python process (unhooked), reaching the proxy the way a redirected client
+does: connect to the proxy, the preload's 24-byte redirect header, then TLS trusting the session
+CA. The endpoint is a loopback HTTPS server in a thread of this process. Rounds alternate direct
+and proxied; the figure is the median of per-round differences (ratios for throughput).
+Prints JSON rows."""
+import argparse
+import hashlib
+import json
+import os
+import socket
+import ssl
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BUILD = os.path.abspath(os.environ.get("AGENTGUARD_BUILD_DIR") or os.path.join(os.path.dirname(__file__), "..", "build"))
+SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+PROXY = os.path.join(BUILD, "lib", "agentguard", "agentguard-proxy")
+BLOB_TOOL = os.path.join(BUILD, "bin", "agentguard-api-rules-blob")
+
+AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/{svc}/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
+DESCRIBE = b"Action=DescribeDBInstances&Version=2014-10-31"
+REPLY = (b"<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances/></DescribeDBInstancesResult>"
+         b"<ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></DescribeDBInstancesResponse>")
+
+
+def make_cert(work):
+    key, crt = os.path.join(work, "key.pem"), os.path.join(work, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return key, crt
+
+
+def read_head(f):
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = f.readline()
+        if not line:
+            return None
+        head += line
+    return head
+
+
+def serve(listener, context):
+    """A minimal keep-alive HTTP/1.1 server: reads Content-Length bodies, answers REPLY."""
+    def one(conn):
+        try:
+            tls = context.wrap_socket(conn, server_side=True)
+            tls.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            f = tls.makefile("rb")
+            while True:
+                head = read_head(f)
+                if head is None:
+                    break
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                while length > 0:
+                    chunk = f.read(min(length, 1 << 20))
+                    if not chunk:
+                        return
+                    length -= len(chunk)
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n" % len(REPLY) + REPLY)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+
+class Client:
+    def __init__(self, server_port, proxy_port, ca):
+        self.server_port, self.proxy_port = server_port, proxy_port
+        self.context = ssl.create_default_context(cafile=ca)
+        self.context.set_alpn_protocols(["http/1.1"])
+
+    def connect(self, proxied):
+        s = socket.create_connection(("127.0.0.1", self.proxy_port if proxied else self.server_port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if proxied:  # the preload's redirect header: the real destination
+            s.sendall(b"AGP1" + bytes([4, 0]) + struct.pack("!H", self.server_port) + socket.inet_aton("127.0.0.1") + bytes(12))
+        tls = self.context.wrap_socket(s, server_hostname="127.0.0.1")
+        return tls, tls.makefile("rb")
+
+    @staticmethod
+    def request(tls, f, body=DESCRIBE, svc="rds", method=b"POST", path=b"/"):
+        head = (method + b" " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + AUTH.format(svc=svc).encode() +
+                b"\r\nX-Amz-Date: 20260101T000000Z\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body))
+        tls.sendall(head + body)
+        reply = read_head(f)
+        length = int([l for l in reply.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+        f.read(length)
+
+
+def timed(fn, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--connections", type=int, default=100, help="new-connection requests per round")
+    ap.add_argument("--requests", type=int, default=1000, help="kept-alive requests per round")
+    ap.add_argument("--upload-mb", type=int, default=200)
+    ap.add_argument("--rules", help="a compiled API rules blob (default: compile policy/default-api-rules.toml)")
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="ag-proxy-bench-")
+    key, crt = make_cert(work)
+    rules = args.rules or os.path.join(work, "rules.bin")
+    if not args.rules:
+        subprocess.run([BLOB_TOOL, rules, os.path.join(SOURCE, "policy", "default-api-rules.toml")], check=True)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(crt, key)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    threading.Thread(target=serve, args=(listener, server_context), daemon=True).start()
+    server_port = listener.getsockname()[1]
+
+    ca = os.path.join(work, "session-ca.pem")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_")}
+    env["AGENTGUARD_API_RULES"] = rules
+    proxy = subprocess.Popen([PROXY, "--session", "bench", "--ca-out", ca, "--upstream-ca", crt],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    proxy_port = int(proxy.stdout.readline())
+    with open(os.path.join(work, "both.pem"), "w") as out:
+        out.write(open(crt).read() + open(ca).read())
+    client = Client(server_port, proxy_port, os.path.join(work, "both.pem"))
+
+    def new_connection(proxied):
+        tls, f = client.connect(proxied)
+        client.request(tls, f)
+        tls.close()
+
+    new_diff, kept_diff, ratios, direct_rates = [], [], [], []
+    payload = os.urandom(1 << 16)
+    upload = args.upload_mb * (1 << 20)
+
+    def upload_rate(proxied):
+        tls, f = client.connect(proxied)
+        head = (b"PUT /bucket/big HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + AUTH.format(svc="s3").encode() +
+                b"\r\nX-Amz-Date: 20260101T000000Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"
+                b"Content-Length: %d\r\n\r\n" % upload)
+        t0 = time.perf_counter()
+        tls.sendall(head)
+        sent = 0
+        while sent < upload:
+            tls.sendall(payload)
+            sent += len(payload)
+        read_head(f)
+        elapsed = time.perf_counter() - t0
+        tls.close()
+        return upload / elapsed
+
+    for _ in range(args.rounds):
+        direct = timed(lambda: new_connection(False), args.connections)
+        proxied = timed(lambda: new_connection(True), args.connections)
+        new_diff.append(proxied - direct)
+        rows = {}
+        for mode in (False, True):
+            tls, f = client.connect(mode)
+            client.request(tls, f)
+            rows[mode] = timed(lambda: client.request(tls, f), args.requests)
+            tls.close()
+        kept_diff.append(rows[True] - rows[False])
+        d, p = upload_rate(False), upload_rate(True)
+        direct_rates.append(d)
+        ratios.append(p / d)
+
+    proxy.stdin.close()
+    proxy.wait(timeout=10)
+    load = os.getloadavg()[0]
+    print(json.dumps({"figure": "new connection, small request", "added_ms": round(statistics.median(new_diff) * 1e3, 3),
+                      "target_ms": 1.0, "rounds": args.rounds, "load": round(load, 1)}))
+    print(json.dumps({"figure": "kept-alive small request", "added_us": round(statistics.median(kept_diff) * 1e6, 1),
+                      "target_us": 50, "rounds": args.rounds, "load": round(load, 1)}))
+    print(json.dumps({"figure": f"{args.upload_mb} MB upload", "throughput_ratio": round(statistics.median(ratios), 3),
+                      "direct_MBps": round(statistics.median(direct_rates) / 1e6, 1), "target_ratio": 0.9,
+                      "rounds": args.rounds, "load": round(load, 1)}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+#include "connection.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <asio/connect.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/read.hpp>
+#include <asio/read_until.hpp>
+#include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "client_hello.hpp"
+#include "inspected_hosts.hpp"
+#include "request_guard.hpp"
+
+namespace agentguard::proxy {
+namespace {
+
+using asio::ip::tcp;
+using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
+
+struct Destination {
+  tcp::endpoint endpoint;
+  std::string host;  // the CONNECT target's name; empty for a redirected connection (an address)
+};
+
+// "CONNECT host:port HTTP/1.1" (the first four bytes already read).
+std::optional<std::pair<std::string, std::string>> parse_connect(const std::string& head) {
+  if (head.rfind("CONNECT ", 0) != 0) return std::nullopt;
+  const std::size_t end = head.find(' ', 8);
+  if (end == std::string::npos) return std::nullopt;
+  std::string authority = head.substr(8, end - 8);
+  std::string host, port;
+  if (!authority.empty() && authority[0] == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string::npos || close + 1 >= authority.size() || authority[close + 1] != ':') return std::nullopt;
+    host = authority.substr(1, close - 1);
+    port = authority.substr(close + 2);
+  } else {
+    const std::size_t colon = authority.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::make_pair(host, port);
+}
+
+asio::awaitable<std::optional<Destination>> read_destination(tcp::socket& client) {
+  std::array<unsigned char, kRedirectHeaderSize> header{};
+  co_await asio::async_read(client, asio::buffer(header.data(), 4), use_awaitable);
+  if (std::memcmp(header.data(), kRedirectMagic, 4) == 0) {
+    co_await asio::async_read(client, asio::buffer(header.data() + 4, kRedirectHeaderSize - 4), use_awaitable);
+    const unsigned short port = static_cast<unsigned short>((header[6] << 8) | header[7]);
+    Destination d;
+    if (header[4] == 4) {
+      asio::ip::address_v4::bytes_type b;
+      std::memcpy(b.data(), header.data() + 8, 4);
+      d.endpoint = tcp::endpoint(asio::ip::address_v4(b), port);
+    } else if (header[4] == 6) {
+      asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), header.data() + 8, 16);
+      asio::ip::address_v6 v6(b);
+      // A v4-mapped address is the IPv4 destination of a dual-stack socket.
+      if (v6.is_v4_mapped())
+        d.endpoint = tcp::endpoint(asio::ip::make_address_v4(asio::ip::v4_mapped, v6), port);
+      else
+        d.endpoint = tcp::endpoint(v6, port);
+    } else {
+      co_return std::nullopt;
+    }
+    co_return d;
+  }
+  if (std::memcmp(header.data(), "CONN", 4) != 0) co_return std::nullopt;
+  std::string head(reinterpret_cast<const char*>(header.data()), 4);
+  co_await asio::async_read_until(client, asio::dynamic_buffer(head, 8192), "\r\n\r\n", use_awaitable);
+  const auto target = parse_connect(head);
+  // Bytes after the request head would be the client not waiting for our answer: not followed.
+  if (!target || head.find("\r\n\r\n") + 4 != head.size()) {
+    co_await asio::async_write(client, asio::buffer(std::string("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")),
+                               use_awaitable);
+    co_return std::nullopt;
+  }
+  tcp::resolver resolver(client.get_executor());
+  auto results = co_await resolver.async_resolve(target->first, target->second, use_awaitable);
+  if (results.empty()) co_return std::nullopt;
+  Destination d;
+  d.endpoint = results.begin()->endpoint();
+  d.host = target->first;
+  co_return d;
+}
+
+asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
+  std::array<char, 64 * 1024> data;
+  for (;;) {
+    std::error_code ec;
+    const std::size_t n = co_await from.async_read_some(asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      to.shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+    co_await asio::async_write(to, asio::buffer(data.data(), n), use_awaitable);
+  }
+}
+
+asio::awaitable<void> pump_tls(TlsStream& from, TlsStream& to) {
+  std::array<char, 64 * 1024> data;
+  for (;;) {
+    std::error_code ec;
+    const std::size_t n = co_await from.async_read_some(asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    co_await asio::async_write(to, asio::buffer(data.data(), n), use_awaitable);
+  }
+}
+
+// The first client bytes, peeked (left in the socket): up to one TLS record.
+asio::awaitable<std::pair<HelloStatus, ClientHello>> peek_client_hello(tcp::socket& client) {
+  std::array<unsigned char, 16 * 1024 + 5> data;
+  asio::steady_timer timer(client.get_executor());
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    co_await client.async_wait(tcp::socket::wait_read, use_awaitable);
+    std::error_code ec;
+    const std::size_t n = client.receive(asio::buffer(data), tcp::socket::message_peek, ec);
+    if (ec || n == 0) co_return std::make_pair(HelloStatus::malformed, ClientHello{});
+    ClientHello hello;
+    const HelloStatus status = parse_client_hello(data.data(), n, hello);
+    if (status != HelloStatus::need_more) co_return std::make_pair(status, hello);
+    // The rest of the record is on its way: the socket stays readable, so wait a little.
+    timer.expires_after(std::chrono::milliseconds(2));
+    co_await timer.async_wait(use_awaitable);
+  }
+  co_return std::make_pair(HelloStatus::malformed, ClientHello{});
+}
+
+void log_line(const std::string& line) { std::fprintf(stderr, "agentguard-proxy: %s\n", line.c_str()); }
+
+asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const ClientHello& hello, const Destination& dest,
+                              ProxyShared& shared, unsigned short client_port) {
+  // The name the client checks our certificate against: its SNI, else the address it dialled.
+  const std::string name = !hello.server_name.empty() ? hello.server_name
+                           : !dest.host.empty()       ? dest.host
+                                                      : dest.endpoint.address().to_string();
+  TlsStream client_tls(std::move(client), *shared.server_tls);
+  SSL* server_ssl = client_tls.native_handle();
+  if (SSL_use_certificate(server_ssl, shared.ca->leaf_for(name)) != 1 ||
+      SSL_use_PrivateKey(server_ssl, shared.ca->leaf_key()) != 1) {
+    log_line("cannot present a certificate for " + name);
+    co_return;
+  }
+  std::error_code ec;
+  co_await client_tls.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+  // A client that refuses the session CA (or offers only HTTP/2) ends here: nothing reached the
+  // endpoint (fail closed).
+  if (ec) co_return;
+
+  TlsStream upstream_tls(std::move(upstream), *shared.upstream_tls);
+  SSL* ssl = upstream_tls.native_handle();
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  unsigned char ip[16];
+  const std::string verify_name = hello.server_name.empty() ? name : hello.server_name;
+  if (inet_pton(AF_INET, verify_name.c_str(), ip) == 1 || inet_pton(AF_INET6, verify_name.c_str(), ip) == 1) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, verify_name.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_host(param, verify_name.c_str(), 0);
+    SSL_set_tlsext_host_name(ssl, verify_name.c_str());
+  }
+  upstream_tls.set_verify_mode(asio::ssl::verify_peer);
+  co_await upstream_tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    log_line("the endpoint " + verify_name + " failed TLS verification (" + ec.message() + "); connection closed");
+    co_await client_tls.async_shutdown(asio::redirect_error(use_awaitable, ec));
+    co_return;
+  }
+
+  auto outcome = co_await (guard_requests(client_tls, upstream_tls, shared, client_port) ||
+                           pump_tls(upstream_tls, client_tls));
+  if (outcome.index() == 0) {
+    std::optional<std::string> reply = std::get<0>(std::move(outcome));
+    if (reply && !reply->empty()) {
+      // The refused request never reached the endpoint; the client gets the service's own error.
+      upstream_tls.lowest_layer().close(ec);
+      co_await asio::async_write(client_tls, asio::buffer(*reply), asio::redirect_error(use_awaitable, ec));
+    }
+  }
+  co_await client_tls.async_shutdown(asio::redirect_error(use_awaitable, ec));
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(tcp::socket client, ProxyShared& shared) {
+  try {
+    std::error_code ec;
+    client.set_option(tcp::no_delay(true), ec);
+    const unsigned short client_port = client.remote_endpoint(ec).port();
+    std::optional<Destination> dest = co_await read_destination(client);
+    if (!dest) co_return;
+    tcp::socket upstream(client.get_executor());
+    co_await upstream.async_connect(dest->endpoint, asio::redirect_error(use_awaitable, ec));
+    const bool via_connect = !dest->host.empty();
+    if (ec) {
+      if (via_connect)
+        co_await asio::async_write(client, asio::buffer(std::string("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")),
+                                   asio::redirect_error(use_awaitable, ec));
+      co_return;
+    }
+    upstream.set_option(tcp::no_delay(true), ec);
+    if (via_connect)
+      co_await asio::async_write(client, asio::buffer(std::string("HTTP/1.1 200 Connection established\r\n\r\n")),
+                                 use_awaitable);
+
+    // Who speaks first? A server-first protocol (SSH, SMTP, a database greeting) is not HTTPS:
+    // spliced. Otherwise the client's first record decides.
+    auto first = co_await (client.async_wait(tcp::socket::wait_read, use_awaitable) ||
+                           upstream.async_wait(tcp::socket::wait_read, use_awaitable));
+    if (first.index() == 1) {
+      co_await (pump(client, upstream) && pump(upstream, client));
+      co_return;
+    }
+    std::pair<HelloStatus, ClientHello> peeked;
+    peeked = co_await peek_client_hello(client);
+    const HelloStatus status = peeked.first;
+    const ClientHello& hello = peeked.second;
+    if (status == HelloStatus::not_tls) {
+      // Plain bytes: a dynamically linked client's plaintext HTTP is inspected in its own process
+      // (the socket hooks); other protocols are not ours.
+      co_await (pump(client, upstream) && pump(upstream, client));
+      co_return;
+    }
+    if (status != HelloStatus::complete) {
+      log_line("a connection to " + dest->endpoint.address().to_string() +
+               " sent a TLS hello the proxy cannot read; refused");
+      co_return;
+    }
+    if (!should_inspect(hello.server_name, shared.inspect_hosts)) {
+      co_await (pump(client, upstream) && pump(upstream, client));
+      co_return;
+    }
+    co_await inspect(std::move(client), std::move(upstream), hello, *dest, shared, client_port);
+  } catch (const std::exception&) {
+    // The connection ends; the client sees it closed. Nothing was passed on uninspected.
+  }
+}
+
+}  // namespace agentguard::proxy

@@ -1,0 +1,194 @@
+// agentguard-proxy: the session's inspecting proxy for clients whose TLS the preload cannot hook
+// (docs/https-guard.md §1d). Started by `agentguard run`; lives until its standard input closes
+// (the end of the session). Prints its port on standard output once it listens.
+//
+//   agentguard-proxy --session ID --ca-out FILE [--inspect-host NAME]... [--upstream-ca FILE]...
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/ssl.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+#include "core/http/api_decide.hpp"
+#include "core/protocol.hpp"
+#include "session_ca.hpp"
+
+namespace ap = agentguard::proxy;
+using asio::ip::tcp;
+
+namespace {
+
+struct Options {
+  std::string session;
+  std::string ca_out;
+  std::vector<std::string> inspect_hosts;
+  std::vector<std::string> upstream_cas;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr, "agentguard-proxy: %s\nusage: agentguard-proxy --session ID --ca-out FILE "
+               "[--inspect-host NAME]... [--upstream-ca FILE]...\n", why);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) usage(("missing value after " + arg).c_str());
+    const std::string value = argv[++i];
+    if (arg == "--session") o.session = value;
+    else if (arg == "--ca-out") o.ca_out = value;
+    else if (arg == "--inspect-host") o.inspect_hosts.push_back(value);
+    else if (arg == "--upstream-ca") o.upstream_cas.push_back(value);
+    else usage(("unknown option " + arg).c_str());
+  }
+  if (o.session.empty() || o.ca_out.empty()) usage("--session and --ca-out are required");
+  return o;
+}
+
+// The session's compiled API rules, mapped read-only as the preload maps them.
+void load_rules(ap::ProxyShared& shared) {
+  const char* path = std::getenv(agentguard::protocol::kEnvApiRules);
+  if (path == nullptr || *path == '\0') {
+    shared.rules_problem = "the session has no API rules (AGENTGUARD_API_RULES is unset)";
+    return;
+  }
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
+    if (fd >= 0) close(fd);
+    shared.rules_problem = std::string("the API rules file ") + path + " cannot be read";
+    return;
+  }
+  void* map = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED || !agentguard::core::http::api_rules_valid(map, static_cast<std::size_t>(st.st_size))) {
+    shared.rules_problem = std::string("the API rules file ") + path + " is not valid";
+    return;
+  }
+  shared.rules = map;
+  shared.rules_size = static_cast<std::size_t>(st.st_size);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ap::ProxyShared& shared) {
+  for (;;) {
+    tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
+    asio::co_spawn(acceptor.get_executor(), ap::serve_connection(std::move(socket), shared), asio::detached);
+  }
+}
+
+// The session ends when `agentguard run` closes our standard input.
+asio::awaitable<void> wait_for_session_end(asio::posix::stream_descriptor& input, asio::io_context& io) {
+  char byte[64];
+  std::error_code ec;
+  for (;;) {
+    co_await input.async_read_some(asio::buffer(byte), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  io.stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // First of all: nobody else of our user may read our memory (the CA key) or trace us.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    std::perror("agentguard-proxy: prctl(PR_SET_DUMPABLE)");
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, SIG_IGN);  // a Ctrl-C meant for the agent; the session's end is our stdin closing
+  const Options options = parse(argc, argv);
+  try {
+    ap::SessionCa ca(options.session);
+    {
+      const std::string tmp = options.ca_out + ".tmp";
+      std::ofstream out(tmp);
+      out << ca.certificate_pem();
+      out.close();
+      if (!out || std::rename(tmp.c_str(), options.ca_out.c_str()) != 0) {
+        std::fprintf(stderr, "agentguard-proxy: cannot write the session CA to %s\n", options.ca_out.c_str());
+        return 1;
+      }
+    }
+
+    asio::ssl::context server_tls(asio::ssl::context::tls_server);
+    server_tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    // HTTP/1.1 only: the reassembler reads nothing else. A client that offers only h2 is refused.
+    SSL_CTX_set_alpn_select_cb(
+        server_tls.native_handle(),
+        [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
+           void*) -> int {
+          for (unsigned int i = 0; i < inlen;) {
+            const unsigned int len = in[i];
+            if (len == 8 && i + 1 + len <= inlen && std::memcmp(in + i + 1, "http/1.1", 8) == 0) {
+              *out = in + i + 1;
+              *outlen = 8;
+              return SSL_TLSEXT_ERR_OK;
+            }
+            i += 1 + len;
+          }
+          return SSL_TLSEXT_ERR_ALERT_FATAL;
+        },
+        nullptr);
+
+    asio::ssl::context upstream_tls(asio::ssl::context::tls_client);
+    upstream_tls.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                             asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    upstream_tls.set_default_verify_paths();
+    std::error_code ec;
+    upstream_tls.load_verify_file("/etc/ssl/certs/ca-certificates.crt", ec);
+    for (const auto& file : options.upstream_cas) {
+      upstream_tls.load_verify_file(file, ec);
+      if (ec) std::fprintf(stderr, "agentguard-proxy: cannot read the CA file %s: %s\n", file.c_str(), ec.message().c_str());
+    }
+    static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    SSL_CTX_set_alpn_protos(upstream_tls.native_handle(), kHttp11, sizeof kHttp11);
+
+    asio::io_context io(1);
+    asio::thread_pool report_pool(1);
+    ap::ProxyShared shared;
+    shared.ca = &ca;
+    shared.server_tls = &server_tls;
+    shared.upstream_tls = &upstream_tls;
+    shared.report_pool = &report_pool;
+    shared.inspect_hosts = options.inspect_hosts;
+    load_rules(shared);
+
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    shared.port = acceptor.local_endpoint().port();
+    asio::posix::stream_descriptor input(io, dup(0));
+    asio::co_spawn(io, accept_loop(acceptor, shared), asio::detached);
+    asio::co_spawn(io, wait_for_session_end(input, io), asio::detached);
+
+    std::printf("%u\n", static_cast<unsigned>(shared.port));
+    std::fflush(stdout);
+    std::fclose(stdout);
+    io.run();
+    report_pool.join();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "agentguard-proxy: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

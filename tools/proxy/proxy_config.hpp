@@ -1,0 +1,27 @@
+#pragma once
+#include <asio/ssl/context.hpp>
+#include <asio/thread_pool.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "session_ca.hpp"
+
+namespace agentguard::proxy {
+
+// What every connection of the session shares. One io_context thread uses it; only the report
+// pool runs elsewhere, and it touches none of this.
+struct ProxyShared {
+  SessionCa* ca = nullptr;
+  asio::ssl::context* server_tls = nullptr;    // toward the client: session leaves, HTTP/1.1 only
+  asio::ssl::context* upstream_tls = nullptr;  // toward the endpoint: verified against the system store
+  asio::thread_pool* report_pool = nullptr;    // spawning the gate must not stall other connections
+  std::vector<std::string> inspect_hosts;
+  const void* rules = nullptr;                 // the session's compiled API rules (mapped read-only)
+  std::size_t rules_size = 0;
+  std::string rules_problem;                   // non-empty: every AWS request is refused with it
+  unsigned short port = 0;                     // our listening port
+};
+
+}  // namespace agentguard::proxy
