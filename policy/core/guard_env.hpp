@@ -7,7 +7,7 @@
 // Rules (docs/architecture.md, "The guard's environment" and "The gate protocol"):
 // - LD_PRELOAD must contain the library; if it does not, the library is put first and the
 //   caller's other preloads are kept after it.
-// - AGENTGUARD_{LIB,GATE,WATCH,POLICY,STATE_DIR,SESSION,API_RULES} are forced to their load-time values.
+// - AGENTGUARD_{LIB,GATE,WATCH,POLICY,STATE_DIR,SESSION,API_RULES,PROTECT,SEALED} are forced to their load-time values.
 //   One that was unset at load time is removed, so a child cannot be handed a gate or watch
 //   list the session never had.
 // - Gate mode: LD_PRELOAD is removed and its (re-injected) value is passed as
@@ -18,18 +18,24 @@
 
 namespace agentguard::core {
 
-inline constexpr std::size_t kForcedVarCount = 7;
+inline constexpr std::size_t kForcedVarCount = 9;
 // Order matters only for the index constants below. (Arrays, not pointers: a table of pointers
 // would be relocated at load time in every process the preload is mapped into.)
 inline constexpr char kForcedVarNames[kForcedVarCount][24] = {
     "AGENTGUARD_LIB", "AGENTGUARD_GATE", "AGENTGUARD_WATCH",
     "AGENTGUARD_POLICY", "AGENTGUARD_STATE_DIR", "AGENTGUARD_SESSION",
-    "AGENTGUARD_API_RULES"};
+    "AGENTGUARD_API_RULES", "AGENTGUARD_PROTECT", "AGENTGUARD_SEALED"};
 inline constexpr std::size_t kVarLib = 0;
 inline constexpr std::size_t kVarGate = 1;
 inline constexpr std::size_t kVarWatch = 2;
 // The compiled API rules the HTTPS guard maps (docs/https-guard.md); unset: no HTTPS inspection.
 inline constexpr std::size_t kVarApiRules = 6;
+// The guard's own files (issue 15, docs/threat-model.md "The guard protects itself"):
+// ':'-separated absolute physical paths no guarded process may change (the state directory, the
+// policy layers in force, the webhook secret files), and ','-separated "DEV:INO" pairs of the
+// files no guarded process may even read (the session record, the keys, the secret files).
+inline constexpr std::size_t kVarProtect = 7;
+inline constexpr std::size_t kVarSealed = 8;
 inline constexpr const char kCallerPreloadVar[] = "AGENTGUARD_CALLER_LD_PRELOAD";
 
 // The guard's identity as seen at load time. Pointers into storage that outlives every launch.

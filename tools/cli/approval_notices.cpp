@@ -210,6 +210,7 @@ void run_send_approval_request() {
     throw CLI::RuntimeError(2);
   }
   notification.approval = approval;
+  if (input.contains("audit") && input["audit"].is_object()) notification.event["audit"] = input["audit"];
   const std::string id = approval.value("id", std::string());
   if (!approvals::valid_id(id)) throw CLI::RuntimeError(2);
   const int64_t expires = approval.value("expires_unix", int64_t{0});

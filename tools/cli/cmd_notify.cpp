@@ -1,4 +1,5 @@
 // `agentguard notify test` and `agentguard notify flush`: webhook notifications.
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <iterator>
@@ -103,7 +104,12 @@ void run_flush(bool background, int budget_seconds) {
   if (background) {
     // Started detached by the gate: nobody reads our output, so nothing may escape as an error.
     try {
-      notify::run_background_flusher(notify_config());
+      notify::Config config = notify_config();
+      if (const char* id = std::getenv("AGENTGUARD_SESSION"); id && *id) {
+        const std::string session = id;
+        config.still_wanted = [session] { return session_record_exists(session); };
+      }
+      notify::run_background_flusher(config);
     } catch (const std::exception&) {
     }
     return;

@@ -3,6 +3,7 @@
 // library, linked by the CLI, does the sending: `agentguard notify flush [--background]`,
 // `agentguard notify test`, and `agentguard run` at exit through flush().
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct Webhook {
 struct Config {
   std::vector<Webhook> webhooks;
   int fold_window_seconds = 60;  // same rule + argv within this window -> one notification
+  // For the detached flusher of a guarded session: false once the session has ended, and the
+  // flusher leaves (it retries no longer than its session lasts). Unset: only its lifetime bounds it.
+  std::function<bool()> still_wanted;
 };
 
 // Webhooks from AGENTGUARD_WEBHOOK_URL (one or several, separated by spaces or commas; a URL may be
