@@ -8,9 +8,9 @@
 #include <atomic>
 #include <cstddef>
 
-#include "file_guard.hpp"
+#include "files/file_guard.hpp"
 #include "real_functions.hpp"
-#include "socket_real.hpp"
+#include "net/socket_real.hpp"
 
 namespace agentguard::preload {
 namespace {

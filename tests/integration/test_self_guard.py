@@ -6,6 +6,7 @@ The agent is a shell (or a Python program) started by the real `agentguard run`;
 process, outside the tree. Webhook receivers are loopback servers the test starts; what they got
 (or never got) is the assertion."""
 import glob
+import hashlib
 import json
 import os
 import re
@@ -342,6 +343,57 @@ held.wait()
         for what in ("environ", "maps", "mem"):
             self.assertIn("REFUSED " + what, out, (out, err))
         self.assertEqual(ws.ids(), ws.initial_ids)
+
+
+class KeyedRecord(SelfGuardCase):
+    def test_a_rechained_log_fails_verify_and_the_receivers_anchors(self):
+        with WebhookSink() as human:
+            status, out, err = self.agent_run(
+                "terraform destroy -auto-approve; terraform destroy -auto-approve -lock=false; true",
+                AGENTGUARD_WEBHOOK_URL="json:" + human.url)
+            self.assertTrue(human.wait_for(1, timeout=30), err)
+            payloads = os.path.join(self.scratch, "payloads.jsonl")
+            with open(payloads, "w") as f:
+                for request in human.requests:
+                    f.write(json.dumps(request.json) + "\n")
+        anchors = [r.json["audit"] for r in human.requests]
+        self.assertTrue(all(a["seq"] >= 1 and len(a["hash"]) == 64 for a in anchors), anchors)
+        r = self.human("audit", "verify", "--against", payloads)
+        self.assertEqual(r.status, 0, r)
+        self.assertIn("every MAC checked", r.stdout)
+        self.assertRegex(r.stdout, r"[1-9]\d* record\(s\) match what the receiver saved")
+
+        # The attack: remove the first refusal and re-chain the rest (no key: no MACs), head too.
+        log = os.path.join(self.state_dir, "audit.jsonl")
+        with open(log) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        kept = [rec for rec in records if rec["seq"] != anchors[0]["seq"]]
+        prev = "0" * 64
+        lines = []
+        for seq, rec in enumerate(kept, 1):
+            rec.pop("mac", None)
+            rec["seq"], rec["prev"] = seq, prev
+            rec.pop("hash", None)
+            body = json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            rec["hash"] = hashlib.sha256((prev + body).encode()).hexdigest()
+            prev = rec["hash"]
+            lines.append(json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+        with open(log, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        with open(os.path.join(self.state_dir, "audit.head"), "w") as f:
+            json.dump({"records": len(kept), "hash": prev}, f)
+
+        r = self.human("audit", "verify")
+        self.assertEqual(r.status, 1, r)
+        self.assertIn("has no MAC", r.stdout)
+        # Had the attacker removed the key as well, the chain alone would pass: the receiver's
+        # anchors still disagree with the rewritten log.
+        key = os.path.join(self.state_dir, "keys", "state.key")
+        os.rename(key, key + ".away")
+        self.assertEqual(self.human("audit", "verify").status, 0)
+        r = self.human("audit", "verify", "--against", payloads)
+        self.assertEqual(r.status, 1, r)
+        self.assertRegex(r.stdout, r"differs from what the receiver got|is not in the log")
 
 
 if __name__ == "__main__":

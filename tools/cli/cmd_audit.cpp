@@ -11,8 +11,9 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "common/paths.hpp"
-#include "common/state_key.hpp"
+#include "core/protocol.hpp"
+#include "support/paths.hpp"
+#include "support/state_key.hpp"
 #include "events/audit_log.hpp"
 #include "notify/payload.hpp"
 
@@ -128,7 +129,7 @@ void run_verify(const std::string& file, const std::string& against) {
     const fs::path state = paths::state_dir();
     std::error_code ec;
     const bool key_exists = fs::exists(state_key::file(state), ec);
-    const bool sealed_here = std::getenv("AGENTGUARD_SEALED") != nullptr && std::getenv("AGENTGUARD_SESSION") != nullptr;
+    const bool sealed_here = std::getenv(protocol::kEnvSealed) != nullptr && std::getenv(protocol::kEnvSession) != nullptr;
     result = events::verify_audit_log(path, sealed_here ? std::nullopt : state_key::load(state), key_exists);
   } catch (const std::exception& error) {
     std::cerr << "agentguard: cannot check the audit log: " << error.what() << "\n";

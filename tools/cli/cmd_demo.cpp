@@ -15,7 +15,7 @@
 
 #include "commands.hpp"
 #include "demo_receiver.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "terraform_state.hpp"
 
 namespace agentguard::cli {

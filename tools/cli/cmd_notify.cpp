@@ -7,9 +7,10 @@
 #include <thread>
 
 #include "approval_notices.hpp"
+#include "core/protocol.hpp"
 #include "commands.hpp"
 #include "notify_settings.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
 #include "events/redact.hpp"
@@ -22,8 +23,7 @@
 namespace agentguard::cli {
 namespace {
 
-// The webhooks in force. The policy's [notify] table is merged in here once the policy loader
-// provides it; for now the environment is the source.
+// The webhooks in force: the environment's and the policy layers' [notify] tables (notify_settings.hpp).
 notify::Config notify_config() { return notify_settings(); }
 
 notify::Config config_or_exit() {
@@ -105,7 +105,7 @@ void run_flush(bool background, int budget_seconds) {
     // Started detached by the gate: nobody reads our output, so nothing may escape as an error.
     try {
       notify::Config config = notify_config();
-      if (const char* id = std::getenv("AGENTGUARD_SESSION"); id && *id) {
+      if (const char* id = std::getenv(protocol::kEnvSession); id && *id) {
         const std::string session = id;
         config.still_wanted = [session] { return session_record_exists(session); };
       }

@@ -10,17 +10,18 @@
 #include <sstream>
 
 #include "agentguard/api_rules.hpp"
+#include "core/protocol.hpp"
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
-#include "agentguard/terraform_plan_inspector.hpp"
+#include "gate/plan_inspector.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "session.hpp"
 #include "session_drift.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
-#include "core/identity.hpp"
-#include "core/path_search.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/path_search.hpp"
 
 extern char** environ;
 
@@ -100,8 +101,8 @@ std::string layer_role(const std::string& file, const std::vector<std::string>& 
   std::error_code ec;
   for (const auto& f : named_here)
     if (std::filesystem::absolute(f, ec).lexically_normal().string() == file || f == file) return "--policy";
-  if (std::getenv("AGENTGUARD_SESSION") && std::getenv("AGENTGUARD_POLICY")) return "this session's AGENTGUARD_POLICY";
-  return "AGENTGUARD_POLICY";
+  if (std::getenv(protocol::kEnvSession) && std::getenv(protocol::kEnvPolicy)) return "this session's AGENTGUARD_POLICY";
+  return protocol::kEnvPolicy;
 }
 
 // `policy show`: the layer files, then every rule in force, of every kind, with the file:line:col it comes from.
@@ -143,7 +144,7 @@ int run_explain(const std::vector<std::string>& files, const std::vector<std::st
     request.resolved_path = command[0];
     std::cout << "note: " << command[0] << " is not found on PATH; it is judged by its name\n";
   }
-  pol::TerraformPlanInspector plans;
+  gate::ShowJsonPlanInspector plans;
   pol::Decision decision = policy.decide_exec(request, &plans, pol::Trace::on);
 
   std::cout << "launch:    " << request.resolved_path << "\n";

@@ -5,21 +5,22 @@
 
 #include <cstdlib>
 
-#include "common/log.hpp"
+#include "core/protocol.hpp"
+#include "support/log.hpp"
 
 namespace agentguard::logging {
 
 void init(const std::string& level) {
   std::string wanted = level;
   if (wanted.empty()) {
-    const char* env = std::getenv("AGENTGUARD_LOG_LEVEL");
+    const char* env = std::getenv(protocol::kEnvLogLevel);
     wanted = env ? env : "warn";
   }
   auto logger = spdlog::stderr_color_mt("agentguard");
   logger->set_pattern("agentguard [%l] %v");
   logger->set_level(spdlog::level::from_str(wanted));
   spdlog::set_default_logger(logger);
-  // The events library's messages (common/log.hpp) go to the same logger.
+  // The events library's messages (support/log.hpp) go to the same logger.
   log::set_sink([](log::Level at, const std::string& message) {
     if (at == log::Level::warn) spdlog::warn("{}", message);
     else spdlog::debug("{}", message);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cmd_ui.hpp"
+#include "core/protocol.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "cli/logging.hpp"
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string log_level;
   app.add_option("--log-level", log_level, "Diagnostics level: trace, debug, info, warn (default), error, off")
-      ->envname("AGENTGUARD_LOG_LEVEL");
+      ->envname(agentguard::protocol::kEnvLogLevel);
   app.set_version_flag("--version",
                        std::string("agentguard ") + AGENTGUARD_VERSION + " (policy schema " +
                            std::to_string(AGENTGUARD_POLICY_SCHEMA) + ")");

@@ -8,10 +8,11 @@
 #include <optional>
 #include <set>
 
+#include "core/protocol.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
 #include "notify/notify.hpp"
 
 namespace agentguard::cli {
@@ -101,7 +102,7 @@ bool session_record_exists(const std::string& session_id) {
 notify::Config notify_settings() {
   // Inside a guarded session the human channel is the one `agentguard run` fixed at start: the
   // environment here is a launch's, which the agent controls (docs/threat-model.md).
-  if (const char* id = std::getenv("AGENTGUARD_SESSION"); id && *id) return recorded_session_channel(id);
+  if (const char* id = std::getenv(protocol::kEnvSession); id && *id) return recorded_session_channel(id);
   notify::Config config = notify::config_from_environment();
   add_policy_webhooks(config);
   drop_duplicates(config);
@@ -115,7 +116,7 @@ notify::Config session_channel(const policy::Policy& policy, std::vector<std::st
   } catch (const std::exception&) {
     // A broken AGENTGUARD_WEBHOOK_URL is reported by `agentguard notify test` and doctor.
   }
-  if (const char* file = std::getenv("AGENTGUARD_WEBHOOK_SECRET_FILE"); file && *file && !config.webhooks.empty())
+  if (const char* file = std::getenv(protocol::kEnvWebhookSecretFile); file && *file && !config.webhooks.empty())
     secret_files->push_back(file);
   add_webhooks_of(policy, config, secret_files);
   drop_duplicates(config);

@@ -9,9 +9,10 @@
 #include <stdexcept>
 
 #include "agentguard/policy_sections.hpp"
-#include "common/paths.hpp"
-#include "common/state_key.hpp"
-#include "core/protected_paths.hpp"
+#include "core/protocol.hpp"
+#include "support/paths.hpp"
+#include "support/state_key.hpp"
+#include "core/files/protected_paths.hpp"
 #include "events/durable_file.hpp"
 #include "notify/notify.hpp"
 #include "notify_settings.hpp"
@@ -40,8 +41,8 @@ std::string inode_of(const fs::path& file) {
 }  // namespace
 
 const std::vector<std::string>& channel_variables() {
-  static const std::vector<std::string> names = {"AGENTGUARD_WEBHOOK_URL", "AGENTGUARD_WEBHOOK_FORMAT",
-                                                 "AGENTGUARD_WEBHOOK_SECRET", "AGENTGUARD_WEBHOOK_SECRET_FILE"};
+  static const std::vector<std::string> names = {protocol::kEnvWebhookUrl, protocol::kEnvWebhookFormat,
+                                                 protocol::kEnvWebhookSecret, protocol::kEnvWebhookSecretFile};
   return names;
 }
 
@@ -88,8 +89,8 @@ void guard_session_files(Session& session, const policy::Policy& policy, const s
     if (!sealed_value.empty()) sealed_value += ',';
     sealed_value += inode_of(file);
   }
-  session.vars["AGENTGUARD_PROTECT"] = protect_value;
-  session.vars["AGENTGUARD_SEALED"] = sealed_value;
+  session.vars[protocol::kEnvProtect] = protect_value;
+  session.vars[protocol::kEnvSealed] = sealed_value;
 }
 
 void end_session_record(const std::string& session_id) {

@@ -10,8 +10,8 @@
 #include <map>
 #include <stdexcept>
 
-#include "common/state_key.hpp"
-#include "events/digest.hpp"
+#include "support/digest.hpp"
+#include "support/state_key.hpp"
 #include "events/durable_file.hpp"
 #include "events/event_json.hpp"
 
@@ -99,7 +99,7 @@ std::string audit_record_hash(const json& record) {
   without_hash.erase("hash");
   without_hash.erase("mac");
   std::string prev = record.value("prev", std::string());
-  return sha256_hex(prev + canonical_json(without_hash));
+  return digest::sha256_hex(prev + canonical_json(without_hash));
 }
 
 json append_audit_record(const fs::path& state_dir, const json& event) {
@@ -126,7 +126,7 @@ json append_audit_record(const fs::path& state_dir, const json& event) {
       seq = last["seq"].get<uint64_t>() + 1;
     } else {
       // A damaged last line: keep appending (verify will point at it), chained to its raw text.
-      prev = sha256_hex(tail.last_line);
+      prev = digest::sha256_hex(tail.last_line);
       seq = count_lines(log_file) + 1;
     }
   }

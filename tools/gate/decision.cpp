@@ -1,5 +1,6 @@
 // The gate's decision for one launch, whoever asks: the preload's hand-off (main.cpp) or the
 // supervisor, for an exec it trapped in a static program's subtree (supervisor.cpp).
+#include "gate/plan_inspector.hpp"
 #include "gate/decision.hpp"
 
 #include <cstdlib>
@@ -11,10 +12,10 @@
 #include <string>
 
 #include "agentguard/plan_rules.hpp"
+#include "core/protocol.hpp"
 #include "agentguard/policy_sections.hpp"
-#include "agentguard/terraform_plan_inspector.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
 #include "gate/plan_review.hpp"
@@ -39,7 +40,7 @@ bool webhook_configured(const policy::ExecRequest& request, const policy::Policy
     if (e.rfind("AGENTGUARD_WEBHOOK_URL=", 0) == 0 && e.size() > 23) env_url = true;
     if (e.rfind("AGENTGUARD_SESSION=", 0) == 0) session = e.substr(19);
   }
-  if (const char* own = std::getenv("AGENTGUARD_SESSION"); own && *own) session = own;
+  if (const char* own = std::getenv(protocol::kEnvSession); own && *own) session = own;
   if (!session.empty()) {
     if (session.find('/') != std::string::npos || session[0] == '.') return false;
     std::ifstream in(agentguard::paths::state_dir() / "sessions" / (session + ".json"));
@@ -62,7 +63,7 @@ int decide_and_launch(const policy::ExecRequest& request) {
       std::fprintf(stderr, "agentguard: warning: the policy does not load (%s); the last good policy stays in force.\n",
                    loaded.broken.c_str());
     pol.emplace(std::move(loaded.policy));
-    const policy::TerraformPlanInspector plans;
+    const ShowJsonPlanInspector plans;
     decision = pol->decide_exec(request, &plans);
   } catch (const std::exception& e) {
     gate::set_webhook_check([&request] { return webhook_configured(request, nullptr); });

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agentguard/policy.hpp"
+#include "agentguard/shell_quote.hpp"
 
 namespace agentguard::gate {
 
@@ -27,7 +28,6 @@ int exec_program(const policy::ExecRequest& request);
 void set_decision_only();
 bool decision_only();
 
-// Renders argv the way a person would type it (quoted where needed), for messages.
-std::string shell_quote(const std::vector<std::string>& argv);
+using policy::shell_quote;  // the one quoting rule (agentguard/shell_quote.hpp)
 
 }  // namespace agentguard::gate

@@ -125,7 +125,7 @@ SealedPlan make_plan(const policy::ExecRequest& request, const TerraformCall& ca
 
 int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy::ExecRequest& request,
                        policy::Decision decision, const std::function<HoldSettings()>& holds) {
-  const TerraformCall call = parse_terraform_call(decision.effective_argv);
+  const TerraformCall call = policy::split_terraform_call(decision.effective_argv);
   const std::string dir = working_dir(request, call);
   SealedPlan plan;
   PlanReview review;
