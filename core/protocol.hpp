@@ -18,11 +18,11 @@ namespace agentguard::protocol {
 // values (core/launch/guard_env.hpp). An array of arrays, not of pointers: a pointer table would be
 // relocated at load time in every process the preload is mapped into. Order matters only for the
 // index constants below.
-inline constexpr std::size_t kForcedVarCount = 9;
+inline constexpr std::size_t kForcedVarCount = 11;
 inline constexpr char kForcedVarNames[kForcedVarCount][24] = {
     "AGENTGUARD_LIB",       "AGENTGUARD_GATE",    "AGENTGUARD_WATCH",    "AGENTGUARD_POLICY",
     "AGENTGUARD_STATE_DIR", "AGENTGUARD_SESSION", "AGENTGUARD_API_RULES", "AGENTGUARD_STRICT",
-    "AGENTGUARD_PROXY"};
+    "AGENTGUARD_PROXY",     "AGENTGUARD_PROTECT", "AGENTGUARD_SEALED"};
 inline constexpr std::size_t kVarLib = 0;       // the preload's own absolute path
 inline constexpr std::size_t kVarGate = 1;      // the gate's absolute path
 inline constexpr std::size_t kVarWatch = 2;     // the watch list (core/launch/watch_list.hpp)
@@ -34,6 +34,12 @@ inline constexpr std::size_t kVarStrict = 7;    // strict mode's exec token (cor
 // The session's inspecting proxy, "127.0.0.1:PORT" (docs/https-guard.md §1d): TCP connects of a
 // process whose TLS the hooks cannot see are redirected there. Unset: no redirection.
 inline constexpr std::size_t kVarProxy = 8;
+// The guard's own files (docs/threat-model.md, "The guard protects itself"): ':'-separated physical
+// paths no guarded process may change (the state directory, the policy layers in force, the webhook
+// secret files), and ','-separated "DEV:INO" of the files no guarded process may even open (the
+// session record, the state key, the secret files).
+inline constexpr std::size_t kVarProtect = 9;
+inline constexpr std::size_t kVarSealed = 10;
 
 inline constexpr const char* kEnvLib = kForcedVarNames[kVarLib];
 inline constexpr const char* kEnvGate = kForcedVarNames[kVarGate];
@@ -44,6 +50,8 @@ inline constexpr const char* kEnvSession = kForcedVarNames[kVarSession];
 inline constexpr const char* kEnvApiRules = kForcedVarNames[kVarApiRules];
 inline constexpr const char* kEnvStrict = kForcedVarNames[kVarStrict];
 inline constexpr const char* kEnvProxy = kForcedVarNames[kVarProxy];
+inline constexpr const char* kEnvProtect = kForcedVarNames[kVarProtect];
+inline constexpr const char* kEnvSealed = kForcedVarNames[kVarSealed];
 
 // Every variable of the guard starts with this; the gate strips them from a supervised program.
 inline constexpr char kEnvPrefix[] = "AGENTGUARD_";

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 
+#include "files/file_guard.hpp"
 #include "real_functions.hpp"
 #include "net/socket_real.hpp"
 
@@ -47,6 +48,7 @@ __attribute__((constructor)) void agentguard_initialize() {
   if (!g_cache.capture(envp, nullptr) && g_cache.env().library == nullptr) {
     g_cache.capture(envp, own_library_path());
   }
+  load_guard_files(g_cache.env().value(core::kVarProtect), g_cache.env().value(core::kVarSealed));
   resolve_real_functions();
   resolve_socket_functions();
   prebind_hot_path_imports();

@@ -3,6 +3,7 @@
 // report: results are >= 0 or -errno, and errno is never touched, so a hook that passes the call
 // on keeps the caller's errno without saving it. Same pattern as syscalls.hpp.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ inline long readlinkat(int dirfd, const char* path, char* buffer, std::size_t si
   return syscall4(SYS_readlinkat, dirfd, reinterpret_cast<long>(path), reinterpret_cast<long>(buffer),
                   static_cast<long>(size));
 }
+inline long fstat(int fd, struct ::stat* st) { return syscall4(SYS_fstat, fd, reinterpret_cast<long>(st), 0, 0); }
 inline long write(int fd, const void* data, std::size_t size) {
   return syscall4(SYS_write, fd, reinterpret_cast<long>(data), static_cast<long>(size), 0);
 }
@@ -52,6 +54,12 @@ inline long write(int fd, const void* data, std::size_t size) {
   const int saved = errno;
   const ssize_t n = ::write(fd, data, size);
   const long r = n >= 0 ? static_cast<long>(n) : -errno;
+  errno = saved;
+  return r;
+}
+inline long fstat(int fd, struct ::stat* st) {
+  const int saved = errno;
+  const long r = ::fstat(fd, st) == 0 ? 0 : -errno;
   errno = saved;
   return r;
 }

@@ -140,6 +140,18 @@ bool ProtectedPaths::add_prefix(const char* path, std::size_t length) {
   return true;
 }
 
+bool ProtectedPaths::encloses_prefix(const char* path, std::size_t length) const {
+  if (length == 1 && path[0] == '/') return prefix_count_ > 0;
+  for (std::size_t k = 0; k < prefix_count_; ++k) {
+    const Prefix& prefix = prefixes_[k];
+    if (prefix.length < length) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < length && same; ++i) same = path[i] == prefix.text[i];
+    if (same && (prefix.length == length || prefix.text[length] == '/')) return true;
+  }
+  return false;
+}
+
 Protection ProtectedPaths::match(const char* path, std::size_t length) const {
   std::size_t name_start = 0;
   for (std::size_t i = 0; i < length; ++i) {

@@ -47,6 +47,10 @@ class ProtectedPaths {
   bool add_prefix(const char* path, std::size_t length);
   std::size_t prefix_count() const { return prefix_count_; }
 
+  // Does `path` (physical, as for match) hold a prefix: is it one, or a directory above one?
+  // Renaming or removing such a directory swaps the guard's files for others at the same name.
+  bool encloses_prefix(const char* path, std::size_t length) const;
+
   // The verdict on a physical path: absolute and normalised as above (see physical_path.hpp).
   // Built-in patterns first (by name, then by directory), then the prefixes.
   Protection match(const char* path, std::size_t length) const;

@@ -27,6 +27,8 @@ using protocol::kVarApiRules;
 using protocol::kVarGate;
 using protocol::kVarLib;
 using protocol::kVarStrict;
+using protocol::kVarProtect;
+using protocol::kVarSealed;
 using protocol::kVarWatch;
 using protocol::kVarProxy;
 inline constexpr const char (&kCallerPreloadVar)[sizeof protocol::kEnvCallerPreload] = protocol::kEnvCallerPreload;

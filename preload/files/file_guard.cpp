@@ -1,7 +1,9 @@
 #include "file_guard.hpp"
 
 #include <errno.h>
+#include <sys/stat.h>
 
+#include "core/base/file_syscalls.hpp"
 #include "core/files/protected_paths.hpp"
 #include "file_report.hpp"
 
@@ -11,6 +13,27 @@ namespace {
 // The table: the built-in patterns, plus prefixes a later constructor step may add (the guard's
 // own files). Constant-initialised: no constructor runs for it, and it is only read by the hooks.
 constinit core::ProtectedPaths g_protected;
+
+// The sealed files: (device, inode) of the files a guarded process may not open at all. An inode,
+// not a name: a symlink, a hard link made before the session or a /proc/self/fd path all open the
+// same inode, and the check costs one fstat after a read-only open, only in a session that seals
+// something. Written once by the constructor, read by the hooks.
+struct SealedFile {
+  unsigned long long device;
+  unsigned long long inode;
+};
+constexpr std::size_t kMaxSealed = 8;
+constinit SealedFile g_sealed[kMaxSealed] = {};
+constinit std::size_t g_sealed_count = 0;
+
+// Parses a decimal number at *p, stopping at any other byte; false if there were no digits.
+bool parse_number(const char*& p, unsigned long long* value) {
+  unsigned long long v = 0;
+  const char* start = p;
+  while (*p >= '0' && *p <= '9') v = v * 10 + static_cast<unsigned long long>(*p++ - '0');
+  *value = v;
+  return p != start;
+}
 
 // The final name as written ("a/b/" names b), judged by the name patterns alone.
 core::Protection protected_by_name(const char* path) {
@@ -44,6 +67,8 @@ const char* file_op_name(FileOp op) {
       return "rmdir";
     case FileOp::link:
       return "link";
+    case FileOp::read:
+      return "read";
   }
   return "write";
 }
@@ -62,8 +87,57 @@ const char* file_op_verb(FileOp op) {
       return "removing the directory";
     case FileOp::link:
       return "hard-linking";
+    case FileOp::read:
+      return "reading";
   }
   return "writing";
+}
+
+void load_guard_files(const char* protect, const char* sealed) {
+  if (protect != nullptr) {
+    // Each ':'-separated part names a prefix in place: the table keeps (pointer, length).
+    const char* start = protect;
+    for (const char* p = protect;; ++p) {
+      if (*p == ':' || *p == '\0') {
+        if (p > start) g_protected.add_prefix(start, static_cast<std::size_t>(p - start));
+        if (*p == '\0') break;
+        start = p + 1;
+      }
+    }
+  }
+  if (sealed != nullptr) {
+    const char* p = sealed;
+    while (*p != '\0' && g_sealed_count < kMaxSealed) {
+      SealedFile file{};
+      if (parse_number(p, &file.device) && *p == ':' && parse_number(++p, &file.inode)) g_sealed[g_sealed_count++] = file;
+      while (*p != '\0' && *p != ',') ++p;
+      if (*p == ',') ++p;
+    }
+  }
+}
+
+bool any_sealed() { return g_sealed_count != 0; }
+
+__attribute__((noinline)) bool is_sealed_fd(int fd) {
+  struct ::stat st {};
+  if (core::sys::fstat(fd, &st) != 0) return false;
+  for (std::size_t k = 0; k < g_sealed_count; ++k) {
+    if (g_sealed[k].device == st.st_dev && g_sealed[k].inode == st.st_ino) return true;
+  }
+  return false;
+}
+
+void refuse_sealed_read(const char* path) {
+  const char* shown = path != nullptr ? path : "(a sealed file)";
+  refuse_file_call(FileOp::read, core::Protection::guard_file, shown, length_of(shown));
+  errno = EACCES;
+}
+
+bool sealed_open_allowed(int fd, const char* path) {
+  if (!is_sealed_fd(fd)) return true;
+  core::sys::close(fd);
+  refuse_sealed_read(path);
+  return false;
 }
 
 bool is_empty_path(const char* path) { return path != nullptr && path[0] == '\0'; }
@@ -88,6 +162,10 @@ __attribute__((noinline)) bool file_call_allowed(FileOp op, int dirfd, const cha
     // (ENOENT, ENOTDIR, EACCES, ELOOP, EBADF); only the name was there to judge.
     if (!resolved) return true;
     protection = g_protected.match(physical, length);
+    // Moving or removing a directory above the guard's files swaps them for others.
+    if (protection == core::Protection::none && (op == FileOp::rename || op == FileOp::rmdir) &&
+        g_protected.encloses_prefix(physical, length))
+      protection = core::Protection::guard_file;
     if (protection == core::Protection::none) return true;
   }
   if (resolved)

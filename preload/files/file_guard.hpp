@@ -27,7 +27,23 @@ enum class FileOp : unsigned char {
   unlink,    // unlink, unlinkat, remove
   rmdir,     // rmdir, unlinkat(AT_REMOVEDIR)
   link,      // link/linkat, either side: a second name for a protected file is a way to write it
+  read,      // opening a sealed file (the session record, the keys, the webhook secret) at all
 };
+
+// Called once by the preload's constructor: adds the guard's own files (AGENTGUARD_PROTECT) to
+// the table and remembers the sealed files (AGENTGUARD_SEALED). `protect` and `sealed` point at
+// the cached environment, which outlives every call. Either may be null.
+void load_guard_files(const char* protect, const char* sealed);
+
+// Is any file sealed? (The read hooks' fast path: one load.)
+bool any_sealed();
+// After a read-only open returned `fd`: if it is a sealed file, the fd is closed, the refusal
+// printed and reported, errno is EACCES, and false is returned. Only called when any_sealed().
+bool sealed_open_allowed(int fd, const char* path);
+// The two halves, for stdio (the stream must be closed with fclose): is `fd` a sealed file; print
+// and report the refused read and set errno to EACCES.
+bool is_sealed_fd(int fd);
+void refuse_sealed_read(const char* path);
 
 // The name in the audit event ("write", "truncate", ...) and the verb on stderr ("writing", ...).
 const char* file_op_name(FileOp op);

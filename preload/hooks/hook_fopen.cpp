@@ -16,6 +16,14 @@ namespace {
 using FopenFn = FILE* (*)(const char*, const char*);
 using FreopenFn = FILE* (*)(const char*, const char*, FILE*);
 
+// A stream opened for reading only: refused if it is a sealed file (the guard's secrets).
+FILE* sealed_stream_checked(FILE* stream, const char* path, const char* mode) {
+  if (stream == nullptr || fopen_mode_can_write(mode) || !any_sealed() || !is_sealed_fd(fileno(stream))) return stream;
+  fclose(stream);
+  refuse_sealed_read(path);
+  return nullptr;
+}
+
 FILE* guarded_fopen(RealFn which, const char* path, const char* mode) {
   // fopen follows a final symlink ("wx" does not, but then it fails with EEXIST anyway).
   if (fopen_mode_can_write(mode) &&
@@ -26,7 +34,7 @@ FILE* guarded_fopen(RealFn which, const char* path, const char* mode) {
     errno = ENOSYS;
     return nullptr;
   }
-  return fn(path, mode);
+  return sealed_stream_checked(fn(path, mode), path, mode);
 }
 
 FILE* guarded_freopen(RealFn which, const char* path, const char* mode, FILE* stream) {
@@ -42,7 +50,7 @@ FILE* guarded_freopen(RealFn which, const char* path, const char* mode, FILE* st
     errno = ENOSYS;
     return nullptr;
   }
-  return fn(path, mode, stream);
+  return sealed_stream_checked(fn(path, mode, stream), path, mode);
 }
 
 }  // namespace

@@ -57,6 +57,37 @@ def guarded(script, cwd=None, state_dir=None, policy=None, extra_env=None, shell
     return run(argv, cwd=cwd, env=clean_env(**(extra_env or {})), timeout=timeout)
 
 
+def guarded_with_human_edits(script, edits, **kw):
+    """Like guarded(), for a script that lets a human edit files mid-session: the guarded tree may
+    not write the guard's own files (the policy in force among them), so the script calls
+    `human_edit NAME` and waits while this process, outside the tree, appends edits[NAME] =
+    (path, text) to the file."""
+    handshake = tempfile.mkdtemp(prefix="ag-edits-")
+    prologue = ("human_edit() { touch %s/$1.request; while [ ! -e %s/$1.done ]; do sleep 0.05; done; }\n"
+                % (handshake, handshake))
+    stop = threading.Event()
+
+    def human():
+        done = set()
+        while not stop.is_set():
+            for name, (path, text) in edits.items():
+                if name not in done and os.path.exists(os.path.join(handshake, name + ".request")):
+                    with open(path, "a") as f:
+                        f.write(text)
+                    open(os.path.join(handshake, name + ".done"), "w").close()
+                    done.add(name)
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=human, daemon=True)
+    thread.start()
+    try:
+        return guarded(prologue + script, **kw)
+    finally:
+        stop.set()
+        thread.join()
+        shutil.rmtree(handshake, ignore_errors=True)
+
+
 def audit_records(state_dir):
     """The events of the audit log, oldest first (each line is {"event": ..., "prev", "hash", "seq"})."""
     path = os.path.join(state_dir, "audit.jsonl")

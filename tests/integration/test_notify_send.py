@@ -40,10 +40,16 @@ class NotifyTestCommand(StateDirTest):
 
     def test_json_and_slack_are_signed_and_complete(self):
         with WebhookSink(secret="t0p-secret") as sink:
-            urls = "json:%s/json, slack:%s/slack" % (sink.url, sink.url)
             before = int(time.time())
-            result = agentguard(["notify", "test"], self.state, AGENTGUARD_WEBHOOK_URL=urls,
-                                AGENTGUARD_WEBHOOK_SECRET="t0p-secret", AGENTGUARD_SESSION="s_test")
+            # Inside a session the webhooks are the ones its record fixed at the start (what
+            # `agentguard run` writes), never the environment's.
+            os.makedirs(os.path.join(self.state, "sessions"))
+            with open(os.path.join(self.state, "sessions", "s_test.json"), "w") as f:
+                json.dump({"session": "s_test", "webhooks": [
+                    {"name": "json", "url": sink.url + "/json", "format": "json", "secret": "t0p-secret"},
+                    {"name": "slack", "url": sink.url + "/slack", "format": "slack", "secret": "t0p-secret"}]}, f)
+            result = agentguard(["notify", "test"], self.state, AGENTGUARD_WEBHOOK_URL="json:http://127.0.0.1:9/ignored",
+                                AGENTGUARD_SESSION="s_test")
             self.assertEqual(result.returncode, 0, result)
             self.assertTrue(sink.wait_for(2, timeout=5))
             by_path = {r.path: r for r in sink.requests}

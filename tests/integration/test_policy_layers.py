@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 from harness import (AGENTGUARD, BLOCKED, REFUSED, TERRAFORM, TerraformWorkspace, audit_records, clean_env, guarded,
-                     require_build, run)
+                     guarded_with_human_edits, require_build, run)
 
 TF_ENV = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
 DENY_VERSION = """
@@ -38,15 +38,16 @@ class PolicyEditsMidSession(unittest.TestCase):
     def test_an_edit_changes_the_next_decision_and_a_broken_edit_opens_nothing(self):
         script = f"""
 terraform version >/dev/null; echo first=$?
-cat >> {self.policy} <<'TOML'
-{DENY_VERSION}
-TOML
+human_edit deny-version
 terraform version >/dev/null; echo second=$?
-printf 'garbage = [\\n' >> {self.policy}
+human_edit break-it
 terraform version >/dev/null; echo third=$?
 terraform destroy -auto-approve >/dev/null; echo fourth=$?
 """
-        r = guarded(script, cwd=self.dir, state_dir=self.state_dir, policy=self.policy, extra_env=TF_ENV)
+        # The human edits the policy mid-session (the agent may not: it is one of the guard's files).
+        edits = {"deny-version": (self.policy, DENY_VERSION), "break-it": (self.policy, "garbage = [\n")}
+        r = guarded_with_human_edits(script, edits, cwd=self.dir, state_dir=self.state_dir, policy=self.policy,
+                                     extra_env=TF_ENV)
         out = dict(line.split("=") for line in r.stdout.split() if "=" in line)
         self.assertEqual(out.get("first"), "0", r)             # allowed at the start
         self.assertEqual(out.get("second"), str(REFUSED), r)   # the edit took effect at the next launch
@@ -64,7 +65,10 @@ terraform destroy -auto-approve >/dev/null; echo fourth=$?
         # program or a new [[api]] rule needs a new `agentguard run`, and `policy check` says so.
         script = f"""
 {AGENTGUARD} policy check; echo before=$?
-cat >> {self.policy} <<'TOML'
+human_edit new-rules
+{AGENTGUARD} policy check; echo after=$?
+"""
+        new_rules = """
 [[exec]]
 id = "kubectl-delete"
 action = "deny"
@@ -77,10 +81,9 @@ id = "sqs-delete"
 action = "deny"
 match = ["sqs:DeleteQueue"]
 message = "Ask a human."
-TOML
-{AGENTGUARD} policy check; echo after=$?
 """
-        r = guarded(script, cwd=self.dir, state_dir=self.state_dir, policy=self.policy)
+        r = guarded_with_human_edits(script, {"new-rules": (self.policy, new_rules)}, cwd=self.dir,
+                                     state_dir=self.state_dir, policy=self.policy)
         self.assertIn("before=0", r.stdout, r)
         self.assertIn("after=0", r.stdout, r)
         notes = [line for line in r.stderr.splitlines() if line.startswith("note: this session")]
@@ -121,14 +124,13 @@ echo warm=$({snaps})
 terraform destroy -auto-approve >/dev/null 2>&1; echo destroy=$?
 terraform version >/dev/null 2>&1; echo before=$?
 echo after_launches=$({snaps})
-cat >> {self.policy} <<'TOML'
-{DENY_VERSION}
-TOML
+human_edit deny-version
 terraform version >/dev/null 2>&1; echo edited=$?
 terraform destroy -auto-approve >/dev/null 2>&1; echo destroy_again=$?
 echo after_edit=$({snaps})
 """
-        r = guarded(script, cwd=self.dir, state_dir=self.state_dir, policy=self.policy, extra_env=TF_ENV)
+        r = guarded_with_human_edits(script, {"deny-version": (self.policy, DENY_VERSION)}, cwd=self.dir,
+                                     state_dir=self.state_dir, policy=self.policy, extra_env=TF_ENV)
         out = dict(line.split("=") for line in r.stdout.split() if "=" in line)
         self.assertEqual(out.get("warm"), "1", r)               # agentguard run wrote it before the agent started
         self.assertEqual(out.get("destroy"), str(REFUSED), r)

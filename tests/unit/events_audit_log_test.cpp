@@ -114,10 +114,42 @@ TEST(EventsAuditLog, EditWithRecomputedHashIsDetectedAtTheNextRecord) {
   record["hash"] = audit_record_hash(record);
   lines[1] = canonical_json(record);
   write_lines(log, lines);
+  // With the state key (made by the first append), the edited record's MAC gives it away at once.
   auto result = verify_audit_log(log);
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.line, 2u);
+  EXPECT_NE(result.problem.find("wrong MAC"), std::string::npos) << result.problem;
+  // Without the key (inside a guarded tree), the chain still points at the next record.
+  result = verify_audit_log(log, std::nullopt, true);
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.line, 3u);
   EXPECT_NE(result.problem.find("chain is broken"), std::string::npos) << result.problem;
+  EXPECT_FALSE(result.macs_checked);
+}
+
+TEST(EventsAuditLog, ARechainedLogFailsTheMacCheck) {
+  testing::TempStateDir state;
+  fs::path log = make_log(state.path(), 4);
+  auto lines = read_lines(log);
+  // Someone without the key removes record 2 and re-chains the rest (dropping the MACs it cannot make).
+  lines.erase(lines.begin() + 1);
+  std::string prev(kGenesisHash);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    json record = json::parse(lines[i]);
+    record.erase("mac");
+    record["seq"] = i + 1;
+    record["prev"] = prev;
+    record["hash"] = audit_record_hash(record);
+    prev = record["hash"].get<std::string>();
+    lines[i] = canonical_json(record);
+  }
+  write_lines(log, lines);
+  fs::remove(log.parent_path() / "audit.head");
+  EXPECT_TRUE(verify_audit_log(log, std::nullopt, true).ok);  // the chain alone cannot tell
+  auto result = verify_audit_log(log);
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.line, 1u);
+  EXPECT_NE(result.problem.find("has no MAC"), std::string::npos) << result.problem;
 }
 
 TEST(EventsAuditLog, DeletionIsDetectedWhereTheRecordWas) {

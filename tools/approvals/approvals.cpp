@@ -1,3 +1,6 @@
+#include <pwd.h>
+#include <unistd.h>
+
 #include "approvals.hpp"
 
 #include <fcntl.h>
@@ -259,10 +262,35 @@ std::optional<Request> find_by_binding(const std::string& binding) {
   return std::nullopt;
 }
 
+Approver Approver::of_this_process() {
+  Approver a;
+  a.uid = static_cast<long>(::getuid());
+  if (const passwd* pw = ::getpwuid(::getuid())) a.user = pw->pw_name;
+  // The controlling terminal, whichever of the standard descriptors is on it.
+  for (int fd : {0, 1, 2}) {
+    if (const char* name = ::ttyname(fd)) {
+      a.tty = name;
+      break;
+    }
+  }
+  a.pid = static_cast<long>(::getpid());
+  return a;
+}
+
+std::string Approver::describe() const {
+  if (uid < 0) return "no record of the answering process";
+  return "uid " + std::to_string(uid) + ", tty " + (tty.empty() ? std::string("none") : tty) + ", pid " +
+         std::to_string(pid);
+}
+
+std::string Response::who() const { return by + " (" + approver.describe() + ")"; }
+
 bool write_response(const std::string& id, const Response& response) {
   if (!valid_id(id)) return false;
+  const Approver& a = response.approver;
   const json j = {{"decision", response.decision}, {"code", response.code}, {"by", response.by},
-                  {"reason", response.reason},     {"via", response.via},   {"time_unix", response.time_unix}};
+                  {"reason", response.reason},     {"via", response.via},   {"time_unix", response.time_unix},
+                  {"approver", {{"uid", a.uid}, {"user", a.user}, {"tty", a.tty}, {"pid", a.pid}}}};
   // O_EXCL: only the first answer counts; a later one cannot replace it.
   return create_exclusively(new_file(id, "response"), j.dump());
 }
@@ -277,6 +305,12 @@ std::optional<Response> read_response(const std::string& id) {
   r.reason = j->value("reason", "");
   r.via = j->value("via", "");
   r.time_unix = j->value("time_unix", std::int64_t{0});
+  if (auto a = j->find("approver"); a != j->end() && a->is_object()) {
+    r.approver.uid = a->value("uid", -1L);
+    r.approver.user = a->value("user", "");
+    r.approver.tty = a->value("tty", "");
+    r.approver.pid = a->value("pid", 0L);
+  }
   return r;
 }
 

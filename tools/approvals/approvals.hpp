@@ -41,6 +41,16 @@ struct Request {
   bool deferred = false;           // a waiter gave up on purpose and told the agent to repeat it
 };
 
+// Who answered, as the operating system says (never a name the caller passes): the answering
+// process's real uid and its user name, its controlling terminal, and its pid.
+struct Approver {
+  long uid = -1;
+  std::string user, tty;
+  long pid = 0;
+  static Approver of_this_process();
+  std::string describe() const;  // "uid 1000, tty /dev/pts/3, pid 4242"
+};
+
 struct Response {
   std::string decision;  // "approve" | "deny"
   std::string code;      // only for approve, only when a code was sent
@@ -48,6 +58,9 @@ struct Response {
   std::string reason;    // for deny: told to the agent
   std::string via;       // "terminal" | "code" | "page"
   std::int64_t time_unix = 0;
+  Approver approver;
+  // "alice@host (uid 1000, tty /dev/pts/3, pid 4242)": for the audit log and the agent.
+  std::string who() const;
 };
 
 struct Outcome {

@@ -68,7 +68,8 @@ AnswerResult approve_request(const approvals::Request& request, const std::strin
     return {AnswerResult::refused, "that is not the code that was sent; " + std::to_string(left) + " more tr" +
                                        (left == 1 ? "y" : "ies") + " before the request closes"};
   }
-  approvals::Response response{"approve", code, who_answers(), "", via, approvals::now_unix()};
+  approvals::Response response{"approve", code, who_answers(), "", via, approvals::now_unix(),
+                               approvals::Approver::of_this_process()};
   if (!approvals::write_response(request.id, response)) return {AnswerResult::refused, request.id + " has already been answered"};
   start_approval_update(request.id);
   return what_became_of(request);
@@ -76,10 +77,11 @@ AnswerResult approve_request(const approvals::Request& request, const std::strin
 
 AnswerResult deny_request(const approvals::Request& request, const std::string& reason, const std::string& via) {
   const std::string by = who_answers();
-  if (!approvals::write_response(request.id, {"deny", "", by, reason, via, approvals::now_unix()}))
+  const approvals::Response response{"deny", "", by, reason, via, approvals::now_unix(), approvals::Approver::of_this_process()};
+  if (!approvals::write_response(request.id, response))
     return {AnswerResult::refused, request.id + " has already been answered"};
   if (!approvals::waiter_alive(request))
-    approvals::write_outcome(request.id, "denied", "denied by " + by + (reason.empty() ? "" : ": " + reason));
+    approvals::write_outcome(request.id, "denied", "denied by " + response.who() + (reason.empty() ? "" : ": " + reason));
   start_approval_update(request.id);
   return {AnswerResult::recorded, "denied " + request.id + "; the agent is told" + (reason.empty() ? "" : ": " + reason)};
 }

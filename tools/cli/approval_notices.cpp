@@ -214,6 +214,7 @@ void run_send_approval_request() {
     std::cerr << "agentguard: notify send-approval-request: the event on stdin is malformed: " << error.what() << "\n";
     throw CLI::RuntimeError(2);
   }
+  if (input.contains("audit") && input["audit"].is_object()) notification.event["audit"] = input["audit"];
   const std::string id = approval.value("id", std::string());
   if (!approvals::valid_id(id)) throw CLI::RuntimeError(2);
   // The link to the request on the human's approval page, only where they said the page is.

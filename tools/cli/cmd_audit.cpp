@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "core/protocol.hpp"
 #include "support/paths.hpp"
+#include "support/state_key.hpp"
 #include "events/audit_log.hpp"
 #include "notify/payload.hpp"
 
@@ -118,17 +120,41 @@ void print_new_lines(const fs::path& file, std::streamoff& offset, size_t& line_
   std::cout.flush();
 }
 
-void run_verify(const std::string& file) {
+void run_verify(const std::string& file, const std::string& against) {
   fs::path path = log_file_or_default(file);
   events::VerifyResult result;
   try {
-    result = events::verify_audit_log(path);
+    // The state key checks the records' MACs. Inside a guarded session it is sealed: not even
+    // tried there (a refused read would be recorded as an attempt on the guard's files).
+    const fs::path state = paths::state_dir();
+    std::error_code ec;
+    const bool key_exists = fs::exists(state_key::file(state), ec);
+    const bool sealed_here = std::getenv(protocol::kEnvSealed) != nullptr && std::getenv(protocol::kEnvSession) != nullptr;
+    result = events::verify_audit_log(path, sealed_here ? std::nullopt : state_key::load(state), key_exists);
   } catch (const std::exception& error) {
     std::cerr << "agentguard: cannot check the audit log: " << error.what() << "\n";
     throw CLI::RuntimeError(2);
   }
+  events::AnchorResult anchors;
+  if (result.ok && !against.empty()) {
+    try {
+      anchors = events::verify_against_receiver(path, against);
+    } catch (const std::exception& error) {
+      std::cerr << "agentguard: cannot read the receiver's payloads: " << error.what() << "\n";
+      throw CLI::RuntimeError(2);
+    }
+    if (!anchors.ok) {
+      std::cout << "FAILED: " << path.string() << ": " << anchors.problem << " (compared with " << against << ")\n";
+      throw CLI::RuntimeError(1);
+    }
+  }
   if (result.ok) {
-    std::cout << "ok: " << result.records << " records in " << path.string() << "\n";
+    std::cout << "ok: " << result.records << " records in " << path.string()
+              << (result.macs_checked ? ", every MAC checked with the state key" : "");
+    if (!against.empty())
+      std::cout << "; " << anchors.anchors << " record(s) match what the receiver saved in " << against;
+    std::cout << "\n";
+    if (!result.note.empty()) std::cout << "note: " << result.note << "\n";
     return;
   }
   std::cout << "FAILED: " << path.string();
@@ -175,8 +201,14 @@ void add_audit_commands(CLI::App& app) {
   auto verify_file = std::make_shared<std::string>();
   verify->add_option("--file", *verify_file, "Audit log to check (default: <state dir>/audit.jsonl)");
   verify->footer("Examples:\n  agentguard audit verify\n  agentguard audit verify --file /backup/audit.jsonl\n"
+                 "  agentguard audit verify --against receiver-payloads.jsonl\n"
                  "Exit status: 0 when every record is intact and chained, 1 at the first broken one.");
-  verify->callback([verify_file] { run_verify(*verify_file); });
+  auto against = std::make_shared<std::string>();
+  verify->add_option("--against", *against,
+                     "A webhook receiver's saved payloads (JSON lines or a JSON array of json-format bodies): each "
+                     "record they name must match the log")
+      ->check(CLI::ExistingFile);
+  verify->callback([verify_file, against] { run_verify(*verify_file, *against); });
 
   auto* log = app.add_subcommand("log", "Show recent events (blocked, asked, logged) as a table");
   auto count = std::make_shared<size_t>(20);

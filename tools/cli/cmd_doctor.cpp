@@ -83,7 +83,29 @@ void check_policy(Doctor& d) {
              "sudo chown root: " + f + " && sudo chmod 644 " + f + " (and its directory)");
 }
 
+// Inside a guarded session the state directory is one of the guard's own files: this process may
+// not write it (and the doctor does not try: a refused write would be recorded as an attack).
+bool state_dir_protected_here(Doctor& d) {
+  const char* protect = std::getenv(protocol::kEnvProtect);
+  if (protect == nullptr || *protect == '\0') return false;
+  std::error_code ec;
+  const std::string dir = fs::weakly_canonical(paths::state_dir(), ec).string();
+  std::string list = protect;
+  for (size_t start = 0; start <= list.size();) {
+    size_t end = list.find(':', start);
+    if (end == std::string::npos) end = list.size();
+    if (list.compare(start, end - start, dir) == 0) {
+      d.pass("state directory protected from this tree (same-user mode: guarded processes cannot change it, "
+             "nor read the session record or the keys): " + dir);
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
 void check_state_dir(Doctor& d) {
+  if (state_dir_protected_here(d)) return;
   try {
     const fs::path dir = paths::ensure_state_dir();
     const fs::path probe = dir / (".doctor-" + std::to_string(getpid()));
@@ -98,6 +120,12 @@ void check_state_dir(Doctor& d) {
 }
 
 void check_webhooks(Doctor& d, bool send) {
+  if (const char* sealed = std::getenv(protocol::kEnvSealed); sealed && *sealed && std::getenv(protocol::kEnvSession)) {
+    // The session record holds the webhook URLs and secrets, sealed from every guarded process.
+    d.pass("webhooks: fixed when the session started (their URLs and secrets are sealed from this tree; "
+           "`agentguard doctor` outside it tests them)");
+    return;
+  }
   notify::Config config;
   try {
     config = notify_settings();

@@ -1,4 +1,5 @@
 // `agentguard notify test` and `agentguard notify flush`: webhook notifications.
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <iterator>
@@ -6,6 +7,7 @@
 #include <thread>
 
 #include "approval_notices.hpp"
+#include "core/protocol.hpp"
 #include "commands.hpp"
 #include "notify_settings.hpp"
 #include "support/paths.hpp"
@@ -102,7 +104,12 @@ void run_flush(bool background, int budget_seconds) {
   if (background) {
     // Started detached by the gate: nobody reads our output, so nothing may escape as an error.
     try {
-      notify::run_background_flusher(notify_config());
+      notify::Config config = notify_config();
+      if (const char* id = std::getenv(protocol::kEnvSession); id && *id) {
+        const std::string session = id;
+        config.still_wanted = [session] { return session_record_exists(session); };
+      }
+      notify::run_background_flusher(config);
     } catch (const std::exception&) {
     }
     return;

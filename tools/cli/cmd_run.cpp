@@ -14,6 +14,7 @@
 #include "notify_settings.hpp"
 #include "session.hpp"
 #include "session_proxy.hpp"
+#include "session_guard.hpp"
 
 namespace agentguard::cli {
 
@@ -72,7 +73,6 @@ void add_run_command(CLI::App& app) {
       std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());
       throw CLI::RuntimeError(2);
     }
-    remember_session_webhooks(session.id);
     if (!probe_supervisor(session.strict) && session.strict) throw CLI::RuntimeError(126);
     SessionProxy proxy = start_session_proxy(session);
     const int status = run_supervised(session, argv->words, guarded_environment(session, current_environment()));
@@ -80,10 +80,12 @@ void add_run_command(CLI::App& app) {
     // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has
     // finished and its launch script is waiting).
     try {
-      notify::flush(notify_settings(), std::chrono::seconds(5));
+      notify::flush(recorded_session_channel(session.id), std::chrono::seconds(5));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "agentguard: could not deliver pending notifications: %s (they stay in the spool)\n", e.what());
     }
+    // The session is over: its record goes, and with it the channel of its detached notifiers.
+    end_session_record(session.id);
     throw CLI::RuntimeError(status);
   });
 }

@@ -1,4 +1,6 @@
 // agentguard: the command line. Each subcommand is registered by its own file (see commands.hpp).
+#include <sys/prctl.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,6 +16,10 @@
 #endif
 
 int main(int argc, char** argv) {
+  // The notifiers hold webhook secrets and approval codes, `run` the starting environment, `approve`
+  // the code typed, `ui` its login link: no same-user process may read or trace any of them
+  // (docs/threat-model.md, "No peeking"). What they exec is dumpable again.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   CLI::App app{"agentguard: stops AI agents from running destructive infrastructure commands"};
   app.require_subcommand(1);
   std::string log_level;

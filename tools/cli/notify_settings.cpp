@@ -21,7 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path session_file(const std::string& id) { return paths::state_dir() / "sessions" / (id + ".json"); }
+fs::path session_file(const std::string& id) {
+  if (id.empty() || id.find('/') != std::string::npos || id[0] == '.') return {};
+  return paths::state_dir() / "sessions" / (id + ".json");
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -35,18 +38,7 @@ std::string read_file(const std::string& path) {
 //   webhooks = [ { url = "...", format = "json|slack|discord", name = "...", secret_env = "VAR", secret_file = "..." } ]
 //   fold_window_seconds = 60
 //   approval_page = "http://127.0.0.1:8765"   # where `agentguard ui --port 8765` serves the page
-void add_policy_webhooks(notify::Config& config) {
-  std::optional<policy::Policy> loaded;
-  try {
-    loaded.emplace(policy::Policy::load(layers::session_load_options(fs::current_path().string())));
-  } catch (const policy::PolicyError& e) {
-    // A broken layer must not silence the webhooks that do not depend on it: the environment's and
-    // the session's still send (and carry the gate's "policy-broken" event).
-    std::fprintf(stderr, "agentguard: the policy is broken (%s); its [notify] webhooks are not used until it is fixed, "
-                         "the webhooks from the environment still send\n", e.what());
-    return;
-  }
-  const policy::Policy& policy = *loaded;
+void add_webhooks_of(const policy::Policy& policy, notify::Config& config, std::vector<std::string>* secret_files) {
   for (const auto& section : policy.sections("notify")) {
     const toml::value& t = section.value;
     if (t.contains("fold_window_seconds")) config.fold_window_seconds = static_cast<int>(toml::find<int64_t>(t, "fold_window_seconds"));
@@ -59,50 +51,79 @@ void add_policy_webhooks(notify::Config& config) {
       hook.name = toml::find_or<std::string>(h, "name", section.file + " [notify]");
       if (const auto var = toml::find_or<std::string>(h, "secret_env", ""); !var.empty())
         hook.secret = std::getenv(var.c_str()) ? std::getenv(var.c_str()) : "";
-      if (const auto file = toml::find_or<std::string>(h, "secret_file", ""); !file.empty()) hook.secret = read_file(file);
+      if (const auto file = toml::find_or<std::string>(h, "secret_file", ""); !file.empty()) {
+        hook.secret = read_file(file);
+        if (secret_files) secret_files->push_back(file);
+      }
       config.webhooks.push_back(hook);
     }
   }
 }
 
-void add_session_webhooks(notify::Config& config) {
-  const char* id = std::getenv(protocol::kEnvSession);
-  if (!id || !*id) return;
-  std::ifstream in(session_file(id));
-  if (!in) return;
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return;
-  for (const auto& h : j.value("webhooks", nlohmann::json::array()))
-    config.webhooks.push_back({h.value("name", "session"), h.value("url", ""), h.value("format", "json"), h.value("secret", "")});
+void add_policy_webhooks(notify::Config& config) {
+  std::optional<policy::Policy> loaded;
+  try {
+    loaded.emplace(policy::Policy::load(layers::session_load_options(fs::current_path().string())));
+  } catch (const policy::PolicyError& e) {
+    // A broken layer must not silence the webhooks that do not depend on it: the environment's
+    // still send (and carry the gate's "policy-broken" event).
+    std::fprintf(stderr, "agentguard: the policy is broken (%s); its [notify] webhooks are not used until it is fixed, "
+                         "the webhooks from the environment still send\n", e.what());
+    return;
+  }
+  add_webhooks_of(*loaded, config, nullptr);
 }
 
-}  // namespace
-
-notify::Config notify_settings() {
-  notify::Config config = notify::config_from_environment();
-  add_session_webhooks(config);
-  add_policy_webhooks(config);
+void drop_duplicates(notify::Config& config) {
   std::set<std::string> seen;
   std::vector<notify::Webhook> unique;
   for (auto& h : config.webhooks)
     if (!h.url.empty() && seen.insert(h.url + " " + h.format).second) unique.push_back(h);
   config.webhooks = unique;
+}
+
+}  // namespace
+
+notify::Config recorded_session_channel(const std::string& session_id) {
+  notify::Config config;
+  std::ifstream in(session_file(session_id));
+  if (!in) return config;  // no record (the session ended, or never had one): nobody to tell from here
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return config;
+  config.fold_window_seconds = j.value("fold_window_seconds", config.fold_window_seconds);
+  config.approval_page = j.value("approval_page", std::string());
+  for (const auto& h : j.value("webhooks", nlohmann::json::array()))
+    config.webhooks.push_back({h.value("name", "session"), h.value("url", ""), h.value("format", "json"), h.value("secret", "")});
   return config;
 }
 
-void remember_session_webhooks(const std::string& session_id) {
-  nlohmann::json hooks = nlohmann::json::array();
+bool session_record_exists(const std::string& session_id) {
+  std::error_code ec;
+  return fs::exists(session_file(session_id), ec);
+}
+
+notify::Config notify_settings() {
+  // Inside a guarded session the human channel is the one `agentguard run` fixed at start: the
+  // environment here is a launch's, which the agent controls (docs/threat-model.md).
+  if (const char* id = std::getenv(protocol::kEnvSession); id && *id) return recorded_session_channel(id);
+  notify::Config config = notify::config_from_environment();
+  add_policy_webhooks(config);
+  drop_duplicates(config);
+  return config;
+}
+
+notify::Config session_channel(const policy::Policy& policy, std::vector<std::string>* secret_files) {
+  notify::Config config;
   try {
-    for (const auto& h : notify::config_from_environment().webhooks)
-      hooks.push_back({{"name", h.name}, {"url", h.url}, {"format", h.format}, {"secret", h.secret}});
+    config = notify::config_from_environment();
   } catch (const std::exception&) {
-    return;  // a broken AGENTGUARD_WEBHOOK_URL is reported by `agentguard notify test` and doctor
+    // A broken AGENTGUARD_WEBHOOK_URL is reported by `agentguard notify test` and doctor.
   }
-  const fs::path file = session_file(session_id);
-  fs::create_directories(file.parent_path());
-  std::ofstream out(file);
-  out << nlohmann::json{{"session", session_id}, {"webhooks", hooks}}.dump(2);
-  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  if (const char* file = std::getenv(protocol::kEnvWebhookSecretFile); file && *file && !config.webhooks.empty())
+    secret_files->push_back(file);
+  add_webhooks_of(policy, config, secret_files);
+  drop_duplicates(config);
+  return config;
 }
 
 }  // namespace agentguard::cli

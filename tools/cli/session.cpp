@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,8 @@
 #include "policy_layers/policy_cache.hpp"
 #include "core/launch/path_search.hpp"
 #include "core/launch/project_scan.hpp"
+#include "support/state_key.hpp"
+#include "session_guard.hpp"
 
 extern char** environ;
 
@@ -93,6 +96,7 @@ Session prepare_session(const SessionOptions& options) {
 
   if (!options.state_dir.empty()) setenv(protocol::kEnvStateDir, fs::absolute(options.state_dir).c_str(), 1);
   const fs::path state = paths::ensure_state_dir();
+  state_key::ensure(state);  // before the snapshot below, which carries its MAC
   // The gate decides every watched launch with these same layers: give it the parsed policy, so
   // its first launch is already fast (a snapshot that cannot be written only costs that speed).
   try {
@@ -117,6 +121,7 @@ Session prepare_session(const SessionOptions& options) {
   s.vars[protocol::kEnvStateDir] = state.string();
   s.vars[protocol::kEnvSession] = s.id;
   s.vars[protocol::kEnvApiRules] = write_api_rules(state, s.id, policy).string();
+  guard_session_files(s, policy, state.string());
 
   std::string preload = lib.string();
   if (const char* existing = std::getenv("LD_PRELOAD"); existing && *existing) {
@@ -145,6 +150,9 @@ std::vector<std::string> guarded_environment(const Session& session, const std::
   const std::string bin = paths::cli_program().parent_path().string();
   for (const auto& entry : base) {
     if (session.vars.count(env_name(entry))) continue;
+    // The human channel is in the session record; the agent gets no webhook URL or secret.
+    const auto& channel = channel_variables();
+    if (std::find(channel.begin(), channel.end(), env_name(entry)) != channel.end()) continue;
     if (entry.rfind("PATH=", 0) == 0) {
       char found[4096];
       if (!core::find_in_path("agentguard", entry.c_str() + 5, found, sizeof found)) {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "support/digest.hpp"
+#include "support/state_key.hpp"
 #include "events/durable_file.hpp"
 #include "events/event_json.hpp"
 
@@ -68,6 +69,20 @@ void write_head(const fs::path& log_file, uint64_t records, const std::string& h
   write_file_durably(head_path(log_file), json{{"records", records}, {"hash", hash}}.dump() + "\n");
 }
 
+json g_last_anchor;
+
+// The state key for a new record: made on the first append to a state directory (by the gate or
+// the CLI, never by a guarded process: the directory is protected from those).
+std::optional<std::string> key_for_append(const fs::path& state_dir) {
+  try {
+    if (auto key = state_key::load(state_dir)) return key;
+    state_key::ensure(state_dir);
+    return state_key::load(state_dir);
+  } catch (const std::exception&) {
+    return std::nullopt;  // the record goes out without a MAC; verify says so where the key is read
+  }
+}
+
 std::string describe(const json& record) {
   if (record.contains("seq") && record["seq"].is_number()) return "record #" + std::to_string(record["seq"].get<uint64_t>());
   return "record";
@@ -77,9 +92,12 @@ std::string describe(const json& record) {
 
 fs::path audit_log_path(const fs::path& state_dir) { return state_dir / "audit.jsonl"; }
 
+json last_audit_anchor() { return g_last_anchor; }
+
 std::string audit_record_hash(const json& record) {
   json without_hash = record;
   without_hash.erase("hash");
+  without_hash.erase("mac");
   std::string prev = record.value("prev", std::string());
   return digest::sha256_hex(prev + canonical_json(without_hash));
 }
@@ -115,6 +133,7 @@ json append_audit_record(const fs::path& state_dir, const json& event) {
 
   json record = {{"seq", seq}, {"prev", prev}, {"event", event}};
   record["hash"] = audit_record_hash(record);
+  if (const auto key = key_for_append(state_dir)) record["mac"] = state_key::hmac_hex(*key, record["hash"].get<std::string>());
   std::string line = (tail.ends_with_newline ? "" : "\n") + canonical_json(record) + "\n";
 
   // One write() on an O_APPEND descriptor, under the lock: the line lands whole or not at all.
@@ -127,6 +146,7 @@ json append_audit_record(const fs::path& state_dir, const json& event) {
   }
   if (::fsync(fd) != 0) throw errno_error("cannot fsync the audit log", log_file);
   write_head(log_file, seq, record["hash"].get<std::string>());
+  g_last_anchor = {{"seq", seq}, {"hash", record["hash"]}};
   return record;
 }
 
@@ -146,8 +166,13 @@ std::vector<AuditLine> read_audit_lines(const fs::path& log_file, size_t count) 
   return lines;
 }
 
-VerifyResult verify_audit_log(const fs::path& log_file) {
+VerifyResult verify_audit_log(const fs::path& log_file, const std::optional<std::string>& key, bool key_exists) {
   VerifyResult result;
+  result.macs_checked = key.has_value();
+  if (!key)
+    result.note = key_exists ? "the records' MACs were not checked: the state key cannot be read here (inside a guarded "
+                               "tree it is sealed); run `agentguard audit verify` outside it"
+                             : "the records' MACs were not checked: this state directory has no key yet";
   std::error_code ec;
   if (!fs::exists(log_file, ec)) return result;  // nothing written yet: nothing to doubt
 
@@ -216,6 +241,16 @@ VerifyResult verify_audit_log(const fs::path& log_file) {
     }
     if (seq != expected_seq)
       return fail(line, describe(record) + " has the wrong number: expected #" + std::to_string(expected_seq));
+    if (key) {
+      const bool has_mac = record.contains("mac") && record["mac"].is_string();
+      if (!has_mac || !state_key::same_mac(record["mac"].get<std::string>(),
+                                           state_key::hmac_hex(*key, record["hash"].get<std::string>())))
+        return fail(line, describe(record) + (has_mac ? " has a wrong MAC" : " has no MAC") +
+                              ": it was written or re-chained by someone without the state key");
+    } else if (!key_exists && record.contains("mac")) {
+      return fail(line, describe(record) + " carries a MAC, but the state key is gone (" +
+                            state_key::file(log_file.parent_path()).string() + " was removed)");
+    }
     expected_prev = record["hash"].get<std::string>();
     expected_seq = seq + 1;
     ++result.records;
@@ -235,6 +270,68 @@ VerifyResult verify_audit_log(const fs::path& log_file) {
         return fail(lines.size(), "the last record was replaced: its hash differs from the one in " +
                                       head_file.string());
     }
+  }
+  return result;
+}
+
+VerifyResult verify_audit_log(const fs::path& log_file) {
+  const fs::path state = log_file.parent_path();
+  std::error_code ec;
+  return verify_audit_log(log_file, state_key::load(state), fs::exists(state_key::file(state), ec));
+}
+
+AnchorResult verify_against_receiver(const fs::path& log_file, const fs::path& payloads) {
+  AnchorResult result;
+  const std::string text = read_whole_file(payloads);
+  std::vector<json> items;
+  const json whole = json::parse(text, nullptr, false);
+  if (!whole.is_discarded() && whole.is_array()) {
+    for (const auto& item : whole) items.push_back(item);
+  } else {
+    size_t start = 0;
+    size_t number = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      ++number;
+      const std::string line = text.substr(start, end - start);
+      start = end + 1;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      json item = json::parse(line, nullptr, false);
+      if (item.is_discarded()) {
+        result.ok = false;
+        result.problem = payloads.string() + ":" + std::to_string(number) + ": not a JSON payload";
+        return result;
+      }
+      items.push_back(std::move(item));
+    }
+  }
+  std::map<uint64_t, std::string> hash_of_seq;
+  for (const auto& line : read_audit_lines(log_file)) {
+    if (line.record && line.record->is_object() && line.record->contains("seq") && (*line.record)["seq"].is_number_unsigned() &&
+        line.record->contains("hash") && (*line.record)["hash"].is_string())
+      hash_of_seq[(*line.record)["seq"].get<uint64_t>()] = (*line.record)["hash"].get<std::string>();
+  }
+  for (const auto& item : items) {
+    if (!item.is_object() || !item.contains("audit") || !item["audit"].is_object()) continue;
+    const json& anchor = item["audit"];
+    if (!anchor.contains("seq") || !anchor["seq"].is_number_unsigned() || !anchor.contains("hash") || !anchor["hash"].is_string())
+      continue;
+    const uint64_t seq = anchor["seq"].get<uint64_t>();
+    const std::string id = item.value("id", std::string("?"));
+    const auto it = hash_of_seq.find(seq);
+    if (it == hash_of_seq.end()) {
+      result.ok = false;
+      result.problem = "record #" + std::to_string(seq) + " (event " + id + ", which the receiver got) is not in the log";
+      return result;
+    }
+    if (it->second != anchor["hash"].get<std::string>()) {
+      result.ok = false;
+      result.problem = "record #" + std::to_string(seq) + " differs from what the receiver got for event " + id +
+                       ": the log was rewritten from there on";
+      return result;
+    }
+    ++result.anchors;
   }
   return result;
 }

@@ -6,6 +6,12 @@
 // goes out in one write() on an O_APPEND descriptor, then fsync, so no line is torn or lost.
 // <state>/audit.head remembers the record count and last hash, so removing records from the
 // end is noticed too.
+//
+// Keyed: every record also carries "mac" = HMAC-SHA256 under the state key (common/state_key.hpp)
+// of its "hash". The key is sealed from guarded processes, so a log re-chained by someone without
+// it (a record removed, the rest re-hashed) fails `audit verify` where the key can be read. The
+// outside anchor: every notification carries its record's seq and hash (payload "audit"), and
+// `audit verify --against FILE` compares the log with what a receiver saved.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,8 +36,27 @@ struct VerifyResult {
   size_t records = 0;   // records checked (all of them when ok)
   size_t line = 0;      // first bad line (1-based), 0 when ok or when the problem is at the end
   std::string problem;  // what is wrong there, in words
+  bool macs_checked = false;  // false: the state key could not be read here (note says why)
+  std::string note;
 };
+// `key`: the state key, or nullopt when it cannot be read (only the chain is checked then).
+VerifyResult verify_audit_log(const std::filesystem::path& log_file, const std::optional<std::string>& key,
+                              bool key_exists);
+
+// The same with the key of the log's own state directory (its parent), when it can be read.
 VerifyResult verify_audit_log(const std::filesystem::path& log_file);
+
+// Compares the log with a receiver's saved payloads (JSON lines, or one JSON array, of json-format
+// notification bodies): every "audit": {"seq", "hash"} must match the log's record with that seq.
+struct AnchorResult {
+  bool ok = true;
+  size_t anchors = 0;  // payloads that carried an anchor and matched
+  std::string problem;
+};
+AnchorResult verify_against_receiver(const std::filesystem::path& log_file, const std::filesystem::path& payloads);
+
+// The anchor of the record most recently appended by this process ({"seq", "hash"}), or null.
+nlohmann::json last_audit_anchor();
 
 struct AuditLine {
   size_t line = 0;

@@ -53,7 +53,9 @@ bool report_event(Event event, bool notify) {
     nlohmann::json json = to_json(clean);
     fs::path state = paths::ensure_state_dir();
     try {
-      append_audit_record(state, json);
+      const nlohmann::json record = append_audit_record(state, json);
+      // The outside anchor: the receiver keeps the record's number and chain hash.
+      json["audit"] = {{"seq", record["seq"]}, {"hash", record["hash"]}};
     } catch (const std::exception& error) {
       std::fprintf(stderr, "agentguard: could not write the audit record: %s\n", error.what());
       durable = false;

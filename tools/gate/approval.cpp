@@ -1,6 +1,7 @@
 #include "approval.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "approvals/approvals.hpp"
+#include "events/audit_log.hpp"
 #include "events/audit_only.hpp"
 #include "support/paths.hpp"
 #include "events/event_json.hpp"
@@ -96,9 +98,9 @@ int run_approved(const HeldLaunch& held, const approvals::Request& r, const appr
   if (!approvals::claim(r.id))
     return refuse_in_flow(held, "The approval of request " + r.id +
                                     " was already used by another launch; an approval runs one launch once.");
-  approvals::write_outcome(r.id, "ran", "approved by " + response.by + "; the launch ran once (process " +
+  approvals::write_outcome(r.id, "ran", "approved by " + response.who() + "; the launch ran once (process " +
                                             std::to_string(getpid()) + ")");
-  events::record_in_audit_log(event_for(held, "approved", "request " + r.id + " approved by " + response.by));
+  events::record_in_audit_log(event_for(held, "approved", "request " + r.id + " approved by " + response.who()));
   notify_update(r.id);
   std::fprintf(stderr, "agentguard: approved by %s; running `%s` (request %s).\n", response.by.c_str(),
                shell_quote(held.request.argv).c_str(), r.id.c_str());
@@ -107,10 +109,10 @@ int run_approved(const HeldLaunch& held, const approvals::Request& r, const appr
 
 int denied(const HeldLaunch& held, const approvals::Request& r, const approvals::Response& response) {
   if (!approvals::read_outcome(r.id)) {
-    approvals::write_outcome(r.id, "denied", "denied by " + response.by + (response.reason.empty() ? "" : ": " + response.reason));
+    approvals::write_outcome(r.id, "denied", "denied by " + response.who() + (response.reason.empty() ? "" : ": " + response.reason));
     notify_update(r.id);
   }
-  std::string why = "A human (" + response.by + ") denied it";
+  std::string why = "A human, " + response.who() + ", denied it";
   why += response.reason.empty() ? "." : ": \"" + response.reason + "\".";
   return refuse_in_flow(held, why + " Nothing ran; do not run it again or work around it.");
 }
@@ -162,6 +164,7 @@ int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
     events::record_in_audit_log(ev);  // humans get the request itself, below
     if (!code.empty()) {
       json payload = events::to_json(ev);
+      if (const json anchor = events::last_audit_anchor(); !anchor.is_null()) payload["audit"] = anchor;
       payload["approval"] = {{"id", ev.id},
                              {"code", code},
                              {"expires_unix", request.expires_unix},
@@ -169,7 +172,13 @@ int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
                              {"seq", 1},
                              {"approve_command", "agentguard approve " + ev.id + " " + code},
                              {"deny_command", "agentguard deny " + ev.id + " --reason '...'"}};
-      start_notifier({"send-approval-request"}, payload.dump());
+      std::string text = payload.dump();
+      start_notifier({"send-approval-request"}, text);
+      // The code lives here only until the notifier has it: wipe every copy (the hash stays).
+      OPENSSL_cleanse(text.data(), text.size());
+      auto& in_payload = payload["approval"]["code"].get_ref<std::string&>();
+      OPENSSL_cleanse(in_payload.data(), in_payload.size());
+      OPENSSL_cleanse(code.data(), code.size());
     }
   } else {
     try {

@@ -3,6 +3,7 @@
 #include "gate/plan_inspector.hpp"
 #include "gate/decision.hpp"
 
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "agentguard/launch_settings.hpp"
 #include "agentguard/plan_rules.hpp"
+#include "core/protocol.hpp"
 #include "agentguard/policy_sections.hpp"
 #include "policy_layers/layers.hpp"
 #include "support/paths.hpp"
@@ -29,20 +31,25 @@ namespace {
 using policy::Action;
 namespace gate = agentguard::gate;
 
-// A webhook is configured if the launch's environment names one, the session recorded one when it
-// started, or a policy layer has a [notify] table.
+// A webhook is configured if the session recorded one when it started. Outside a session (the
+// preload set up by hand), if the launch's environment names one or a policy layer has [notify].
+// Inside one, the launch's environment and the project file are the agent's: what the notifier
+// will use is the session record alone (docs/threat-model.md, "The guard protects itself").
 bool webhook_configured(const policy::ExecRequest& request, const policy::Policy* pol) {
   std::string session;
+  bool env_url = false;
   for (const auto& e : request.env) {
-    if (e.rfind("AGENTGUARD_WEBHOOK_URL=", 0) == 0 && e.size() > 23) return true;
+    if (e.rfind("AGENTGUARD_WEBHOOK_URL=", 0) == 0 && e.size() > 23) env_url = true;
     if (e.rfind("AGENTGUARD_SESSION=", 0) == 0) session = e.substr(19);
   }
+  if (const char* own = std::getenv(protocol::kEnvSession); own && *own) session = own;
   if (!session.empty()) {
+    if (session.find('/') != std::string::npos || session[0] == '.') return false;
     std::ifstream in(agentguard::paths::state_dir() / "sessions" / (session + ".json"));
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find("\"url\"") != std::string::npos) return true;
+    return text.find("\"url\"") != std::string::npos;
   }
-  return pol && !pol->sections("notify").empty();
+  return env_url || (pol && !pol->sections("notify").empty());
 }
 
 // A setuid, setgid or file-capability executable no rule names (the preload hands those over

@@ -2,6 +2,7 @@
 // real one (protocol in docs/architecture.md). It runs without the preload, reads the full policy,
 // and then either execs the real program, holds it for a human, or refuses with status 126. Any
 // failure of its own is a refusal: a guard that cannot decide must not wave a destructive command through.
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,6 +24,12 @@ namespace gate = agentguard::gate;
 namespace protocol = agentguard::protocol;
 
 int main(int argc, char** argv) {
+  // No same-user process may read this one's memory, environment or maps, or trace it: it holds
+  // the approval code while a launch waits, and it supervises static programs. Non-dumpable, the
+  // kernel refuses ptrace, process_vm_readv and /proc/<pid>/{mem,environ,maps} to anyone without
+  // CAP_SYS_PTRACE, ancestors included (Yama's scope 1 lets ancestors through). The program the
+  // gate finally execs is dumpable again (execve resets it).
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   try {
     if (argc > 1 && std::string(argv[1]) == protocol::kReportHttp) return gate::report_http(argc, argv);
     if (argc > 1 && std::string(argv[1]) == protocol::kReportFile) return gate::report_file(argc, argv);

@@ -8,6 +8,7 @@
 #include "support/paths.hpp"
 #include "policy_layers/policy_cache.hpp"
 #include "support/digest.hpp"
+#include "support/state_key.hpp"
 #include "events/durable_file.hpp"
 #include "events/event.hpp"
 
@@ -44,6 +45,7 @@ void remember(const fs::path& record, const std::vector<policy::LayerText>& laye
   }
   json j = {{"hash", hash}, {"layers", json::array()}};
   for (const auto& l : layers) j["layers"].push_back({{"file", l.file}, {"text", l.text}, {"project", l.project}});
+  if (const auto& key = state_key::current()) j["mac"] = state_key::hmac_hex(*key, j.dump());
   fs::create_directories(record.parent_path());
   events::write_file_durably(record, j.dump());
 }
@@ -52,7 +54,16 @@ std::optional<std::vector<policy::LayerText>> last_good(const fs::path& record) 
   std::ifstream in(record);
   if (!in) return std::nullopt;
   const auto j = json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("layers")) return std::nullopt;
+  if (j.is_discarded() || !j.is_object() || !j.contains("layers") || !j["layers"].is_array()) return std::nullopt;
+  // Only a record this guard wrote: with a state key, its MAC must match (a planted record, which
+  // the preload keeps out of the state directory anyway, is ignored: the layers are parsed afresh).
+  if (const auto& key = state_key::current()) {
+    json without = j;
+    without.erase("mac");
+    if (!j.contains("mac") || !j["mac"].is_string() ||
+        !state_key::same_mac(j["mac"].get<std::string>(), state_key::hmac_hex(*key, without.dump())))
+      return std::nullopt;
+  }
   std::vector<policy::LayerText> layers;
   for (const auto& l : j["layers"]) layers.push_back({l.value("file", ""), l.value("text", ""), l.value("project", false)});
   return layers;

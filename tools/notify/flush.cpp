@@ -266,6 +266,7 @@ void run_background_flusher(const Config& config) {
         }
         if (waiting_count(state, config) == 0) break;
         if (SteadyClock::now() - started > kBackgroundLifetime) return;
+        if (config.still_wanted && !config.still_wanted()) return;
         std::this_thread::sleep_for(std::chrono::seconds(1));
       }
     }

@@ -3,6 +3,7 @@
 // library, linked by the CLI, does the sending: `agentguard notify flush [--background]`,
 // `agentguard notify test`, and `agentguard run` at exit through flush().
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct Config {
   // Where the human's approval page (`agentguard ui`) is, from [notify] approval_page: approval
   // requests then link to <approval_page>/requests/<id>. Empty: no link (nothing says where it is).
   std::string approval_page;
+  // For the detached flusher of a guarded session: false once the session has ended, and the
+  // flusher leaves (it retries no longer than its session lasts). Unset: only its lifetime bounds it.
+  std::function<bool()> still_wanted;
 };
 
 // Webhooks from AGENTGUARD_WEBHOOK_URL (one or several, separated by spaces or commas; a URL may be

@@ -119,6 +119,14 @@ std::string what(const json& event) {
   return service.empty() ? std::string("a command") : service;
 }
 
+// "audit record #12, chain hash 3f2a...": the receiver's anchor against a rewritten log.
+std::string audit_note(const json& event) {
+  if (!event.contains("audit") || !event["audit"].is_object()) return "";
+  const json& a = event["audit"];
+  if (!a.contains("seq") || !a["seq"].is_number_unsigned() || !a.contains("hash") || !a["hash"].is_string()) return "";
+  return "audit record #" + std::to_string(a["seq"].get<uint64_t>()) + ", chain hash " + a["hash"].get<std::string>();
+}
+
 std::string repeat_note(const Notification& n) {
   if (n.count() <= 1) return "";
   return std::to_string(n.count()) + " times between " + n.first_time + " and " + n.last_time;
@@ -172,6 +180,7 @@ json render_slack(const Notification& n) {
   if (!field(e, "policy_file").empty()) context += " | policy " + esc("policy_file");
   if (n.count() > 1) context += " | " + repeat_note(n);
   if (n.approval.is_object() && n.approval.contains("seq")) context += " | message " + n.approval["seq"].dump() + " of this request";
+  if (const std::string audit = audit_note(e); !audit.empty()) context += " | " + audit;
   blocks.push_back({{"type", "context"}, {"elements", json::array({mrkdwn(truncate(context, 2900))})}});
   const std::string text = update.empty() ? summary_line(n) : "agentguard: " + update;
   return json{{"text", slack_escape(text)}, {"blocks", blocks}};
@@ -188,6 +197,7 @@ json render_discord(const Notification& n) {
   if (!field(e, "message").empty()) content += " - " + discord_escape(truncate(field(e, "message"), 500));
   content += "\n**When:** " + esc("time") + " (event " + esc("id") + ")";
   if (n.count() > 1) content += "\n**Repeated:** " + repeat_note(n);
+  if (const std::string audit = audit_note(e); !audit.empty()) content += "\n**Audit:** " + audit;
   // No @everyone, @here, role or user pings from anything in the message.
   const json no_mentions = {{"parse", json::array()}};
   if (!n.approval.is_null() && update.empty()) {

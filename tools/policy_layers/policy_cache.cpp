@@ -12,6 +12,7 @@
 
 #include "support/digest.hpp"
 #include "support/paths.hpp"
+#include "support/state_key.hpp"
 
 #ifndef AGENTGUARD_VERSION
 #error "AGENTGUARD_VERSION must be defined (tools/CMakeLists.txt)"
@@ -82,8 +83,16 @@ fs::path directory() { return paths::state_dir() / "policy-cache"; }
 
 fs::path file_for(const std::string& key) { return directory() / (key + ".snap"); }
 
+// The payload's check line: an HMAC-SHA256 under the state key (common/state_key.hpp) when this
+// state directory has one, so a snapshot written by anyone without the key (a guarded process
+// cannot read it) is never used; a plain SHA-256 where no session ever made a key.
+std::string check_line(const std::string& key, const std::string& payload) {
+  if (const auto& secret = state_key::current()) return state_key::hmac_hex(*secret, key + "\n" + payload);
+  return digest::sha256_hex(payload);
+}
+
 std::string frame(const std::string& key, const std::string& payload) {
-  return header_line() + key + "\n" + digest::sha256_hex(payload) + "\n" + payload;
+  return header_line() + key + "\n" + check_line(key, payload) + "\n" + payload;
 }
 
 std::optional<std::string> unframe(const std::string& key, const std::string& image) {
@@ -95,7 +104,8 @@ std::optional<std::string> unframe(const std::string& key, const std::string& im
       image[payload_at - 1] != '\n')
     return std::nullopt;
   std::string payload = image.substr(payload_at);
-  if (image.compare(header.size() + key.size() + 1, 64, digest::sha256_hex(payload)) != 0) return std::nullopt;
+  if (!state_key::same_mac(std::string_view(image).substr(header.size() + key.size() + 1, 64), check_line(key, payload)))
+    return std::nullopt;
   return payload;
 }
 
