@@ -50,6 +50,9 @@ struct ResourceChange {
   std::string address;  // e.g. module.data.aws_db_instance.main
   std::string type;     // e.g. aws_db_instance
   std::vector<std::string> actions;  // "create", "update", "delete", "forget", "no-op", "read"
+  // terraform's action_reason: a delete in a normal plan says why (delete_because_no_resource_config,
+  // _count_index, ...); a destroy plan's deletes carry none. Empty when absent.
+  std::string reason;
 };
 struct PlanSummary {
   std::vector<ResourceChange> changes;
@@ -166,6 +169,16 @@ class Policy {
   std::vector<LayerText> layer_texts() const;
   // A human-readable listing of every rule in force with the file:line it came from.
   std::string describe() const;
+  // The same, for machines (`policy show --json`): the exec rules in force, layer order, and the
+  // rules switched off with the `disable` that did it.
+  struct ExecRuleSummary {
+    std::string id;
+    Action action;
+    Location source;
+    std::string description;
+  };
+  std::vector<ExecRuleSummary> exec_rules() const;
+  std::vector<std::pair<std::string, Location>> disabled_rules() const;
 
   // Every layer's raw value of top-level `key` ("notify", "api"), lowest layer first; layers
   // without that key are left out. Include agentguard/policy_sections.hpp to call this.
