@@ -14,11 +14,6 @@
 namespace agentguard::gate {
 
 namespace {
-constexpr std::string_view kCallerPreload = "AGENTGUARD_CALLER_LD_PRELOAD=";
-constexpr std::string_view kPreload = "LD_PRELOAD=";
-
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 bool g_decision_only = false;
 
 // No preload will run inside it: its own launches are only seen if we supervise it.
@@ -50,21 +45,6 @@ policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp) {
   // caller's working directory, so anchoring it here names the same file.
   if (request.resolved_path[0] != '/') request.resolved_path = request.cwd + "/" + request.resolved_path;
   return request;
-}
-
-std::vector<std::string> environment_for_program(const std::vector<std::string>& env) {
-  std::vector<std::string> out;
-  out.reserve(env.size());
-  std::string preload;
-  for (const std::string& entry : env) {
-    if (starts_with(entry, kCallerPreload)) {
-      preload = entry.substr(kCallerPreload.size());
-    } else if (!starts_with(entry, kPreload)) {
-      out.push_back(entry);
-    }
-  }
-  if (!preload.empty()) out.push_back(std::string(kPreload) + preload);
-  return out;
 }
 
 int exec_program(const policy::ExecRequest& request) {

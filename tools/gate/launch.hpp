@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agentguard/policy.hpp"
+#include "gate/program_environment.hpp"
 
 namespace agentguard::gate {
 
@@ -11,8 +12,6 @@ namespace agentguard::gate {
 // Throws std::invalid_argument when the protocol is not followed.
 policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp);
 
-// The environment for the real program: LD_PRELOAD restored from AGENTGUARD_CALLER_LD_PRELOAD.
-std::vector<std::string> environment_for_program(const std::vector<std::string>& env);
 
 // Launches the real program the decision allowed. A dynamically linked program is execve()d (the
 // preload comes back with LD_PRELOAD); one with no program interpreter (static, static-pie, Go)

@@ -13,7 +13,7 @@
 
 #include "agentguard/terraform_plan_inspector.hpp"
 #include "common/subprocess.hpp"
-#include "gate/launch.hpp"
+#include "gate/program_environment.hpp"
 
 namespace agentguard::gate {
 
