@@ -15,7 +15,7 @@ std::vector<PlanRule> parse(const std::string& text) {
 
 PlanSummary plan_of(std::initializer_list<std::pair<std::string, std::vector<std::string>>> changes) {
   PlanSummary s;
-  for (const auto& [address, actions] : changes) s.changes.push_back({address, type_of_address(address), actions});
+  for (const auto& [address, actions] : changes) s.changes.push_back({address, type_of_address(address), actions, ""});
   return s;
 }
 

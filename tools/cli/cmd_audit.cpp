@@ -248,7 +248,7 @@ void add_audit_commands(CLI::App& app) {
   auto rules = std::make_shared<std::vector<std::string>>();
   log->add_option("--since", *since, "Only events since a duration ago (30m, 2h, 7d) or a UTC date/time (2026-12-06T17:00)");
   log->add_option("--decision", *decisions,
-                  "Only events with this decision: deny, ask, log, approved, denied-by-human... (repeatable, or a,b)")
+                  "Only events with this decision: deny, ask, log or approved (repeatable, or deny,ask)")
       ->delimiter(',')
       ->allow_extra_args(false);
   log->add_option("--rule", *rules, "Only events whose rule id matches this glob, e.g. 'terraform-*' (repeatable)")
