@@ -40,12 +40,12 @@ addresses = ["module.scratch.*"]
 )";
 
 TEST(PlanRules, KindsOfChange) {
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete"}}), "delete");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete", "create"}}), "replace");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"create", "delete"}}), "replace");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"forget"}}), "forget");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"create"}}), "");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"update"}}), "");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete"}, ""}), "delete");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete", "create"}, ""}), "replace");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"create", "delete"}, ""}), "replace");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"forget"}, ""}), "forget");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"create"}, ""}), "");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"update"}, ""}), "");
   EXPECT_EQ(destructive_kind({"a.b", "a", {"no-op"}}), "");
 }
 
