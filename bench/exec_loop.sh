@@ -5,8 +5,9 @@
 # medians of wall-clock time (the headline ratio) and of CPU time (user+sys of the whole
 # process tree, steadier when other work shares the machine).
 #
-# With BENCH_FLOOR=1 a third side runs under an empty preload (a library with no code, built
-# here with cc): the cost any LD_PRELOAD has on this machine, which the guard cannot go below.
+# With BENCH_FLOOR=1 a third side runs under an empty preload (BUILD_DIR/bench/libagentguard-floor.so:
+# no code, linked with the preload's own flags): the cost any LD_PRELOAD has on this machine, which
+# the guard cannot go below.
 #
 # Usage: [BENCH_FLOOR=1] bench/exec_loop.sh [BUILD_DIR=build] [N=1000] [ROUNDS=9]
 set -euo pipefail
@@ -23,10 +24,8 @@ loop="for ((i = 0; i < $iterations; i++)); do /bin/true; done"
 
 sides=(plain guarded)
 if [[ ${BENCH_FLOOR:-0} == 1 ]]; then
-  scratch=$(mktemp -d)
-  trap 'rm -rf "$scratch"' EXIT
-  echo 'void agentguard_bench_empty(void) {}' >"$scratch/empty.c"
-  cc -shared -fPIC -O2 -o "$scratch/libempty.so" "$scratch/empty.c"
+  floor_lib=$(readlink -f "$build_dir/bench/libagentguard-floor.so")
+  [[ -f $floor_lib ]] || { echo "no floor library at $floor_lib (build agentguard_bench_floor)" >&2; exit 2; }
   sides+=(floor)
 fi
 
@@ -37,7 +36,7 @@ run_once() {
     timing=$({ time env LD_PRELOAD="$lib" AGENTGUARD_LIB="$lib" AGENTGUARD_GATE="$gate" \
       AGENTGUARD_WATCH="$watch" AGENTGUARD_SESSION=bench bash -c "$loop"; } 2>&1)
   elif [[ $1 == floor ]]; then
-    timing=$({ time env LD_PRELOAD="$scratch/libempty.so" AGENTGUARD_LIB="$lib" AGENTGUARD_GATE="$gate" \
+    timing=$({ time env LD_PRELOAD="$floor_lib" AGENTGUARD_LIB="$lib" AGENTGUARD_GATE="$gate" \
       AGENTGUARD_WATCH="$watch" AGENTGUARD_SESSION=bench bash -c "$loop"; } 2>&1)
   else
     timing=$({ time env bash -c "$loop"; } 2>&1)

@@ -1,4 +1,4 @@
-/* The file hooks' cost per call (preload/file_guard.hpp), for bench/run_bench.py's file_opens
+/* The file hooks' cost per call (preload/files/file_guard.hpp), for bench/run_bench.py's file_opens
  * measure: run unguarded, under an empty preload and under libagentguard.so, in a scratch directory.
  * Prints one line per kind of call: "<name> <ns per call, process CPU time>", the median of 5 runs.
  *   open-read     open(O_RDONLY) + close of an existing file: the flag test only

@@ -11,7 +11,7 @@
 #include "core/http/api_decide.hpp"
 #include "core/http/aws_classify.hpp"
 #include "core/http/request_stream.hpp"
-#include "../tests/unit/http_captured.hpp"
+#include "http_captured.hpp"
 
 namespace http = agentguard::core::http;
 

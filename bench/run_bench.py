@@ -94,12 +94,12 @@ class Bench:
 
     def _floor_env(self):
         """An empty preloaded library: what any LD_PRELOAD costs before it does anything (the loader
-        opens, maps and relocates one more object in every process). The guard cannot go below it."""
-        src = os.path.join(self.work, "empty.c")
-        lib = os.path.join(self.work, "libempty.so")
-        with open(src, "w") as f:
-            f.write("void agentguard_bench_empty(void) {}\n")
-        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", lib, src], check=True)
+        opens, maps and relocates one more object in every process). The guard cannot go below it.
+        Built by CMake (bench/CMakeLists.txt) with the preload's own link flags, so the two compare
+        like with like."""
+        lib = os.path.join(self.build, "bench", "libagentguard-floor.so")
+        if not os.path.exists(lib):
+            raise SystemExit(f"no floor library at {lib} (cmake --build {self.build} --target agentguard_bench_floor)")
         return dict(self.plain_env, LD_PRELOAD=lib)
 
     # -- timing -----------------------------------------------------------------------------------

@@ -119,5 +119,5 @@ int guarded_spawn(const char* examine_path, char* const* argv, char* const* envp
 
 }  // namespace agentguard::preload
 
-// Hooks are the only exported symbols (see libagentguard.version).
+// Hooks are the only exported symbols (the version script is made from hooks.def).
 #define AGENTGUARD_HOOK extern "C" __attribute__((visibility("default")))

@@ -9,7 +9,7 @@
 #include <cstddef>
 
 #include "real_functions.hpp"
-#include "socket_real.hpp"
+#include "net/socket_real.hpp"
 
 namespace agentguard::preload {
 namespace {

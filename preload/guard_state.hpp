@@ -1,6 +1,6 @@
 #pragma once
 // The guard's settings as cached at load time (docs/architecture.md, "The guard's environment").
-#include "core/guard_env.hpp"
+#include "core/launch/guard_env.hpp"
 
 namespace agentguard::preload {
 

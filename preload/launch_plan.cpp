@@ -3,10 +3,11 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "core/guard_env.hpp"
-#include "core/project_scan.hpp"
-#include "core/syscalls.hpp"
-#include "core/text.hpp"
+#include "core/protocol.hpp"
+#include "core/launch/guard_env.hpp"
+#include "core/launch/project_scan.hpp"
+#include "core/base/syscalls.hpp"
+#include "core/base/text.hpp"
 #include "guard_state.hpp"
 
 namespace agentguard::preload {
@@ -31,15 +32,16 @@ std::size_t count(char* const* list) {
   return n;
 }
 
-// [gate, resolved program, argv[0], argv[1], ...]
+// The gate's argv (core/protocol.hpp): [gate, resolved program, argv[0], argv[1], ...]
 bool build_gate_argv(const char* gate, const char* resolved, char* const* argv, const char* examine_path,
                      LaunchBuffers& buffers, char* const*& out) {
   const std::size_t argc = count(argv);
-  if (argc + 4 > buffers.argv_slot_count) return false;
+  if (argc + protocol::kGateArgExtraSlots > buffers.argv_slot_count) return false;
   const char** slots = buffers.argv_slots;
   std::size_t n = 0;
   slots[n++] = gate;
-  slots[n++] = resolved;
+  slots[protocol::kGateArgResolved] = resolved;
+  n = protocol::kGateArgProgramArgv;
   if (argc == 0) slots[n++] = examine_path;  // the gate protocol needs an argv[0]
   for (std::size_t i = 0; i < argc; ++i) slots[n++] = argv[i];
   slots[n] = nullptr;
@@ -59,14 +61,14 @@ bool file_is_missing(const char* path) {
 
 std::size_t LaunchBuffers::bytes_needed(char* const* argv, char* const* envp, const core::GuardEnv& guard) {
   const std::size_t env_slots = core::envp_slots_needed(envp);
-  const std::size_t argv_slots = count(argv) + 4;
+  const std::size_t argv_slots = count(argv) + protocol::kGateArgExtraSlots;
   const std::size_t text = core::envp_text_needed(envp, guard);
   return (env_slots + argv_slots) * sizeof(const char*) + text;
 }
 
 void LaunchBuffers::assign(void* memory, char* const* argv, char* const* envp, const core::GuardEnv& guard) {
   env_slot_count = core::envp_slots_needed(envp);
-  argv_slot_count = count(argv) + 4;
+  argv_slot_count = count(argv) + protocol::kGateArgExtraSlots;
   env_text_size = core::envp_text_needed(envp, guard);
   env_slots = static_cast<const char**>(memory);
   argv_slots = env_slots + env_slot_count;
@@ -122,11 +124,14 @@ void report_gate_unusable(const core::Identity& identity, const LaunchPlan& plan
   auto put = [&](const char* s) {
     for (; s != nullptr && *s != '\0' && n + 2 < sizeof line; ++s) line[n++] = *s;
   };
-  put("agentguard: blocked ");
+  put(protocol::kRefusalOpening);
+  put(" ");
   put(identity.program[0] != '\0' ? identity.program : "a static executable");
   put(" (");
   put(identity.resolved_path);
-  put("): it is a watched program or needs the guard's supervisor, and the agentguard gate is missing or not executable (AGENTGUARD_GATE=");
+  put("): it is a watched program or needs the guard's supervisor, and the agentguard gate is missing or not executable (");
+  put(protocol::kEnvGate);
+  put("=");
   put(plan.gate != nullptr && plan.gate[0] != '\0' ? plan.gate : "<unset>");
   put("), so it was refused. Ask a human to repair the agentguard installation.\n");
   const char* p = line;

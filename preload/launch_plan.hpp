@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <new>
 
-#include "core/guard_env.hpp"
-#include "core/identity.hpp"
+#include "core/launch/guard_env.hpp"
+#include "core/launch/identity.hpp"
 #include "scratch.hpp"
 
 namespace agentguard::preload {

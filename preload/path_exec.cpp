@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "core/path_search.hpp"
-#include "core/text.hpp"
+#include "core/launch/path_search.hpp"
+#include "core/base/text.hpp"
 #include "real_functions.hpp"
 
 namespace agentguard::preload {

@@ -2,7 +2,7 @@
 // The PATH-searching exec calls (execvp, execvpe, execlp) share this: search as glibc would,
 // decide on the file found, then let libc's execvpe do the real search and exec (it keeps
 // glibc's rules: ENOEXEC scripts run by /bin/sh, EACCES entries skipped).
-#include "core/identity.hpp"
+#include "core/launch/identity.hpp"
 #include "exec_hook.hpp"
 
 namespace agentguard::preload {

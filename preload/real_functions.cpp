@@ -10,10 +10,12 @@ namespace {
 constexpr unsigned kCount = static_cast<unsigned>(RealFn::count);
 
 // (Arrays, not pointers: nothing to relocate at load time.)
-constexpr char kNames[kCount][16] = {"execve",       "execvpe", "fexecve", "execveat",
-                                        "open", "open64", "openat", "openat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2", "creat", "creat64", "fopen", "fopen64", "freopen", "freopen64", "truncate", "truncate64", "rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "remove", "link", "linkat",
-                                        "posix_spawn",  "posix_spawnp", "system", "popen",
-                                        "pidfd_spawn",  "pidfd_spawnp"};
+constexpr char kNames[kCount][16] = {
+#define AGENTGUARD_REAL_eager(id, symbol) #symbol,
+#include "hooks.def"
+#define AGENTGUARD_REAL_lazy(id, symbol) #symbol,
+#include "hooks.def"
+};
 
 // A distinct address meaning "looked up, not there", so a missing symbol is not looked up again.
 char g_missing_marker;

@@ -1,5 +1,6 @@
 #pragma once
-// The libc functions behind our hooks, found with dlsym(RTLD_NEXT) and stored atomically. A
+// The libc functions behind our exec and file hooks (the `eager` and `lazy` entries of hooks.def),
+// found with dlsym(RTLD_NEXT) and stored atomically. A
 // missing function is reported as nullptr and each hook falls back to the raw syscall or fails
 // with ENOSYS: the host is never aborted.
 //
@@ -24,25 +25,19 @@
 
 namespace agentguard::preload {
 
+// The eager functions first, then the lazy ones, each in the order of hooks.def.
 enum class RealFn : unsigned {
-  // eager
-  execve,
-  execvpe,
-  fexecve,
-  execveat,
-  // file_guard.hpp's hooks (open* and fopen* are called in vfork children and signal handlers)
-  open, open64, openat, openat64, open_2, open64_2, openat_2, openat64_2, creat, creat64, fopen, fopen64, freopen, freopen64, truncate, truncate64, rename, renameat, renameat2, unlink, unlinkat, rmdir, remove, link, linkat,
-  // lazy
-  posix_spawn,
-  posix_spawnp,
-  system,
-  popen,
-  pidfd_spawn,
-  pidfd_spawnp,
+#define AGENTGUARD_REAL_eager(id, symbol) id,
+#include "hooks.def"
+#define AGENTGUARD_REAL_lazy(id, symbol) id,
+#include "hooks.def"
   count,
 };
 
-inline constexpr unsigned kEagerRealFnCount = static_cast<unsigned>(RealFn::posix_spawn);
+inline constexpr unsigned kEagerRealFnCount = 0
+#define AGENTGUARD_REAL_eager(id, symbol) +1
+#include "hooks.def"
+    ;
 
 // The constructor's part: the eager functions only.
 void resolve_real_functions();

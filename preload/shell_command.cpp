@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "core/guard_env.hpp"
-#include "core/text.hpp"
+#include "core/launch/guard_env.hpp"
+#include "core/base/text.hpp"
 #include "guard_state.hpp"
 
 namespace agentguard::preload {

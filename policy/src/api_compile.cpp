@@ -12,15 +12,10 @@ namespace {
 
 namespace blob = core::http::blob;
 
-std::uint8_t action_code(Action action) {
-  switch (action) {
-    case Action::deny: return blob::kDeny;
-    case Action::allow: return blob::kAllow;
-    case Action::ask: return blob::kAsk;
-    case Action::log: return blob::kLog;
-  }
-  return blob::kDeny;
-}
+// The blob's action codes are the actions' precedence numbers, so the core compares them directly.
+static_assert(blob::kDeny == precedence(Action::deny) && blob::kAllow == precedence(Action::allow) &&
+              blob::kAsk == precedence(Action::ask) && blob::kLog == precedence(Action::log));
+std::uint8_t action_code(Action action) { return static_cast<std::uint8_t>(precedence(action)); }
 
 std::uint32_t u32(std::size_t n) {
   if (n > 0xffffffffu) throw std::length_error("API rules too large to compile");

@@ -4,6 +4,7 @@
 #include "agentguard/api_rules.hpp"
 #include "core/http/aws_classify.hpp"
 #include "loader.hpp"
+#include "toml_read.hpp"
 
 namespace agentguard::policy {
 
@@ -11,31 +12,10 @@ namespace {
 
 namespace http = core::http;
 
-Location where(const toml::value& v, const std::string& file) {
-  Location at = detail::location_of(v);
-  at.file = file;
-  return at;
-}
-
-[[noreturn]] void fail(const toml::value& v, const std::string& file, const std::string& what) {
-  throw PolicyError(where(v, file), what);
-}
-
-std::string string_of(const toml::value& v, const std::string& file, const std::string& key) {
-  if (!v.is_string()) fail(v, file, "`" + key + "` must be a string");
-  return v.as_string().str;
-}
-
-std::vector<std::string> strings_of(const toml::value& v, const std::string& file, const std::string& key) {
-  std::vector<std::string> out;
-  if (v.is_string()) {
-    out.push_back(v.as_string().str);
-    return out;
-  }
-  if (!v.is_array()) fail(v, file, "`" + key + "` must be a string or an array of strings");
-  for (const auto& item : v.as_array()) out.push_back(string_of(item, file, key));
-  return out;
-}
+Location where(const toml::value& v, const std::string& file) { return detail::location_in(v, file); }
+[[noreturn]] void fail(const toml::value& v, const std::string& file, const std::string& what) { detail::fail_at(v, file, what); }
+using detail::string_at;
+using detail::strings_at;
 
 bool valid_service_pattern(const std::string& s) {
   if (s.empty()) return false;
@@ -91,15 +71,6 @@ std::vector<ApiCondition> conditions_of(const toml::value& v, const std::string&
   return out;
 }
 
-Action action_of(const toml::value& v, const std::string& file) {
-  std::string s = string_of(v, file, "action");
-  if (s == "deny") return Action::deny;
-  if (s == "allow") return Action::allow;
-  if (s == "ask") return Action::ask;
-  if (s == "log") return Action::log;
-  fail(v, file, "`action` must be \"deny\", \"allow\", \"ask\" or \"log\", not \"" + s + "\"");
-}
-
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id)
@@ -120,15 +91,15 @@ std::vector<ApiRuleSpec> parse_api_rules(const toml::value& api_array, const std
     rule.source = where(table, file);
     const auto& t = table.as_table();
     for (const auto& [key, value] : t) {
-      if (key == "id") rule.id = string_of(value, file, key);
-      else if (key == "action") rule.action = action_of(value, file);
-      else if (key == "match") rule.match = strings_of(value, file, key);
-      else if (key == "except") rule.except = strings_of(value, file, key);
-      else if (key == "message") rule.message = string_of(value, file, key);
+      if (key == "id") rule.id = string_at(value, file, key);
+      else if (key == "action") rule.action = detail::action_at(value, file);
+      else if (key == "match") rule.match = strings_at(value, file, key);
+      else if (key == "except") rule.except = strings_at(value, file, key);
+      else if (key == "message") rule.message = string_at(value, file, key);
       else if (key == "when") rule.when = conditions_of(value, file, key);
       else if (key == "unless") rule.unless = conditions_of(value, file, key);
-      else if (key == "examples") rule.examples = strings_of(value, file, key);
-      else if (key == "not_examples") rule.not_examples = strings_of(value, file, key);
+      else if (key == "examples") rule.examples = strings_at(value, file, key);
+      else if (key == "not_examples") rule.not_examples = strings_at(value, file, key);
       else
         fail(value, file,
              "unknown key `" + key + "` in [[api]] (known: id, action, match, except, when, unless, message, examples, not_examples)");
@@ -166,7 +137,7 @@ std::vector<ApiRuleSpec> parse_api_rule_ids(const toml::value& api_array, const 
     const auto id = t.find("id");
     if (id == t.end()) fail(table, file, "[[api]] rule without `id`");
     ApiRuleSpec rule;
-    rule.id = string_of(id->second, file, "id");
+    rule.id = string_at(id->second, file, "id");
     if (!valid_id(rule.id)) fail(id->second, file, "rule id `" + rule.id + "` must be letters, digits, '-', '_' or '.'");
     if (!ids.insert(rule.id).second) fail(id->second, file, "duplicate rule id `" + rule.id + "`");
     rule.source = where(table, file);

@@ -3,6 +3,7 @@
 
 #include "dialects.hpp"
 #include "parsed_command.hpp"
+#include "agentguard/shell_quote.hpp"
 
 namespace agentguard::policy::detail {
 
@@ -58,24 +59,7 @@ std::optional<bool> parse_go_bool(std::string_view t) {
   return std::nullopt;
 }
 
-std::string join_argv(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& arg : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`;&|<>()*?[]{}!#~") == std::string::npos;
-    if (plain) {
-      out += arg;
-    } else {
-      out += '\'';
-      for (char c : arg) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-      }
-      out += '\'';
-    }
-  }
-  return out;
-}
+std::string join_argv(const std::vector<std::string>& argv) { return shell_quote(argv); }
 
 ParsedCommand parse_command(const std::string& program, std::vector<std::string> argv,
                             const std::vector<std::string>& env, const std::string& cwd, ParseOptions options) {

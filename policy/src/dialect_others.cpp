@@ -2,7 +2,7 @@
 #include <set>
 
 #include "dialects.hpp"
-#include "go_shellwords.hpp"
+#include "terraform/go_shellwords.hpp"
 #include "resolver.hpp"
 #include "shell_words.hpp"
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "glob.hpp"
+#include "toml_read.hpp"
 
 namespace agentguard::policy::detail {
 namespace {
@@ -157,12 +158,7 @@ Rule read_rule(const toml::value& v) {
                                  std::string::npos)
         fail(*value, "`id` must be a non-empty word of letters, digits, '-', '_' or '.'");
     } else if (key == "action") {
-      std::string action = as_string(*value, key);
-      if (action == "deny") rule.action = Action::deny;
-      else if (action == "allow") rule.action = Action::allow;
-      else if (action == "ask") rule.action = Action::ask;
-      else if (action == "log") rule.action = Action::log;
-      else fail(*value, "unknown action \"" + action + "\" (expected deny, allow, ask or log)");
+      rule.action = action_at(*value, "");
       has_action = true;
     } else if (key == "message") {
       rule.message = as_string(*value, key);

@@ -10,6 +10,7 @@
 #include "agentguard/api_rules.hpp"
 #include "agentguard/plan_rules.hpp"
 #include "rule.hpp"
+#include "toml_read.hpp"
 
 namespace agentguard::policy::detail {
 
@@ -38,7 +39,5 @@ Layer parse_layer(std::string_view text, const std::string& file_name);
 // Without `api_rules` only the API rules' ids and locations are read (for `disable` and duplicate
 // ids): the gate decides launches, and the API rules are compiled by `agentguard run`.
 void parse_rule_sections(Layer& layer, bool api_rules);
-
-Location location_of(const toml::value& value);
 
 }  // namespace agentguard::policy::detail

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "loader.hpp"
+#include "toml_read.hpp"
 
 namespace agentguard::policy {
 
@@ -14,29 +15,22 @@ namespace {
 const std::set<std::string> kKnownKeys = {"id", "action", "types", "addresses", "changes", "message", "examples"};
 const std::set<std::string> kKinds = {"delete", "replace", "forget"};
 
-Location location_of(const toml::value& v, const std::string& file) {
-  Location at = detail::location_of(v);
-  at.file = file;
-  return at;
-}
-
-[[noreturn]] void fail(const toml::value& v, const std::string& file, const std::string& what) {
-  throw PolicyError(location_of(v, file), what);
-}
+using detail::fail_at;
+using detail::location_in;
 
 std::vector<std::string> string_list(const toml::value& table, const std::string& key, const std::string& file,
                                      bool globs) {
   std::vector<std::string> out;
   if (!table.contains(key)) return out;
   const toml::value& v = table.at(key);
-  if (!v.is_array()) fail(v, file, "`" + key + "` must be an array of strings");
+  if (!v.is_array()) fail_at(v, file, "`" + key + "` must be an array of strings");
   for (const toml::value& item : v.as_array()) {
-    if (!item.is_string()) fail(item, file, "`" + key + "` must be an array of strings");
+    if (!item.is_string()) fail_at(item, file, "`" + key + "` must be an array of strings");
     std::string s = item.as_string();
     if (globs) {
       const auto open = std::count(s.begin(), s.end(), '[');
       const auto close = std::count(s.begin(), s.end(), ']');
-      if (s.empty() || open != close) fail(item, file, "bad pattern '" + s + "' in `" + key + "`");
+      if (s.empty() || open != close) fail_at(item, file, "bad pattern '" + s + "' in `" + key + "`");
     }
     out.push_back(std::move(s));
   }
@@ -56,27 +50,6 @@ bool rule_matches(const PlanRule& rule, const std::string& address, const std::s
   return true;
 }
 
-// deny > allow > ask > log > (nothing).
-int rank(Action a) {
-  switch (a) {
-    case Action::deny: return 4;
-    case Action::allow: return 3;
-    case Action::ask: return 2;
-    case Action::log: return 1;
-  }
-  return 0;
-}
-
-// For the apply as a whole the worst outcome wins: one denied resource denies the apply.
-int severity(Action a) {
-  switch (a) {
-    case Action::deny: return 3;
-    case Action::ask: return 2;
-    case Action::log: return 1;
-    case Action::allow: return 0;
-  }
-  return 0;
-}
 
 }  // namespace
 
@@ -122,42 +95,37 @@ std::string PlanVerdict::summary() const {
 
 std::vector<PlanRule> parse_plan_rules(const toml::value& plan_array, const std::string& file) {
   std::vector<PlanRule> rules;
-  if (!plan_array.is_array()) fail(plan_array, file, "`plan` must be an array of tables ([[plan]])");
+  if (!plan_array.is_array()) fail_at(plan_array, file, "`plan` must be an array of tables ([[plan]])");
   for (const toml::value& t : plan_array.as_array()) {
-    if (!t.is_table()) fail(t, file, "each [[plan]] entry must be a table");
+    if (!t.is_table()) fail_at(t, file, "each [[plan]] entry must be a table");
     for (const auto& [key, value] : t.as_table())
-      if (!kKnownKeys.count(key)) fail(value, file, "unknown key `" + key + "` in [[plan]] (known: id, action, types, addresses, changes, message, examples)");
+      if (!kKnownKeys.count(key)) fail_at(value, file, "unknown key `" + key + "` in [[plan]] (known: id, action, types, addresses, changes, message, examples)");
     PlanRule rule;
-    rule.where = location_of(t, file);
+    rule.where = location_in(t, file);
     if (!t.contains("id") || !t.at("id").is_string() || t.at("id").as_string().str.empty())
-      fail(t, file, "[[plan]] needs a non-empty string `id`");
+      fail_at(t, file, "[[plan]] needs a non-empty string `id`");
     rule.id = t.at("id").as_string();
-    if (!t.contains("action") || !t.at("action").is_string()) fail(t, file, "[[plan]] " + rule.id + " needs `action`");
-    const std::string action = t.at("action").as_string();
-    if (action == "deny") rule.action = Action::deny;
-    else if (action == "ask") rule.action = Action::ask;
-    else if (action == "allow") rule.action = Action::allow;
-    else if (action == "log") rule.action = Action::log;
-    else fail(t.at("action"), file, "unknown action '" + action + "' (deny, ask, allow or log)");
+    if (!t.contains("action")) fail_at(t, file, "[[plan]] " + rule.id + " needs `action`");
+    rule.action = detail::action_at(t.at("action"), file);
     rule.types = string_list(t, "types", file, true);
     rule.addresses = string_list(t, "addresses", file, true);
     rule.changes = string_list(t, "changes", file, false);
     for (const auto& c : rule.changes)
-      if (!kKinds.count(c)) fail(t.at("changes"), file, "unknown change '" + c + "' (delete, replace or forget)");
+      if (!kKinds.count(c)) fail_at(t.at("changes"), file, "unknown change '" + c + "' (delete, replace or forget)");
     if (t.contains("message")) {
-      if (!t.at("message").is_string()) fail(t.at("message"), file, "`message` must be a string");
+      if (!t.at("message").is_string()) fail_at(t.at("message"), file, "`message` must be a string");
       rule.message = t.at("message").as_string();
     }
     if (t.contains("examples")) {
       const toml::value& ex = t.at("examples");
-      if (!ex.is_table()) fail(ex, file, "`examples` must be a table with `match` and/or `no_match`");
+      if (!ex.is_table()) fail_at(ex, file, "`examples` must be a table with `match` and/or `no_match`");
       for (const auto& [key, value] : ex.as_table())
-        if (key != "match" && key != "no_match") fail(value, file, "unknown key `" + key + "` in examples (match, no_match)");
+        if (key != "match" && key != "no_match") fail_at(value, file, "unknown key `" + key + "` in examples (match, no_match)");
       rule.examples_match = string_list(ex, "match", file, false);
       rule.examples_no_match = string_list(ex, "no_match", file, false);
     }
     if (rule.types.empty() && rule.addresses.empty())
-      fail(t, file, "[[plan]] " + rule.id + " must name `types` or `addresses` (use addresses = [\"*\"] for every resource)");
+      fail_at(t, file, "[[plan]] " + rule.id + " must name `types` or `addresses` (use addresses = [\"*\"] for every resource)");
     rules.push_back(std::move(rule));
   }
   return rules;
@@ -174,7 +142,7 @@ PlanVerdict decide_plan(const std::vector<PlanRule>& rules, const PlanSummary& p
     const std::string type = change.type.empty() ? type_of_address(change.address) : change.type;
     const PlanRule* best = nullptr;
     for (const PlanRule& rule : rules)
-      if (rule_matches(rule, change.address, type, kind) && (!best || rank(rule.action) > rank(best->action))) best = &rule;
+      if (rule_matches(rule, change.address, type, kind) && (!best || precedence(rule.action) > precedence(best->action))) best = &rule;
     if (best) {
       rv.action = best->action;
       rv.rule_id = best->id;

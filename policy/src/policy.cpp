@@ -9,12 +9,13 @@
 #include <set>
 #include <sstream>
 
+#include "core/protocol.hpp"
 #include "agentguard/api_rules.hpp"
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy_sections.hpp"
-#include "core/fingerprint.hpp"
-#include "core/identity.hpp"
-#include "core/path_search.hpp"
+#include "core/launch/fingerprint.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/path_search.hpp"
 #include "glob.hpp"
 #include "loader.hpp"
 #include "matcher.hpp"
@@ -40,6 +41,12 @@ std::string_view to_string(Action action) {
     case Action::log: return "log";
   }
   return "deny";
+}
+
+std::optional<Action> action_from_string(std::string_view name) {
+  for (Action a : {Action::allow, Action::deny, Action::ask, Action::log})
+    if (to_string(a) == name) return a;
+  return std::nullopt;
 }
 
 std::string Location::to_string() const {
@@ -69,26 +76,6 @@ const std::vector<std::string>& default_programs() {
 }
 constexpr const char* kWrappers = "sudo,doas,su,pkexec";
 
-// Rule precedence: deny > allow > ask > log.
-int precedence(Action a) {
-  switch (a) {
-    case Action::deny: return 4;
-    case Action::allow: return 3;
-    case Action::ask: return 2;
-    case Action::log: return 1;
-  }
-  return 4;
-}
-// Across several commands of one launch the worst outcome wins: deny > ask > log > allow.
-int severity(Action a) {
-  switch (a) {
-    case Action::deny: return 3;
-    case Action::ask: return 2;
-    case Action::log: return 1;
-    case Action::allow: return 0;
-  }
-  return 3;
-}
 
 std::string default_message(const detail::Rule& rule) {
   switch (rule.action) {
@@ -394,7 +381,7 @@ Decision Policy::decide_exec_unguarded(const ExecRequest& request, const PlanIns
   detail::Resolver resolver;
   // The session's list (it carries the f= fingerprints of renamed copies); an absent or malformed
   // one must not shrink what is watched, so then the policy's own list is used.
-  const char* session_list = env_c_str(request.env, "AGENTGUARD_WATCH");
+  const char* session_list = env_c_str(request.env, protocol::kEnvWatch);
   std::string merged;
   if (session_list && std::string_view(session_list).starts_with("v1;") &&
       std::string_view(session_list).find(";p=") != std::string_view::npos) {

@@ -2,9 +2,9 @@
 
 #include <array>
 
-#include "core/identity.hpp"
-#include "core/path_search.hpp"
-#include "core/watch_list.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/path_search.hpp"
+#include "core/launch/watch_list.hpp"
 #include "dialects.hpp"
 #include "shell_words.hpp"
 #include "wrappers.hpp"

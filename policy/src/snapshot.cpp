@@ -1,6 +1,10 @@
 // Encoding the parsed policy layers as CBOR (nlohmann-json) and back. See snapshot.hpp.
 #include "snapshot.hpp"
 
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 namespace agentguard::policy::detail {
@@ -17,102 +21,124 @@ const json& field(const json& record, std::size_t i, std::size_t size) {
   return record[i];
 }
 
-// A location is three fields of the record it belongs to: line, column, and null when the file is
-// the layer's own (always, today) or the file name.
-void encode(json& record, const Location& at, const std::string& layer_file) {
-  record.push_back(at.line);
-  record.push_back(at.column);
-  record.push_back(at.file == layer_file ? json(nullptr) : json(at.file));
+// A record's fields are listed once (kMatchFields, kRuleFields, kPlanRuleFields below); encode and
+// decode both walk that list, so a new field is one line there. Each field type knows how many
+// slots of the record it takes.
+struct Codec {
+  const std::string& layer_file;
+
+  // Strings and lists of them (of pairs, of lists) are JSON as they are.
+  template <typename T>
+  void put(json& j, const T& v) const {
+    j.push_back(v);
+  }
+  void put(json& j, const std::optional<std::string>& v) const { j.push_back(v ? json(*v) : json(nullptr)); }
+  void put(json& j, Action v) const { j.push_back(to_string(v)); }
+  // A location is three slots: line, column, and null when the file is the layer's own (always,
+  // today) or the file name.
+  void put(json& j, const Location& at) const {
+    j.push_back(at.line);
+    j.push_back(at.column);
+    j.push_back(at.file == layer_file ? json(nullptr) : json(at.file));
+  }
+  void put(json& j, const Match& m) const { j.push_back(encode_record(m)); }
+  void put(json& j, const std::vector<Match>& list) const {
+    json out = json::array();
+    for (const auto& m : list) out.push_back(encode_record(m));
+    j.push_back(std::move(out));
+  }
+
+  template <typename T>
+  void get(const json& j, std::size_t& at, T& v) const {
+    j[at++].get_to(v);
+  }
+  void get(const json& j, std::size_t& at, std::optional<std::string>& v) const {
+    const json& value = j[at++];
+    v = value.is_null() ? std::nullopt : std::optional<std::string>(value.get<std::string>());
+  }
+  void get(const json& j, std::size_t& at, Action& v) const {
+    const auto& name = j[at++].get_ref<const std::string&>();
+    const auto action = action_from_string(name);
+    if (!action) throw SnapshotError("unknown action \"" + name + "\"");
+    v = *action;
+  }
+  void get(const json& j, std::size_t& at, Location& v) const {
+    const json& file = j[at + 2];
+    v = Location{file.is_null() ? layer_file : file.get<std::string>(), j[at].get<int>(), j[at + 1].get<int>()};
+    at += 3;
+  }
+  void get(const json& j, std::size_t& at, Match& v) const { v = decode_record<Match>(j[at++]); }
+  void get(const json& j, std::size_t& at, std::vector<Match>& v) const {
+    const json& list = j[at++];
+    if (!list.is_array()) throw SnapshotError("malformed list");
+    v.reserve(list.size());
+    for (const auto& m : list) v.push_back(decode_record<Match>(m));
+  }
+
+  template <typename T>
+  static constexpr std::size_t slots() {
+    return std::is_same_v<T, Location> ? 3 : 1;
+  }
+
+  template <typename Record>
+  json encode_record(const Record& r) const;
+  template <typename Record>
+  Record decode_record(const json& j) const;
+};
+
+// The records. No examples: they are for `agentguard policy check`, which parses the TOML; a
+// restored policy refuses check_examples().
+constexpr auto kMatchFields = std::make_tuple(&Match::programs, &Match::commands, &Match::flags, &Match::env,
+                                              &Match::cwd, &Match::plan, &Match::where);
+constexpr auto kRuleFields = std::make_tuple(&Rule::id, &Rule::action, &Rule::message, &Rule::description, &Rule::where,
+                                             &Rule::match, &Rule::unless);
+constexpr auto kPlanRuleFields = std::make_tuple(&PlanRule::id, &PlanRule::action, &PlanRule::types,
+                                                 &PlanRule::addresses, &PlanRule::changes, &PlanRule::message,
+                                                 &PlanRule::where);
+
+template <typename Record>
+constexpr const auto& fields_of() {
+  if constexpr (std::is_same_v<Record, Match>) return kMatchFields;
+  else if constexpr (std::is_same_v<Record, Rule>) return kRuleFields;
+  else return kPlanRuleFields;
 }
 
-Location decode_location(const json& record, std::size_t at, const std::string& layer_file) {
-  const json& file = record[at + 2];
-  return Location{file.is_null() ? layer_file : file.get<std::string>(), record[at].get<int>(), record[at + 1].get<int>()};
-}
+template <typename Record, typename Member>
+using member_type = std::remove_cvref_t<decltype(std::declval<Record&>().*std::declval<Member>())>;
 
-Action decode_action(const json& j) {
-  const auto& name = j.get_ref<const std::string&>();
-  for (Action a : {Action::allow, Action::deny, Action::ask, Action::log})
-    if (to_string(a) == name) return a;
-  throw SnapshotError("unknown action \"" + name + "\"");
-}
-
-json optional(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
-
-std::optional<std::string> decode_optional(const json& j) {
-  if (j.is_null()) return std::nullopt;
-  return j.get<std::string>();
-}
-
-// [programs, commands, flags, env, cwd|null, plan|null, where (3)]
-json encode(const Match& m, const std::string& file) {
-  json j = json::array({m.programs, m.commands, m.flags, m.env, optional(m.cwd), optional(m.plan)});
-  encode(j, m.where, file);
+template <typename Record>
+json Codec::encode_record(const Record& r) const {
+  json j = json::array();
+  std::apply([&](auto... member) { (put(j, r.*member), ...); }, fields_of<Record>());
   return j;
 }
 
-Match decode_match(const json& j, const std::string& file) {
-  Match m;
-  field(j, 0, 9).get_to(m.programs);
-  j[1].get_to(m.commands);
-  j[2].get_to(m.flags);
-  j[3].get_to(m.env);
-  m.cwd = decode_optional(j[4]);
-  m.plan = decode_optional(j[5]);
-  m.where = decode_location(j, 6, file);
-  return m;
-}
-
-// [id, action, message, description, where (3), match, [unless...]]. No examples: they are for
-// `agentguard policy check`, which parses the TOML; a restored policy refuses check_examples().
-json encode(const Rule& r, const std::string& file) {
-  json j = json::array({r.id, to_string(r.action), r.message, r.description});
-  encode(j, r.where, file);
-  j.push_back(encode(r.match, file));
-  json unless = json::array();
-  for (const auto& m : r.unless) unless.push_back(encode(m, file));
-  j.push_back(std::move(unless));
-  return j;
-}
-
-Rule decode_rule(const json& j, const std::string& file) {
-  Rule r;
-  field(j, 0, 9).get_to(r.id);
-  r.action = decode_action(j[1]);
-  j[2].get_to(r.message);
-  j[3].get_to(r.description);
-  r.where = decode_location(j, 4, file);
-  r.match = decode_match(j[7], file);
-  if (!j[8].is_array()) throw SnapshotError("malformed unless");
-  r.unless.reserve(j[8].size());
-  for (const auto& m : j[8]) r.unless.push_back(decode_match(m, file));
-  return r;
-}
-
-// [id, action, types, addresses, changes, message, where (3)] (no examples either)
-json encode(const PlanRule& r, const std::string& file) {
-  json j = json::array({r.id, to_string(r.action), r.types, r.addresses, r.changes, r.message});
-  encode(j, r.where, file);
-  return j;
-}
-
-PlanRule decode_plan_rule(const json& j, const std::string& file) {
-  PlanRule r;
-  field(j, 0, 9).get_to(r.id);
-  r.action = decode_action(j[1]);
-  j[2].get_to(r.types);
-  j[3].get_to(r.addresses);
-  j[4].get_to(r.changes);
-  j[5].get_to(r.message);
-  r.where = decode_location(j, 6, file);
+template <typename Record>
+Record Codec::decode_record(const json& j) const {
+  constexpr std::size_t size = std::apply(
+      [](auto... member) { return (slots<member_type<Record, decltype(member)>>() + ...); }, fields_of<Record>());
+  if (!j.is_array() || j.size() != size) throw SnapshotError("malformed record");
+  Record r;
+  std::size_t at = 0;
+  std::apply([&](auto... member) { (get(j, at, r.*member), ...); }, fields_of<Record>());
   return r;
 }
 
 // [id, where (3)]: a disable, or an API rule's id.
 json encode_id(const std::string& id, const Location& where, const std::string& file) {
   json j = json::array({id});
-  encode(j, where, file);
+  Codec{file}.put(j, where);
   return j;
+}
+
+std::pair<std::string, Location> decode_id(const json& j, const std::string& file) {
+  if (!j.is_array() || j.size() != 4) throw SnapshotError("malformed record");
+  std::pair<std::string, Location> out;
+  std::size_t at = 0;
+  Codec codec{file};
+  codec.get(j, at, out.first);
+  codec.get(j, at, out.second);
+  return out;
 }
 
 const json& array_of(const json& j) {
@@ -130,10 +156,11 @@ std::string encode_snapshot(const std::vector<Layer>& layers) {
     const std::string& file = layer.file;
     json disables = json::array(), exec = json::array(), api = json::array(), plan = json::array();
     for (const auto& [id, where] : layer.disables) disables.push_back(encode_id(id, where, file));
-    for (const auto& rule : layer.rules) exec.push_back(encode(rule, file));
+    const Codec codec{file};
+    for (const auto& rule : layer.rules) exec.push_back(codec.encode_record(rule));
     // Only ids and locations: the gate does not decide API calls.
     for (const auto& spec : layer.api_rules) api.push_back(encode_id(spec.id, spec.source, file));
-    for (const auto& rule : layer.plan_rules) plan.push_back(encode(rule, file));
+    for (const auto& rule : layer.plan_rules) plan.push_back(codec.encode_record(rule));
     all.push_back(json::array({file, layer.project, layer.section_keys, disables, exec, api, plan}));
   }
   const std::vector<std::uint8_t> bytes = json::to_cbor(json::array({kSnapshotFormat, all}));
@@ -163,17 +190,16 @@ std::vector<Layer> decode_snapshot(std::string_view bytes, const std::vector<Lay
       }
       layer.root_pending = true;
       l[2].get_to(layer.section_keys);
-      for (const auto& d : array_of(l[3]))
-        layer.disables.emplace_back(field(d, 0, 4).get<std::string>(), decode_location(d, 1, layer.file));
+      const Codec codec{layer.file};
+      for (const auto& d : array_of(l[3])) layer.disables.push_back(decode_id(d, layer.file));
       layer.rules.reserve(array_of(l[4]).size());
-      for (const auto& r : l[4]) layer.rules.push_back(decode_rule(r, layer.file));
+      for (const auto& r : l[4]) layer.rules.push_back(codec.decode_record<Rule>(r));
       for (const auto& a : array_of(l[5])) {
         ApiRuleSpec spec;
-        field(a, 0, 4).get_to(spec.id);
-        spec.source = decode_location(a, 1, layer.file);
+        std::tie(spec.id, spec.source) = decode_id(a, layer.file);
         layer.api_rules.push_back(std::move(spec));
       }
-      for (const auto& r : array_of(l[6])) layer.plan_rules.push_back(decode_plan_rule(r, layer.file));
+      for (const auto& r : array_of(l[6])) layer.plan_rules.push_back(codec.decode_record<PlanRule>(r));
       out.push_back(std::move(layer));
     }
     return out;

@@ -1,7 +1,7 @@
 #pragma once
 // The policy snapshot's payload: the parsed layers (exec rules, plan rules, disables, API rule ids,
 // raw section names, every location) encoded as CBOR with nlohmann-json, so the gate can skip the
-// TOML parser. Framing, keys, checksums and files are the caller's (tools/common/policy_cache).
+// TOML parser. Framing, keys, checksums and files are the caller's (tools/policy_layers/policy_cache).
 #include <string>
 #include <string_view>
 #include <vector>

@@ -14,11 +14,11 @@ import subprocess
 import tempfile
 import unittest
 
+import hook_list
+
 LIB = os.path.realpath(os.environ.get("AGENTGUARD_PRELOAD_LIB", ""))
 DRIVERS = pathlib.Path(os.environ.get("AGENTGUARD_PRELOAD_DRIVERS", "/nonexistent")).resolve()
-FILE_HOOKS = {"open", "open64", "openat", "openat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
-              "creat", "creat64", "fopen", "fopen64", "freopen", "freopen64", "truncate", "truncate64",
-              "rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "remove", "link", "linkat"}
+FILE_HOOKS = hook_list.exported("file")
 BLOCKED = "agentguard: blocked"
 
 

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import unittest
 
+import hook_list
+
 LIB = os.path.realpath(os.environ.get("AGENTGUARD_PRELOAD_LIB", ""))
 DRIVERS = pathlib.Path(os.environ.get("AGENTGUARD_PRELOAD_DRIVERS", "/nonexistent")).resolve()
 WATCHED = "agtest-watched"
@@ -22,20 +24,15 @@ PLAIN = "agtest-plain"
 SESSION = "preload-test-session"
 WATCH_LIST = "v1;p=agtest-watched,nothing-else;w=sudo"
 LOADER = "/lib64/ld-linux-x86-64.so.2"
-HOOKS = {"execve", "execv", "execvp", "execvpe", "execl", "execle", "execlp", "fexecve", "execveat",
-         "posix_spawn", "posix_spawnp", "system", "popen"}
+# The exported entry points, from preload/hooks.def (the list the version script is made from).
+HOOKS = hook_list.exported("exec")
 # The HTTPS guard (docs/https-guard.md, test_tls_hooks.py): OpenSSL and GnuTLS record I/O, teardown, ALPN.
-TLS_HOOKS = {"SSL_write", "SSL_write_ex", "SSL_read", "SSL_read_ex", "SSL_get_error", "SSL_free",
-         "SSL_CTX_set_alpn_protos", "SSL_set_alpn_protos",
-         "gnutls_record_send", "gnutls_record_recv", "gnutls_deinit", "gnutls_alpn_set_protocols"}
+TLS_HOOKS = hook_list.exported("tls")
 # Plain HTTP (docs/https-guard.md §1b, tests/integration/test_plain_http_guard.py): TCP connections and their I/O.
-SOCKET_HOOKS = {"connect", "close", "dup2", "dup3", "close_range", "closefrom", "write", "writev", "send", "sendto",
-                "sendmsg", "read", "readv", "recv", "recvfrom", "recvmsg"}
-OPTIONAL_HOOKS = {"pidfd_spawn", "pidfd_spawnp"}
+SOCKET_HOOKS = hook_list.exported("socket")
+OPTIONAL_HOOKS = hook_list.exported("exec", "optional")
 # The protected-paths hooks (test_file_hooks.py).
-FILE_HOOKS = {"open", "open64", "openat", "openat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
-              "creat", "creat64", "fopen", "fopen64", "freopen", "freopen64", "truncate", "truncate64",
-              "rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "remove", "link", "linkat"}
+FILE_HOOKS = hook_list.exported("file")
 SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
@@ -530,7 +527,7 @@ class LibraryShape(unittest.TestCase):
     def test_almost_nothing_to_relocate_at_load(self):
         # Every process maps the library: each dynamic relocation is work for ld.so at every
         # start, and a relocated page becomes a private copy. Tables are pointer-free
-        # (policy/core/string_table.hpp); only .init_array's constructor entry is left.
+        # (core/base/string_table.hpp); only .init_array's constructor entry is left.
         relocations = [line.split() for line in self.tool("readelf", "-rW", LIB).splitlines()
                        if line.startswith("0")]
         relative = [r for r in relocations if r[2] == "R_X86_64_RELATIVE"]

@@ -46,7 +46,7 @@ TEST(ApiRules, ParseErrorsCarryFileLineAndColumn) {
   EXPECT_EQ(error_of("[[api]]\nid = \"x\"\naction = \"deny\"\nmatch = \"rds:Delete*\"\nbogus = 1\n"),
             "test.toml:5:9: unknown key `bogus` in [[api]] (known: id, action, match, except, when, unless, message, examples, not_examples)");
   EXPECT_EQ(error_of("[[api]]\nid = \"x\"\naction = \"block\"\nmatch = \"rds:Delete*\"\n"),
-            "test.toml:3:10: `action` must be \"deny\", \"allow\", \"ask\" or \"log\", not \"block\"");
+            "test.toml:3:10: unknown action \"block\" (expected deny, allow, ask or log)");
   EXPECT_NE(error_of("[[api]]\nid = \"x\"\naction = \"deny\"\nmatch = \"DeleteDBInstance\"\n").find("test.toml:4:9: rule x: `DeleteDBInstance` is not an IAM action pattern"),
             std::string::npos);
   EXPECT_NE(error_of("[[api]]\nid = \"x\"\naction = \"deny\"\nmatch = \"rds:Delete*\"\nwhen = { Protection = \"false\" }\n")

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <string>
 
-#include "core/executable.hpp"
-#include "core/fingerprint.hpp"
-#include "core/identity.hpp"
+#include "core/launch/executable.hpp"
+#include "core/launch/fingerprint.hpp"
+#include "core/launch/identity.hpp"
 #include "core_test_support.hpp"
 
 namespace agentguard::core {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/fingerprint.hpp"
+#include "core/launch/fingerprint.hpp"
 #include "core_test_support.hpp"
 
 namespace agentguard::core {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/guard_env.hpp"
+#include "core/launch/guard_env.hpp"
 #include "core_test_support.hpp"
 
 namespace agentguard::core {

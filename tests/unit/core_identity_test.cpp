@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/fingerprint.hpp"
-#include "core/identity.hpp"
+#include "core/launch/fingerprint.hpp"
+#include "core/launch/identity.hpp"
 #include "core_test_support.hpp"
 
 namespace agentguard::core {

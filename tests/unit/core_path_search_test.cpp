@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "core/path_search.hpp"
+#include "core/launch/path_search.hpp"
 #include "core_test_support.hpp"
 
 namespace agentguard::core {

@@ -1,5 +1,5 @@
-// The protected-paths table (core/protected_paths.hpp) and the physical resolution the preload
-// feeds it (core/physical_path.hpp), against real directories, symlinks and file descriptors.
+// The protected-paths table (core/files/protected_paths.hpp) and the physical resolution the preload
+// feeds it (core/base/physical_path.hpp), against real directories, symlinks and file descriptors.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 
-#include "core/physical_path.hpp"
-#include "core/protected_paths.hpp"
+#include "core/base/physical_path.hpp"
+#include "core/files/protected_paths.hpp"
 #include "core_test_support.hpp"
 
 namespace agentguard::core {

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "core/string_table.hpp"
+#include "core/base/string_table.hpp"
 
 namespace agentguard::core {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "core/interpreter_args.hpp"
-#include "core/watch_list.hpp"
+#include "core/launch/interpreter_args.hpp"
+#include "core/launch/watch_list.hpp"
 
 namespace agentguard::core {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "events/audit_log.hpp"
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
 #include "events/spool.hpp"
@@ -47,7 +47,7 @@ fs::path make_log(const fs::path& state, int count) {
 }
 
 TEST(EventsDigest, KnownSha256) {
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(digest::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(EventsAuditLog, CanonicalJsonSortsKeysWithoutWhitespace) {
@@ -58,7 +58,7 @@ TEST(EventsAuditLog, CanonicalJsonSortsKeysWithoutWhitespace) {
 TEST(EventsAuditLog, RecordHashIsShaOfPrevAndCanonicalRecordWithoutHash) {
   std::string zeros(kGenesisHash);
   json record = {{"seq", 1}, {"prev", zeros}, {"event", json::object()}};
-  std::string expected = sha256_hex(zeros + R"({"event":{},"prev":")" + zeros + R"(","seq":1})");
+  std::string expected = digest::sha256_hex(zeros + R"({"event":{},"prev":")" + zeros + R"(","seq":1})");
   EXPECT_EQ(audit_record_hash(record), expected);
   record["hash"] = "ignored";
   EXPECT_EQ(audit_record_hash(record), expected);

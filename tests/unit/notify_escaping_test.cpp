@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 
-#include "common/approvals.hpp"
+#include "approvals/approvals.hpp"
 #include "events/event_json.hpp"
 #include "notify/payload.hpp"
 

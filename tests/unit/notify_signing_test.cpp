@@ -1,18 +1,18 @@
 #include <gtest/gtest.h>
 
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 #include "notify/signing.hpp"
 
 namespace agentguard::notify {
 namespace {
 
 TEST(NotifySigning, HmacMatchesRfc4231TestCase2) {
-  EXPECT_EQ(events::hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+  EXPECT_EQ(digest::hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(NotifySigning, SignatureCoversTimestampDotBody) {
-  EXPECT_EQ(signature_v1("Jefe", 1700000000, "{}"), "v1=" + events::hmac_sha256_hex("Jefe", "1700000000.{}"));
+  EXPECT_EQ(signature_v1("Jefe", 1700000000, "{}"), "v1=" + digest::hmac_sha256_hex("Jefe", "1700000000.{}"));
   EXPECT_NE(signature_v1("Jefe", 1700000001, "{}"), signature_v1("Jefe", 1700000000, "{}"));
 }
 

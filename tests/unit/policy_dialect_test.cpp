@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "../../policy/src/dialects.hpp"
-#include "../../policy/src/shell_words.hpp"
+#include "dialects.hpp"
+#include "shell_words.hpp"
 #include "agentguard/policy.hpp"
 #include "policy_test_support.hpp"
 

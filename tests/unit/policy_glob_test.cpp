@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "../../policy/src/glob.hpp"
+#include "glob.hpp"
 
 namespace agentguard::policy::detail {
 namespace {

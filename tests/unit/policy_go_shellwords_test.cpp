@@ -3,7 +3,7 @@
 // mergeEnvArgs relies on: CR as a separator, backslashes inside double quotes, where it stops.
 #include <gtest/gtest.h>
 
-#include "../../policy/src/go_shellwords.hpp"
+#include "terraform/go_shellwords.hpp"
 
 namespace agentguard::policy::detail {
 namespace {

@@ -12,7 +12,7 @@
 #include <random>
 #include <set>
 
-#include "../../policy/src/rule_index.hpp"
+#include "rule_index.hpp"
 #include "agentguard/policy.hpp"
 #include "policy_test_support.hpp"
 

@@ -1,11 +1,12 @@
-// TerraformPlanInspector with the real terraform on this machine: terraform_data resources work offline.
+// The gate's ShowJsonPlanInspector with the real terraform on this machine: terraform_data resources work offline.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 
 #include "agentguard/policy.hpp"
-#include "agentguard/terraform_plan_inspector.hpp"
+#include "agentguard/terraform_plan.hpp"
+#include "gate/plan_inspector.hpp"
 #include "policy_test_support.hpp"
 
 namespace agentguard::policy {
@@ -58,7 +59,7 @@ class PlanInspectorTest : public ::testing::Test {
 test::TempDir* PlanInspectorTest::workspace_ = nullptr;
 
 TEST_F(PlanInspectorTest, ReadsDeletesFromADestroyPlan) {
-  TerraformPlanInspector inspector;
+  gate::ShowJsonPlanInspector inspector;
   auto summary = inspector.inspect(kTerraform, "destroy.tfplan", request_in(stack(), {"terraform", "apply", "destroy.tfplan"}));
   ASSERT_TRUE(summary);
   ASSERT_EQ(summary->changes.size(), 2u);
@@ -69,7 +70,7 @@ TEST_F(PlanInspectorTest, ReadsDeletesFromADestroyPlan) {
 }
 
 TEST_F(PlanInspectorTest, CreatingAndEmptyPlansDeleteNothing) {
-  TerraformPlanInspector inspector;
+  gate::ShowJsonPlanInspector inspector;
   auto created = inspector.inspect(kTerraform, "create.tfplan", request_in(stack(), {}));
   ASSERT_TRUE(created);
   EXPECT_FALSE(created->deletes_or_forgets());
@@ -82,14 +83,14 @@ TEST_F(PlanInspectorTest, CreatingAndEmptyPlansDeleteNothing) {
 }
 
 TEST_F(PlanInspectorTest, MissingFileIsNotAPlanAndGarbageRefuses) {
-  TerraformPlanInspector inspector;
+  gate::ShowJsonPlanInspector inspector;
   EXPECT_FALSE(inspector.inspect(kTerraform, "nope.tfplan", request_in(stack(), {})));
   EXPECT_THROW(inspector.inspect(kTerraform, "garbage.tfplan", request_in(stack(), {})), std::runtime_error);
 }
 
 TEST_F(PlanInspectorTest, DefaultPolicyDeniesApplyOfADestroyPlan) {
   Policy policy = Policy::load(LoadOptions{});
-  TerraformPlanInspector inspector;
+  gate::ShowJsonPlanInspector inspector;
   auto d = policy.decide_exec(request_in(stack(), {"terraform", "apply", "destroy.tfplan"}), &inspector);
   EXPECT_EQ(d.action, Action::deny);
   EXPECT_EQ(d.rule_id, "terraform-apply-destroy-plan");
@@ -108,7 +109,7 @@ TEST_F(PlanInspectorTest, DefaultPolicyDeniesApplyOfADestroyPlan) {
 // The same deletion, spelled as a saved normal plan, is not a destroy plan: the plan review decides
 // it as it decides a plain apply. Only `plan -destroy` is denied outright.
 TEST_F(PlanInspectorTest, SavedNormalPlanThatDeletesIsNotADestroyPlan) {
-  TerraformPlanInspector inspector;
+  gate::ShowJsonPlanInspector inspector;
   auto removed = inspector.inspect(kTerraform, "removed.tfplan", request_in(stack(), {}));
   ASSERT_TRUE(removed);
   ASSERT_TRUE(removed->deletes_or_forgets());
@@ -131,7 +132,7 @@ TEST(PlanInspectorTimeout, AHangingProgramIsKilledAndRefused) {
   std::ofstream(fake) << "#!/bin/sh\nsleep 30\n";
   std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
   std::ofstream(dir.path / "p.tfplan") << "x";
-  TerraformPlanInspector inspector(std::chrono::milliseconds(300));
+  gate::ShowJsonPlanInspector inspector(std::chrono::milliseconds(300));
   auto start = std::chrono::steady_clock::now();
   EXPECT_THROW(inspector.inspect(fake.string(), "p.tfplan", test::request(fake.string(), {}, {}, dir.path.string())),
                std::runtime_error);
@@ -139,14 +140,14 @@ TEST(PlanInspectorTimeout, AHangingProgramIsKilledAndRefused) {
 }
 
 TEST(PlanInspectorJson, ParsesActionsAndRejectsMalformedOutput) {
-  auto s = TerraformPlanInspector::parse_show_json(
+  auto s = parse_plan_json(
       R"({"format_version":"1.2","resource_changes":[{"address":"module.m.x.y","type":"x","change":{"actions":["forget"]}}]})");
   ASSERT_EQ(s.changes.size(), 1u);
   EXPECT_EQ(s.changes[0].address, "module.m.x.y");
   EXPECT_TRUE(s.deletes_or_forgets());
-  EXPECT_TRUE(TerraformPlanInspector::parse_show_json(R"({"format_version":"1.0"})").changes.empty());
-  EXPECT_THROW(TerraformPlanInspector::parse_show_json("Error: nope"), std::runtime_error);
-  EXPECT_THROW(TerraformPlanInspector::parse_show_json(R"({"resource_changes":[{"address":"a"}]})"), std::runtime_error);
+  EXPECT_TRUE(parse_plan_json(R"({"format_version":"1.0"})").changes.empty());
+  EXPECT_THROW(parse_plan_json("Error: nope"), std::runtime_error);
+  EXPECT_THROW(parse_plan_json(R"({"resource_changes":[{"address":"a"}]})"), std::runtime_error);
 }
 
 }  // namespace

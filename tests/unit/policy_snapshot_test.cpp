@@ -1,5 +1,5 @@
 // The precompiled policy snapshot (Policy::to_snapshot / from_snapshot) and the gate's use of it
-// (common/policy_cache, gate/policy_loading): a snapshot decides exactly like the parsed policy,
+// (policy_layers/policy_cache, gate/policy_loading): a snapshot decides exactly like the parsed policy,
 // anything wrong with it means "parse the TOML", and an edit or a broken policy never brings back
 // an older snapshot.
 #include <gtest/gtest.h>
@@ -12,7 +12,8 @@
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
-#include "common/policy_cache.hpp"
+#include "policy_layers/policy_cache.hpp"
+#include "support/digest.hpp"
 #include "events_test_support.hpp"
 #include "gate/policy_loading.hpp"
 #include "policy_test_support.hpp"
@@ -371,7 +372,7 @@ TEST_F(GateLoading, BrokenWithNoGoodPolicyOnRecordStillRefuses) {
 }
 
 TEST(PolicySnapshot, BuiltInDefaultDigestIsItsText) {
-  EXPECT_EQ(policy_cache::sha256_hex(default_policy_text()), default_policy_sha256());
+  EXPECT_EQ(digest::sha256_hex(default_policy_text()), default_policy_sha256());
 }
 
 TEST_F(GateLoading, KeyCoversEveryInput) {

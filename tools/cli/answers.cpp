@@ -13,15 +13,6 @@ namespace agentguard::cli {
 
 namespace {
 
-std::string clock_text(std::int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return text;
-}
-
 // After an approval: a live waiter checks the plan again before it runs (a plain apply plans
 // again); as long as it is alive, its answer is coming.
 AnswerResult what_became_of(const approvals::Request& r) {
@@ -36,7 +27,7 @@ AnswerResult what_became_of(const approvals::Request& r) {
   return {AnswerResult::recorded,
           "approved, but nothing ran yet: no process is waiting for this answer. It runs once if the agent runs the same "
           "command in the same directory again before " +
-              clock_text(approvals::now_unix() + approvals::kGrantSeconds) + "."};
+              approvals::clock_text(approvals::now_unix() + approvals::kGrantSeconds) + "."};
 }
 
 }  // namespace

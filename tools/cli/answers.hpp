@@ -4,7 +4,7 @@
 // update notification, and what became of it - told truthfully.
 #include <string>
 
-#include "common/approvals.hpp"
+#include "approvals/approvals.hpp"
 
 namespace agentguard::cli {
 

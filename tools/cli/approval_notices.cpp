@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "common/approvals.hpp"
-#include "common/paths.hpp"
+#include "approvals/approvals.hpp"
+#include "support/paths.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
 #include "events/redact.hpp"
@@ -22,6 +22,7 @@
 #include "notify/notify.hpp"
 #include "notify/payload.hpp"
 #include "notify_settings.hpp"
+#include "support/detached_spawn.hpp"
 
 namespace agentguard::cli {
 
@@ -151,21 +152,12 @@ std::pair<std::string, int> send_current_state(const notify::Config& config, con
 }  // namespace
 
 void start_approval_update(const std::string& id) {
-  const std::string cli = paths::cli_program().string();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (fork() != 0) _exit(0);
-    setsid();
-    const int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      dup2(devnull, 0);
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
-    execl(cli.c_str(), cli.c_str(), "notify", "send-approval-update", id.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+  support::DetachedSpawn notifier{{paths::cli_program().string(), "notify", "send-approval-update", id}, std::nullopt, ""};
+  try {
+    notifier.env = paths::environment_for_helper();
+  } catch (const std::exception&) {
   }
-  if (pid > 0) waitpid(pid, nullptr, 0);
+  support::spawn_detached(notifier);
 }
 
 void run_send_approval_update(const std::string& id) {

@@ -15,8 +15,9 @@
 #include "commands.hpp"
 #include <nlohmann/json.hpp>
 
-#include "common/approvals.hpp"
-#include "common/guarded.hpp"
+#include "approvals/approvals.hpp"
+#include "support/guarded.hpp"
+#include "agentguard/shell_quote.hpp"
 
 namespace agentguard::cli {
 
@@ -31,15 +32,6 @@ void refuse_inside_guard() {
                  why.c_str());
     throw CLI::RuntimeError(3);
   }
-}
-
-std::string clock_text(std::int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return text;
 }
 
 // The request in full, the way a human should read it before answering. Agent-controlled text is
@@ -59,26 +51,10 @@ std::string printable(const std::string& text) {
   return out;
 }
 
-std::string quoted_command(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const auto& word : argv) {
-    if (!line.empty()) line += ' ';
-    const bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
-    if (plain) {
-      line += word;
-      continue;
-    }
-    line += '\'';
-    for (char c : word) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    line += '\'';
-  }
-  return printable(line);
-}
-
 void print_request(std::FILE* out, const approvals::Request& r) {
   const auto state = approvals::state_of(r);
   std::fprintf(out, "%s  [%s]\n", r.id.c_str(), approvals::to_string(state));
-  std::fprintf(out, "  command:  %s\n", quoted_command(r.argv).c_str());
+  std::fprintf(out, "  command:  %s\n", printable(policy::shell_quote(r.argv)).c_str());
   std::fprintf(out, "  in:       %s\n", printable(r.cwd).c_str());
   std::fprintf(out, "  rule:     %s\n", printable(r.rule_id).c_str());
   if (!r.resources.empty()) {
@@ -91,7 +67,7 @@ void print_request(std::FILE* out, const approvals::Request& r) {
   if (!r.plan_sha256.empty()) std::fprintf(out, "  plan:     %s (sha256 %s)\n", printable(r.plan_file).c_str(), r.plan_sha256.c_str());
   std::fprintf(out, "  why:      %s\n", printable(r.message).c_str());
   std::fprintf(out, "  state:    %s\n", approvals::describe(r, state).c_str());
-  std::fprintf(out, "  open until %s; %s\n", clock_text(r.expires_unix).c_str(),
+  std::fprintf(out, "  open until %s; %s\n", approvals::clock_text(r.expires_unix).c_str(),
                r.code.hash_hex.empty() ? "no code was sent (no webhook): answer from a terminal"
                                        : "a one-time code was sent to the webhook(s)");
 }

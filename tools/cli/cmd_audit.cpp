@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "events/audit_log.hpp"
 #include "notify/payload.hpp"
 

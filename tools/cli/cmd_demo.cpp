@@ -16,7 +16,7 @@
 #include "cli_output.hpp"
 #include "commands.hpp"
 #include "demo_receiver.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "terraform_state.hpp"
 
 namespace agentguard::cli {

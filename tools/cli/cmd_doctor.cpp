@@ -19,11 +19,12 @@
 
 #include "agentguard/policy.hpp"
 #include "cli_output.hpp"
+#include "core/protocol.hpp"
 #include "commands.hpp"
-#include "common/guarded.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
-#include "common/subprocess.hpp"
+#include "support/guarded.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
+#include "support/subprocess.hpp"
 #include "notify/notify.hpp"
 #include "notify/payload.hpp"
 #include "notify_settings.hpp"
@@ -67,7 +68,7 @@ bool writable_by_me(const fs::path& p) {
 
 void check_guarded(Doctor& d) {
   std::string why;
-  const char* gate = std::getenv("AGENTGUARD_GATE");
+  const char* gate = std::getenv(protocol::kEnvGate);
   const bool loaded = guarded::inside_guarded_tree(&why) && why.find("loaded in this process") != std::string::npos;
   if (loaded && gate && access(gate, X_OK) == 0)
     d.pass("this process tree is guarded (the preload is loaded; gate " + std::string(gate) + ")");
@@ -75,7 +76,7 @@ void check_guarded(Doctor& d) {
     d.fail("this process is not guarded: the preload is not loaded here",
            "start your agent with `agentguard run -- <agent>`, or open `agentguard shell`");
   else
-    d.fail("the preload is loaded but the gate is missing (" + std::string(gate ? gate : "AGENTGUARD_GATE unset") +
+    d.fail("the preload is loaded but the gate is missing (" + std::string(gate ? gate : std::string(protocol::kEnvGate) + " unset") +
                "): every watched program will be refused",
            "reinstall agentguard, or start the session again with `agentguard run`");
 }
@@ -175,7 +176,7 @@ void check_canary(Doctor& d) {
   subprocess::Options options;
   options.timeout = std::chrono::seconds(20);
   const auto r = subprocess::run({canary}, options);
-  if (r.status == 126 && r.err.find("agentguard: blocked") != std::string::npos)
+  if (r.status == 126 && r.err.find(protocol::kRefusalOpening) != std::string::npos)
     d.pass("live canary refused end to end through the hooks and the gate");
   else if (r.status == 99)
     d.fail("the canary ran: a stand-in for a destructive launch was NOT stopped in this process tree",
@@ -190,7 +191,7 @@ void check_canary(Doctor& d) {
 void check_supervisor(Doctor& d) {
   subprocess::Options options;
   options.timeout = std::chrono::seconds(20);
-  const auto r = subprocess::run({paths::gate_program().string(), "--probe-supervisor"}, options);
+  const auto r = subprocess::run({paths::gate_program().string(), protocol::kProbeSupervisor}, options);
   std::string line = r.out.substr(0, r.out.find('\n'));
   if (r.status == 0) {
     d.pass(line + ": static programs and what they start are supervised (mode: static programs only)");

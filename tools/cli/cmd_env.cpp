@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "agentguard/policy.hpp"
+#include "agentguard/shell_quote.hpp"
+#include "core/protocol.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "launcher.hpp"
@@ -17,16 +19,10 @@ namespace agentguard::cli {
 
 namespace {
 
-std::string single_quoted(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 void add_session_options(CLI::App* cmd, SessionOptions& options) {
   cmd->add_option("--policy", options.policy_files, "Policy file layered above the default, system and user policies (repeatable)");
   cmd->add_option("--state-dir", options.state_dir, "Where the audit log and the notification spool live")
-      ->envname("AGENTGUARD_STATE_DIR");
+      ->envname(protocol::kEnvStateDir);
   cmd->add_flag("--default-only", options.builtin_only, "Use only the built-in default policy");
 }
 
@@ -57,7 +53,7 @@ void add_env_commands(CLI::App& app) {
       "after them. `agentguard doctor`, run from the agent's shell, shows whether the guard is live.");
   env_cmd->callback([options] {
     const Session session = open_session(*options);
-    for (const auto& [name, value] : session.vars) std::printf("export %s=%s\n", name.c_str(), single_quoted(value).c_str());
+    for (const auto& [name, value] : session.vars) std::printf("export %s=%s\n", name.c_str(), policy::shell_quote(value).c_str());
   });
 
   auto shell_options = std::make_shared<SessionOptions>();
@@ -74,7 +70,7 @@ void add_env_commands(CLI::App& app) {
     const std::string prompt = "(agentguard) ";
     if (std::filesystem::path(sh).filename() == "bash") {
       // bash reads ~/.bashrc after the environment, so the prompt is set from an rc file of ours.
-      const auto rc = std::filesystem::path(session.vars.at("AGENTGUARD_STATE_DIR")) / "guarded-bashrc";
+      const auto rc = std::filesystem::path(session.vars.at(protocol::kEnvStateDir)) / "guarded-bashrc";
       std::ofstream(rc) << "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1='" << prompt << "'\"${PS1:-\\\\$ }\"\n";
       argv = {sh, "--rcfile", rc.string(), "-i"};
     } else {

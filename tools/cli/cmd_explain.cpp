@@ -19,14 +19,15 @@
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/shell_line.hpp"
-#include "agentguard/terraform_plan_inspector.hpp"
+#include "agentguard/shell_quote.hpp"
 #include "cli_output.hpp"
 #include "cli_policy.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
-#include "core/identity.hpp"
-#include "core/path_search.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/path_search.hpp"
 #include "gate/apply_review.hpp"
+#include "gate/plan_inspector.hpp"
 #include "session.hpp"
 
 namespace agentguard::cli {
@@ -51,22 +52,8 @@ int severity(pol::Action a) {
   return 3;
 }
 
-std::string quoted(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& arg : words) {
-    if (!out.empty()) out += ' ';
-    const bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                              "0123456789-_=./:,@%+") == std::string::npos;
-    if (plain) {
-      out += arg;
-      continue;
-    }
-    out += '\'';
-    for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    out += '\'';
-  }
-  return out;
-}
+// The one quoting rule (agentguard/shell_quote.hpp): what a refusal, a notification and a trace use.
+std::string quoted(const std::vector<std::string>& words) { return pol::shell_quote(words); }
 
 // `explain --http FILE`: a saved raw HTTP request, classified and decided by the HTTPS guard's own code.
 int run_explain_http(const std::vector<std::string>& files, const std::string& request_file) {
@@ -130,7 +117,7 @@ json explain_launch(const pol::Policy& policy, const std::vector<std::string>& a
     request.resolved_path = argv[0];
     notes.push_back(argv[0] + " is not found on PATH; it is judged by its name");
   }
-  const pol::TerraformPlanInspector plans;
+  const gate::ShowJsonPlanInspector plans;
   pol::Decision decision = policy.decide_exec(request, &plans, pol::Trace::on);
   out["launch"] = request.resolved_path;
   out["program"] = decision.program;

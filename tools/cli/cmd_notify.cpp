@@ -8,7 +8,7 @@
 #include "approval_notices.hpp"
 #include "commands.hpp"
 #include "notify_settings.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
 #include "events/redact.hpp"
@@ -21,8 +21,7 @@
 namespace agentguard::cli {
 namespace {
 
-// The webhooks in force. The policy's [notify] table is merged in here once the policy loader
-// provides it; for now the environment is the source.
+// The webhooks in force: the environment's and the policy layers' [notify] tables (notify_settings.hpp).
 notify::Config notify_config() { return notify_settings(); }
 
 notify::Config config_or_exit() {

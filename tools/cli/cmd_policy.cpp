@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "agentguard/api_rules.hpp"
+#include "core/protocol.hpp"
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
 #include <nlohmann/json.hpp>
@@ -18,8 +19,8 @@
 #include "commands.hpp"
 #include "session.hpp"
 #include "session_drift.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
 
 namespace agentguard::cli {
 
@@ -79,8 +80,8 @@ std::string layer_role(const std::string& file, const std::vector<std::string>& 
   std::error_code ec;
   for (const auto& f : named_here)
     if (std::filesystem::absolute(f, ec).lexically_normal().string() == file || f == file) return "--policy";
-  if (std::getenv("AGENTGUARD_SESSION") && std::getenv("AGENTGUARD_POLICY")) return "this session's AGENTGUARD_POLICY";
-  return "AGENTGUARD_POLICY";
+  if (std::getenv(protocol::kEnvSession) && std::getenv(protocol::kEnvPolicy)) return "this session's AGENTGUARD_POLICY";
+  return protocol::kEnvPolicy;
 }
 
 // `policy show`: the layer files, then every rule in force, of every kind, with the file:line:col it comes from.

@@ -4,10 +4,11 @@
 #include <vector>
 
 #include "agentguard/policy.hpp"
+#include "core/protocol.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
-#include "common/paths.hpp"
-#include "common/subprocess.hpp"
+#include "support/paths.hpp"
+#include "support/subprocess.hpp"
 #include "launcher.hpp"
 #include "notify/notify.hpp"
 #include "notify_settings.hpp"
@@ -21,7 +22,7 @@ namespace {
 void probe_supervisor() {
   subprocess::Options options;
   options.timeout = std::chrono::seconds(20);
-  const auto r = subprocess::run({paths::gate_program().string(), "--probe-supervisor"}, options);
+  const auto r = subprocess::run({paths::gate_program().string(), protocol::kProbeSupervisor}, options);
   if (r.status == 0) return;
   const std::string line = r.out.substr(0, r.out.find('\n'));
   std::fprintf(stderr, "agentguard: warning: %s. Static programs (terraform, tofu, Go wrappers) will be refused in "
@@ -36,7 +37,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--policy", options->policy_files,
                   "Policy file layered above the built-in default, system, user and AGENTGUARD_POLICY policies (repeatable)");
   cmd->add_option("--state-dir", options->state_dir, "Where the audit log and the notification spool live")
-      ->envname("AGENTGUARD_STATE_DIR");
+      ->envname(protocol::kEnvStateDir);
   cmd->add_flag("--default-only", options->builtin_only, "Use only the built-in default policy");
   auto argv = takes_command_line(cmd);
   cmd->footer(

@@ -22,7 +22,7 @@
 
 #include "cli_policy.hpp"
 #include "commands.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "gate/approval.hpp"
 
 namespace agentguard::cli {

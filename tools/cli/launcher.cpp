@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstring>
 
-#include "core/identity.hpp"
-#include "core/path_search.hpp"
+#include "core/launch/guard_env.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/path_search.hpp"
+#include "core/protocol.hpp"
 
 namespace agentguard::cli {
 
@@ -26,6 +28,25 @@ std::string lookup(const std::vector<std::string>& env, const std::string& name)
   for (const auto& e : env)
     if (e.compare(0, prefix.size(), prefix) == 0) return e.substr(prefix.size());
   return {};
+}
+
+// The environment the gate is started with: the preload's own builder in gate mode, so `run` hands a
+// watched agent over exactly as the preload hands over a watched launch (LD_PRELOAD travels as
+// AGENTGUARD_CALLER_LD_PRELOAD, the guard's variables as the session set them).
+std::vector<std::string> gate_environment(const std::vector<std::string>& env) {
+  std::vector<const char*> envp;
+  for (const auto& e : env) envp.push_back(e.c_str());
+  envp.push_back(nullptr);
+  const core::GuardEnv guard = core::guard_env_view(envp.data());
+  std::vector<const char*> slots(core::envp_slots_needed(envp.data()));
+  std::vector<char> text(core::envp_text_needed(envp.data(), guard));
+  const core::EnvpBuffers buffers{slots.data(), slots.size(), text.data(), text.size()};
+  const char* const* result = nullptr;
+  std::vector<std::string> out;
+  if (core::build_guarded_envp(envp.data(), guard, core::EnvpMode::gate, buffers, &result) == core::EnvpStatus::no_room)
+    return out;  // cannot happen: the sizes come from the builder itself
+  for (const char* const* e = result; *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
 }
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
@@ -55,19 +76,19 @@ int exec_guarded(const Session& session, const std::vector<std::string>& argv, c
   raw_args.push_back(nullptr);
 
   core::Identity id;
-  const std::string watch = session.vars.at("AGENTGUARD_WATCH");
+  const std::string watch = session.vars.at(protocol::kEnvWatch);
   core::identify(found, raw_args.data(), watch.c_str(), id);
 
   std::vector<std::string> program_env = env;
   std::string program = found;
   if (id.watched || id.needs_supervision) {
-    // Same hand-over as the preload (a static agent, too, is run under the gate's supervisor): the gate runs unhooked and gets the preload list to restore.
-    program = session.vars.at("AGENTGUARD_GATE");
+    // The gate argv of core/protocol.hpp (a static agent, too, is run under the gate's supervisor).
+    program = session.vars.at(protocol::kEnvGate);
     args.insert(args.begin(), {program, id.resolved_path});
-    program_env.clear();
-    for (const auto& e : env) {
-      if (e.compare(0, 11, "LD_PRELOAD=") == 0) program_env.push_back("AGENTGUARD_CALLER_LD_PRELOAD=" + e.substr(11));
-      else program_env.push_back(e);
+    program_env = gate_environment(env);
+    if (program_env.empty()) {
+      std::fprintf(stderr, "agentguard: cannot hand %s to the gate: its environment could not be built\n", argv[0].c_str());
+      return 126;
     }
   }
   auto argv_ptrs = pointers(args);

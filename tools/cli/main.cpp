@@ -6,6 +6,7 @@
 
 #include "cli_output.hpp"
 #include "cmd_ui.hpp"
+#include "core/protocol.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "cli/logging.hpp"
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   std::string log_level;
   app.add_option("--log-level", log_level, "Diagnostics level: trace, debug, info, warn (default), error, off")
-      ->envname("AGENTGUARD_LOG_LEVEL");
+      ->envname(agentguard::protocol::kEnvLogLevel);
   std::string color = "auto";
   app.add_option("--color", color, "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))

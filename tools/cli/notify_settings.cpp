@@ -8,10 +8,11 @@
 #include <optional>
 #include <set>
 
+#include "core/protocol.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
 #include "notify/notify.hpp"
 
 namespace agentguard::cli {
@@ -63,7 +64,7 @@ void add_policy_webhooks(notify::Config& config) {
 }
 
 void add_session_webhooks(notify::Config& config) {
-  const char* id = std::getenv("AGENTGUARD_SESSION");
+  const char* id = std::getenv(protocol::kEnvSession);
   if (!id || !*id) return;
   std::ifstream in(session_file(id));
   if (!in) return;

@@ -9,13 +9,14 @@
 #include <random>
 #include <stdexcept>
 
+#include "core/protocol.hpp"
 #include "agentguard/api_rules.hpp"
 #include "agentguard/policy.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
-#include "common/policy_cache.hpp"
-#include "core/path_search.hpp"
-#include "core/project_scan.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
+#include "policy_layers/policy_cache.hpp"
+#include "core/launch/path_search.hpp"
+#include "core/launch/project_scan.hpp"
 
 extern char** environ;
 
@@ -78,7 +79,7 @@ Session prepare_session(const SessionOptions& options) {
   if (!project.empty()) load.project_files.push_back(project);
   const auto policy = policy::Policy::load(load);
 
-  if (!options.state_dir.empty()) setenv("AGENTGUARD_STATE_DIR", fs::absolute(options.state_dir).c_str(), 1);
+  if (!options.state_dir.empty()) setenv(protocol::kEnvStateDir, fs::absolute(options.state_dir).c_str(), 1);
   const fs::path state = paths::ensure_state_dir();
   // The gate decides every watched launch with these same layers: give it the parsed policy, so
   // its first launch is already fast (a snapshot that cannot be written only costs that speed).
@@ -93,17 +94,17 @@ Session prepare_session(const SessionOptions& options) {
   require_file(gate, "gate program");
 
   const char* path_env = std::getenv("PATH");
-  s.vars["AGENTGUARD_LIB"] = lib.string();
-  s.vars["AGENTGUARD_GATE"] = gate.string();
+  s.vars[protocol::kEnvLib] = lib.string();
+  s.vars[protocol::kEnvGate] = gate.string();
   // r=: the project file whose programs this list covers (none: empty). The preload sends a launch
   // under any other project file, or under this one once edited, to the gate (docs/policy.md).
   std::string watch = policy.watch_list(path_env ? path_env : "/usr/local/bin:/usr/bin:/bin") + ";r=";
   if (char key[96]; !project.empty() && core::project_file_key(project.c_str(), key, sizeof key)) watch += key;
-  s.vars["AGENTGUARD_WATCH"] = watch;
-  s.vars["AGENTGUARD_POLICY"] = layers::join(s.layer_files);
-  s.vars["AGENTGUARD_STATE_DIR"] = state.string();
-  s.vars["AGENTGUARD_SESSION"] = s.id;
-  s.vars["AGENTGUARD_API_RULES"] = write_api_rules(state, s.id, policy).string();
+  s.vars[protocol::kEnvWatch] = watch;
+  s.vars[protocol::kEnvPolicy] = layers::join(s.layer_files);
+  s.vars[protocol::kEnvStateDir] = state.string();
+  s.vars[protocol::kEnvSession] = s.id;
+  s.vars[protocol::kEnvApiRules] = write_api_rules(state, s.id, policy).string();
 
   std::string preload = lib.string();
   if (const char* existing = std::getenv("LD_PRELOAD"); existing && *existing) {

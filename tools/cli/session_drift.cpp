@@ -6,9 +6,10 @@
 #include <iterator>
 #include <sstream>
 
+#include "core/protocol.hpp"
 #include "agentguard/api_rules.hpp"
-#include "core/identity.hpp"
-#include "core/watch_list.hpp"
+#include "core/launch/identity.hpp"
+#include "core/launch/watch_list.hpp"
 
 namespace agentguard::cli {
 namespace {
@@ -44,8 +45,8 @@ std::string read_file(const char* path) {
 
 std::vector<std::string> session_drift(const policy::Policy& on_disk) {
   std::vector<std::string> notes;
-  const char* session = std::getenv("AGENTGUARD_SESSION");
-  const char* watch = std::getenv("AGENTGUARD_WATCH");
+  const char* session = std::getenv(protocol::kEnvSession);
+  const char* watch = std::getenv(protocol::kEnvWatch);
   if (session == nullptr || watch == nullptr) return notes;
   const char* path = std::getenv("PATH");
 
@@ -62,7 +63,7 @@ std::vector<std::string> session_drift(const policy::Policy& on_disk) {
     notes.push_back("this session (" + std::string(session) + ") does not watch " + missing +
                     ": rules for them take effect in a new `agentguard run`");
 
-  if (const char* blob = std::getenv("AGENTGUARD_API_RULES"); blob != nullptr && *blob != '\0') {
+  if (const char* blob = std::getenv(protocol::kEnvApiRules); blob != nullptr && *blob != '\0') {
     if (read_file(blob) != policy::compile_api_rules(on_disk.api_rules()))
       notes.push_back("this session (" + std::string(session) + ") uses the [[api]] rules it started with: "
                       "the changed ones take effect in a new `agentguard run`");

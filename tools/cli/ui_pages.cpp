@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "agentguard/shell_quote.hpp"
+
 namespace agentguard::cli::ui {
 
 using nlohmann::json;
@@ -30,31 +32,6 @@ std::string field(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string clock_text(std::int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return text;
-}
-
-std::string command_text(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const auto& word : argv) {
-    if (!line.empty()) line += ' ';
-    const bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
-    if (plain) {
-      line += word;
-      continue;
-    }
-    line += '\'';
-    for (char c : word) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    line += '\'';
-  }
-  return line;
-}
-
 std::string option(const std::string& value, const std::string& selected, const std::string& label) {
   return "<option value=\"" + html_escape(value) + "\"" + (value == selected ? " selected" : "") + ">" + html_escape(label) +
          "</option>";
@@ -75,12 +52,12 @@ std::string render_request_card(const approvals::Request& r, const std::string& 
                   "\" id=\"req-" + html_escape(r.id) + "\" data-request-id=\"" + html_escape(r.id) + "\">";
   h += "<h3><a href=\"/requests/" + html_escape(r.id) + "\">" + html_escape(r.id) + "</a> <span class=\"badge\">" +
        html_escape(approvals::to_string(state)) + "</span></h3>";
-  h += "<dl><dt>Command</dt><dd><code class=\"command\">" + html_escape(command_text(r.argv)) + "</code></dd>";
+  h += "<dl><dt>Command</dt><dd><code class=\"command\">" + html_escape(policy::shell_quote(r.argv)) + "</code></dd>";
   h += "<dt>Directory</dt><dd><code>" + html_escape(r.cwd) + "</code></dd>";
   h += "<dt>Rule</dt><dd>" + html_escape(r.rule_id) + "</dd>";
   h += "<dt>Why</dt><dd>" + html_escape(r.message) + "</dd>";
   h += "<dt>State</dt><dd>" + html_escape(approvals::describe(r, state)) + "</dd>";
-  h += "<dt>Open until</dt><dd>" + html_escape(clock_text(r.expires_unix)) + "</dd></dl>";
+  h += "<dt>Open until</dt><dd>" + html_escape(approvals::clock_text(r.expires_unix)) + "</dd></dl>";
   if (!r.resources.empty()) {
     h += "<h4>This apply would</h4><ul class=\"resources\">";
     for (const auto& res : r.resources) {
@@ -113,7 +90,7 @@ std::string render_timeline(const HomeData& d) {
     std::vector<std::string> argv;
     if (auto it = e.find("argv"); it != e.end() && it->is_array())
       for (const auto& w : *it) argv.push_back(w.is_string() ? w.get<std::string>() : w.dump());
-    std::string what = command_text(argv);
+    std::string what = policy::shell_quote(argv);
     if (what.empty()) what = field(e, "service") + " " + field(e, "operation");
     const std::string decision = field(e, "decision");
     h += "<tr class=\"decision-" + html_escape(decision) + "\"><td>" + html_escape(field(e, "time")) + "</td><td>" +

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/approvals.hpp"
+#include "approvals/approvals.hpp"
 
 namespace agentguard::cli::ui {
 

@@ -10,7 +10,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 #include "events/durable_file.hpp"
 #include "events/event_json.hpp"
 
@@ -81,7 +81,7 @@ std::string audit_record_hash(const json& record) {
   json without_hash = record;
   without_hash.erase("hash");
   std::string prev = record.value("prev", std::string());
-  return sha256_hex(prev + canonical_json(without_hash));
+  return digest::sha256_hex(prev + canonical_json(without_hash));
 }
 
 json append_audit_record(const fs::path& state_dir, const json& event) {
@@ -108,7 +108,7 @@ json append_audit_record(const fs::path& state_dir, const json& event) {
       seq = last["seq"].get<uint64_t>() + 1;
     } else {
       // A damaged last line: keep appending (verify will point at it), chained to its raw text.
-      prev = sha256_hex(tail.last_line);
+      prev = digest::sha256_hex(tail.last_line);
       seq = count_lines(log_file) + 1;
     }
   }

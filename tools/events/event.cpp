@@ -1,5 +1,6 @@
 // make_event(): who, where and when, read from the calling process and /proc.
 #include "events/event.hpp"
+#include "core/protocol.hpp"
 #include "events/process_info.hpp"
 
 #include <pwd.h>
@@ -119,7 +120,7 @@ Event make_event() {
   event.cwd = current_dir();
   event.pid = static_cast<int>(::getpid());
   event.parents = parent_chain(event.pid);
-  if (const char* session = std::getenv("AGENTGUARD_SESSION")) event.session = session;
+  if (const char* session = std::getenv(protocol::kEnvSession)) event.session = session;
   return event;
 }
 

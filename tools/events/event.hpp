@@ -1,7 +1,8 @@
 #pragma once
-// An event: every decision other than a plain allow. The gate (and later the HTTPS guard and the
-// plan review) builds one and calls report(); everything else - redaction, the hash-chained audit
-// log, the durable spool and waking the notifier - happens behind that one call.
+// An event: every decision other than a plain allow. The gate builds one (for a launch, a plan
+// review, a hold, or a refused file or HTTP call the preload reports) and calls report(); everything
+// else - redaction, the hash-chained audit log, the durable spool and waking the notifier - happens
+// behind that one call.
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>

@@ -11,8 +11,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "common/log.hpp"
-#include "common/paths.hpp"
+#include "support/log.hpp"
+#include "core/protocol.hpp"
+#include "support/paths.hpp"
 #include "events/audit_log.hpp"
 #include "events/event.hpp"
 #include "events/audit_only.hpp"
@@ -20,59 +21,27 @@
 #include "events/notifier_wake.hpp"
 #include "events/redact.hpp"
 #include "events/spool.hpp"
+#include "support/detached_spawn.hpp"
 
 namespace agentguard::events {
 namespace fs = std::filesystem;
 
-extern "C" char** environ;
-
 void wake_notifier() {
-  std::string program;
-  std::string state_entry;
+  support::DetachedSpawn notifier;
   try {
-    program = paths::cli_program().string();
-    // The notifier runs from "/" (it must not pin the agent's directory), so it gets the state
-    // directory as an absolute path.
-    state_entry = "AGENTGUARD_STATE_DIR=" + fs::absolute(paths::state_dir()).string();
+    notifier.argv = {paths::cli_program().string(), "notify", "flush", "--background"};
+    // The notifier runs from "/" (it must not pin the agent's directory): the state directory
+    // goes to it as an absolute path.
+    notifier.env = paths::environment_for_helper();
   } catch (const std::exception& error) {
     log::debug(std::string("not waking the notifier: ") + error.what());
     return;
   }
-  if (::access(program.c_str(), X_OK) != 0) {
-    log::debug("not waking the notifier: " + program + " is not there");
+  if (::access(notifier.argv[0].c_str(), X_OK) != 0) {
+    log::debug("not waking the notifier: " + notifier.argv[0] + " is not there");
     return;
   }
-  // Everything the child needs is prepared before fork(): after it only async-signal-safe calls.
-  const char* argv[] = {program.c_str(), "notify", "flush", "--background", nullptr};
-  std::vector<const char*> envp;
-  for (char** entry = environ; entry && *entry; ++entry)
-    if (std::strncmp(*entry, "AGENTGUARD_STATE_DIR=", 21) != 0) envp.push_back(*entry);
-  envp.push_back(state_entry.c_str());
-  envp.push_back(nullptr);
-  pid_t child = ::fork();
-  if (child < 0) {
-    log::warn("cannot start the notifier: fork failed");
-    return;
-  }
-  if (child == 0) {
-    if (::fork() != 0) ::_exit(0);  // the middle process exits; the grandchild is adopted by init
-    ::setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int null = ::open("/dev/null", O_RDWR);
-    if (null >= 0) {
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-    }
-    ::close_range(3, ~0U, 0);
-    if (::chdir("/") != 0) ::_exit(127);
-    ::execve(argv[0], const_cast<char* const*>(argv), const_cast<char* const*>(envp.data()));
-    ::_exit(127);
-  }
-  while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
-  }
+  if (!support::spawn_detached(notifier)) log::warn("cannot start the notifier: fork failed");
 }
 
 namespace {

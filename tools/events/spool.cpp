@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "common/log.hpp"
+#include "support/log.hpp"
 #include "events/durable_file.hpp"
 
 namespace agentguard::events {

@@ -38,7 +38,7 @@ SealedPlan make_plan(const policy::ExecRequest& request, const TerraformCall& ca
 ApplyReview review_apply(const policy::ExecRequest& request, const policy::Decision& decision,
                          const PlanRunner& run_plan) {
   ApplyReview r;
-  r.call = parse_terraform_call(decision.effective_argv);
+  r.call = policy::split_terraform_call(decision.effective_argv);
   r.dir = working_dir(request, r.call);
   r.apply_args = r.call.args;
   if (r.call.plan_arg) {

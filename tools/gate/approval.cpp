@@ -12,12 +12,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "common/approvals.hpp"
+#include "approvals/approvals.hpp"
 #include "events/audit_only.hpp"
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "events/event_json.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"
+#include "support/detached_spawn.hpp"
 
 namespace agentguard::gate {
 
@@ -25,38 +26,19 @@ using nlohmann::json;
 
 namespace {
 
-// Starts `agentguard notify <args...>` fully detached: its own session, no descriptor of the
-// agent's (an agent's tool waits for its pipes to close), stdin fed from `input` when given. It
-// outlives the gate: it sends the request, then its update when the request closes or expires.
+// Starts `agentguard notify <args...>` fully detached (support/detached_spawn.hpp), stdin fed from
+// `input` when given. It outlives the gate: it sends the request, then its update when the request
+// closes or expires.
 void start_notifier(const std::vector<std::string>& args, const std::string& input) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return;
-  const std::string cli = paths::cli_program().string();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (fork() != 0) _exit(0);  // the grandchild is reparented: no zombie for the gate's caller
-    setsid();
-    dup2(fds[0], 0);
-    const int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
-    std::vector<char*> argv{const_cast<char*>(cli.c_str()), const_cast<char*>("notify")};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(cli.c_str(), argv.data());
-    _exit(127);
+  support::DetachedSpawn notifier{{paths::cli_program().string(), "notify"}, std::nullopt, input};
+  notifier.argv.insert(notifier.argv.end(), args.begin(), args.end());
+  try {
+    notifier.env = paths::environment_for_helper();
+  } catch (const std::exception&) {
+    // No usable state directory: the notifier says so in the audit log it cannot reach either;
+    // it still gets this process's environment.
   }
-  close(fds[0]);
-  size_t off = 0;
-  while (pid > 0 && off < input.size()) {
-    const ssize_t n = write(fds[1], input.data() + off, input.size() - off);
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
-  close(fds[1]);
-  if (pid > 0) waitpid(pid, nullptr, 0);
+  support::spawn_detached(notifier);
 }
 
 // Tells every webhook the request's new state (in order: the notifier orders by sequence number).
@@ -85,15 +67,6 @@ int refuse_in_flow(const HeldLaunch& held, const std::string& why) {
   d.action = policy::Action::deny;
   d.message = why;
   return refuse(held.request, d, /*notify_humans=*/false);
-}
-
-std::string clock_text(std::int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%H:%M:%S UTC", &utc);
-  return text;
 }
 
 void become_waiter(approvals::Request& r) {
@@ -251,7 +224,7 @@ int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
   std::fprintf(stderr,
                "agentguard: pending approval %s; when a human approves, run the same command again. Nothing ran. The "
                "request stays open until %s; running it again before an answer waits up to %s more.\n",
-               request.id.c_str(), clock_text(request.expires_unix).c_str(),
+               request.id.c_str(), approvals::clock_text(request.expires_unix, "%H:%M:%S UTC").c_str(),
                approvals::duration_text(settings.hold_seconds).c_str());
   return kRefusedStatus;
 }

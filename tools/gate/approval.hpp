@@ -9,7 +9,7 @@
 //   wait             the launch waits until the request expires (scripts and CI that prefer it).
 //
 // The one-time code exists in the gate's memory and in the notification sent to the human; the
-// request file holds a salted scrypt hash of it (common/approval_code.hpp). With no webhook there
+// request file holds a salted scrypt hash of it (approvals/approval_code.hpp). With no webhook there
 // is no code, and only a human at a terminal outside the guarded tree can answer
 // (`agentguard approve ID` confirms at /dev/tty).
 #include <chrono>

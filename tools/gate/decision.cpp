@@ -1,5 +1,6 @@
 // The gate's decision for one launch, whoever asks: the preload's hand-off (main.cpp) or the
 // supervisor, for an exec it trapped in a static program's subtree (supervisor.cpp).
+#include "gate/plan_inspector.hpp"
 #include "gate/decision.hpp"
 
 #include <cstdio>
@@ -11,9 +12,8 @@
 
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy_sections.hpp"
-#include "agentguard/terraform_plan_inspector.hpp"
-#include "common/layers.hpp"
-#include "common/paths.hpp"
+#include "policy_layers/layers.hpp"
+#include "support/paths.hpp"
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
 #include "gate/plan_review.hpp"
@@ -56,7 +56,7 @@ int decide_and_launch(const policy::ExecRequest& request) {
       std::fprintf(stderr, "agentguard: warning: the policy does not load (%s); the last good policy stays in force.\n",
                    loaded.broken.c_str());
     pol.emplace(std::move(loaded.policy));
-    const policy::TerraformPlanInspector plans;
+    const ShowJsonPlanInspector plans;
     decision = pol->decide_exec(request, &plans);
   } catch (const std::exception& e) {
     gate::set_webhook_check([&request] { return webhook_configured(request, nullptr); });

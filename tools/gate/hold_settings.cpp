@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agentguard/policy_sections.hpp"
+#include "core/protocol.hpp"
 #include "gate/approval.hpp"
 
 namespace agentguard::gate {
@@ -64,8 +65,8 @@ HoldSettings hold_settings(const policy::Policy* pol) {
       }
     }
   }
-  apply_hold_variable(s, std::getenv("AGENTGUARD_APPROVAL_HOLD"));
-  if (const char* v = std::getenv("AGENTGUARD_APPROVAL_TIMEOUT"); v && *v) {
+  apply_hold_variable(s, std::getenv(protocol::kEnvApprovalHold));
+  if (const char* v = std::getenv(protocol::kEnvApprovalTimeout); v && *v) {
     const long long open = std::strtoll(v, nullptr, 10);
     if (open > 0 && open <= 86400) s.open_seconds = open;
   }

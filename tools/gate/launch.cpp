@@ -8,12 +8,17 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "core/executable.hpp"
+#include "core/protocol.hpp"
+#include "core/launch/executable.hpp"
 #include "gate/supervisor.hpp"
 
 namespace agentguard::gate {
 
 namespace {
+constexpr std::string_view kPreload = "LD_PRELOAD=";
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
 bool g_decision_only = false;
 
 // No preload will run inside it: its own launches are only seen if we supervise it.
@@ -28,12 +33,12 @@ void set_decision_only() { g_decision_only = true; }
 bool decision_only() { return g_decision_only; }
 
 policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp) {
-  if (argc < 3 || argv[1][0] == '\0')
+  if (argc <= static_cast<int>(protocol::kGateArgProgramArgv) || argv[protocol::kGateArgResolved][0] == '\0')
     throw std::invalid_argument(
         "agentguard-gate is started by the guard, not by hand: expected `agentguard-gate /resolved/path argv0 [args...]`");
   policy::ExecRequest request;
-  request.resolved_path = argv[1];
-  for (int i = 2; i < argc; ++i) request.argv.emplace_back(argv[i]);
+  request.resolved_path = argv[protocol::kGateArgResolved];
+  for (int i = protocol::kGateArgProgramArgv; i < argc; ++i) request.argv.emplace_back(argv[i]);
   for (char** e = envp; e && *e; ++e) request.env.emplace_back(*e);
   std::vector<char> cwd(4096);
   while (!getcwd(cwd.data(), cwd.size())) {
@@ -45,6 +50,21 @@ policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp) {
   // caller's working directory, so anchoring it here names the same file.
   if (request.resolved_path[0] != '/') request.resolved_path = request.cwd + "/" + request.resolved_path;
   return request;
+}
+
+std::vector<std::string> environment_for_program(const std::vector<std::string>& env) {
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  std::string preload;
+  for (const std::string& entry : env) {
+    if (const std::size_t prefix = protocol::assigns(entry, protocol::kEnvCallerPreload)) {
+      preload = entry.substr(prefix);
+    } else if (!starts_with(entry, kPreload)) {
+      out.push_back(entry);
+    }
+  }
+  if (!preload.empty()) out.push_back(std::string(kPreload) + preload);
+  return out;
 }
 
 int exec_program(const policy::ExecRequest& request) {
@@ -62,26 +82,6 @@ int exec_program(const policy::ExecRequest& request) {
   const int err = errno;
   std::fprintf(stderr, "agentguard: cannot run %s: %s\n", request.resolved_path.c_str(), std::strerror(err));
   return err == ENOENT ? 127 : 126;
-}
-
-std::string shell_quote(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& arg : argv) {
-    if (!out.empty()) out += ' ';
-    const bool plain = !arg.empty() && arg.find_first_not_of(
-                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,@%+") == std::string::npos;
-    if (plain) {
-      out += arg;
-      continue;
-    }
-    out += '\'';
-    for (char c : arg) {
-      if (c == '\'') out += "'\\''";
-      else out += c;
-    }
-    out += '\'';
-  }
-  return out;
 }
 
 }  // namespace agentguard::gate

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "agentguard/policy.hpp"
-#include "gate/program_environment.hpp"
+#include "agentguard/shell_quote.hpp"
 
 namespace agentguard::gate {
 
@@ -12,6 +12,8 @@ namespace agentguard::gate {
 // Throws std::invalid_argument when the protocol is not followed.
 policy::ExecRequest request_from_protocol(int argc, char** argv, char** envp);
 
+// The environment for the real program: LD_PRELOAD restored from AGENTGUARD_CALLER_LD_PRELOAD.
+std::vector<std::string> environment_for_program(const std::vector<std::string>& env);
 
 // Launches the real program the decision allowed. A dynamically linked program is execve()d (the
 // preload comes back with LD_PRELOAD); one with no program interpreter (static, static-pie, Go)
@@ -26,7 +28,6 @@ int exec_program(const policy::ExecRequest& request);
 void set_decision_only();
 bool decision_only();
 
-// Renders argv the way a person would type it (quoted where needed), for messages.
-std::string shell_quote(const std::vector<std::string>& argv);
+using policy::shell_quote;  // the one quoting rule (agentguard/shell_quote.hpp)
 
 }  // namespace agentguard::gate

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gate/decision.hpp"
+#include "core/protocol.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"
 #include "gate/report_file.hpp"
@@ -19,12 +20,13 @@
 extern char** environ;
 
 namespace gate = agentguard::gate;
+namespace protocol = agentguard::protocol;
 
 int main(int argc, char** argv) {
   try {
-    if (argc > 1 && std::string(argv[1]) == "--report-http") return gate::report_http(argc, argv);
-    if (argc > 1 && std::string(argv[1]) == "--report-file") return gate::report_file(argc, argv);
-    if (argc == 2 && std::string(argv[1]) == "--probe-supervisor") {
+    if (argc > 1 && std::string(argv[1]) == protocol::kReportHttp) return gate::report_http(argc, argv);
+    if (argc > 1 && std::string(argv[1]) == protocol::kReportFile) return gate::report_file(argc, argv);
+    if (argc == 2 && std::string(argv[1]) == protocol::kProbeSupervisor) {
       // Used by `agentguard run` and `agentguard doctor`: can this kernel supervise static programs?
       const std::string why = gate::probe_user_notification();
       if (why.empty()) return std::puts("seccomp user notification: available") < 0 ? 1 : 0;
@@ -33,7 +35,7 @@ int main(int argc, char** argv) {
     }
     return gate::decide_and_launch(gate::request_from_protocol(argc, argv, environ));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "agentguard: blocked: the guard could not decide this launch (%s). Nothing was run.\n", e.what());
+    std::fputs(gate::undecidable_paragraph(e.what()).c_str(), stderr);
     return gate::kRefusedStatus;
   }
 }

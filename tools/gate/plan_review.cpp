@@ -1,7 +1,6 @@
 #include "plan_review.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,26 +10,14 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "agentguard/terraform_plan_inspector.hpp"
-#include "common/subprocess.hpp"
-#include "gate/program_environment.hpp"
+#include "agentguard/terraform_plan.hpp"
+#include "support/digest.hpp"
+#include "support/subprocess.hpp"
+#include "gate/launch.hpp"
 
 namespace agentguard::gate {
 
 namespace {
-
-// apply's options that take a value (Go's flag package: `-var x=y` is two words). The rest are booleans.
-bool takes_value(const std::string& name) {
-  return name == "var" || name == "var-file" || name == "target" || name == "replace" || name == "exclude" ||
-         name == "state" || name == "state-out" || name == "backup" || name == "lock-timeout" ||
-         name == "parallelism";
-}
-
-std::string flag_name(const std::string& arg) {
-  const std::size_t start = arg.rfind("--", 0) == 0 ? 2 : 1;
-  const std::size_t end = arg.find('=');
-  return arg.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
 
 std::string tail(const std::string& s, std::size_t n = 600) {
   return s.size() > n ? "..." + s.substr(s.size() - n) : s;
@@ -38,35 +25,9 @@ std::string tail(const std::string& s, std::size_t n = 600) {
 
 }  // namespace
 
-TerraformCall parse_terraform_call(const std::vector<std::string>& argv) {
-  TerraformCall call;
-  std::size_t i = 1;
-  for (; i < argv.size() && !argv[i].empty() && argv[i][0] == '-'; ++i) call.globals.push_back(argv[i]);
-  if (i < argv.size()) call.subcommand = argv[i++];
-  bool flags_done = false;  // Go's flag package stops at the first non-flag argument or `--`
-  for (; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (!flags_done && a == "--") {
-      call.args.push_back(a);
-      flags_done = true;
-      continue;
-    }
-    if (!flags_done && a.size() > 1 && a[0] == '-') {
-      call.args.push_back(a);
-      if (a.find('=') == std::string::npos && takes_value(flag_name(a)) && i + 1 < argv.size())
-        call.args.push_back(argv[++i]);
-      continue;
-    }
-    flags_done = true;
-    call.args.push_back(a);
-    if (!call.plan_arg) call.plan_arg = call.args.size() - 1;
-  }
-  return call;
-}
-
 bool is_apply_to_review(const policy::Decision& decision) {
   if (decision.program != "terraform" && decision.program != "tofu") return false;
-  const TerraformCall call = parse_terraform_call(decision.effective_argv);
+  const TerraformCall call = policy::split_terraform_call(decision.effective_argv);
   if (call.subcommand != "apply") return false;
   // Terraform itself refuses flags before the subcommand, and only prints help when a help flag
   // comes before `--`: then there is no apply to make, and the launch runs as it is.
@@ -89,19 +50,6 @@ std::string working_dir(const policy::ExecRequest& request, const TerraformCall&
     dir = d[0] == '/' ? d : dir + "/" + d;  // the kernel resolves it, as terraform's os.Chdir does
   }
   return dir;
-}
-
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
 }
 
 SealedPlan seal_plan_file(const std::string& dir, const std::string& path) {
@@ -155,7 +103,7 @@ std::string sealed_sha256(const SealedPlan& plan) {
     }
     bytes.append(buf, static_cast<std::size_t>(n));
   }
-  return sha256_hex(bytes);
+  return digest::sha256_hex(bytes);
 }
 
 void seal_memfd(SealedPlan& plan) {
@@ -190,7 +138,7 @@ PlanReview show_plan(const policy::ExecRequest& request, const TerraformCall& ca
   if (r.status != 0 || r.timed_out)
     throw std::runtime_error("`terraform show -json " + plan.source + "` failed: " + tail(r.err.empty() ? r.out : r.err));
   PlanReview review;
-  review.plan = policy::TerraformPlanInspector::parse_show_json(r.out);
+  review.plan = policy::parse_plan_json(r.out);
   const auto json = nlohmann::json::parse(r.out, nullptr, false);
   if (json.is_object() && json.contains("applyable") && json["applyable"].is_boolean())
     review.applyable = json["applyable"].get<bool>();

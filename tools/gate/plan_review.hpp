@@ -11,19 +11,12 @@
 #include <vector>
 
 #include "agentguard/policy.hpp"
+#include "agentguard/terraform_call.hpp"
 
 namespace agentguard::gate {
 
-// `terraform [-chdir=DIR] apply ARGS...` as the policy normalised it (Decision::effective_argv).
-struct TerraformCall {
-  std::vector<std::string> globals;   // options before the subcommand: only -chdir=DIR after normalising
-  std::string subcommand;             // "apply"
-  std::vector<std::string> args;      // after the subcommand
-  std::optional<std::size_t> plan_arg;  // index in args of the saved plan, if any
-};
-
-// Splits an effective argv (argv[0] included) the way Go's flag package reads apply's options.
-TerraformCall parse_terraform_call(const std::vector<std::string>& effective_argv);
+// `terraform [-chdir=DIR] apply ARGS...` as the policy normalised it, split by the policy's own rules.
+using policy::TerraformCall;
 
 bool is_apply_to_review(const policy::Decision& decision);
 
@@ -59,7 +52,5 @@ PlanReview show_plan(const policy::ExecRequest& request, const TerraformCall& ca
 // The environment for the terraform runs the gate makes: the caller's (preload restored), without
 // TF_CLI_ARGS* (already merged into the argv the gate builds).
 std::vector<std::string> terraform_env(const policy::ExecRequest& request);
-
-std::string sha256_hex(const std::string& bytes);
 
 }  // namespace agentguard::gate

@@ -5,9 +5,9 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
-#include "common/paths.hpp"
-#include "common/policy_cache.hpp"
-#include "events/digest.hpp"
+#include "support/paths.hpp"
+#include "policy_layers/policy_cache.hpp"
+#include "support/digest.hpp"
 #include "events/durable_file.hpp"
 #include "events/event.hpp"
 
@@ -24,13 +24,13 @@ fs::path record_for(const policy::LoadOptions& options) {
   for (const auto& f : options.files) key += f + "\n";
   key += "project:\n";
   for (const auto& f : options.project_files) key += f + "\n";
-  return paths::ensure_state_dir() / "policy-last-good" / (policy_cache::sha256_hex(key).substr(0, 32) + ".json");
+  return paths::ensure_state_dir() / "policy-last-good" / (digest::sha256_hex(key).substr(0, 32) + ".json");
 }
 
 std::string fingerprint(const std::vector<policy::LayerText>& layers) {
   std::string all;
   for (const auto& l : layers) all += l.file + '\0' + l.text + '\0' + (l.project ? "p" : "") + '\0';
-  return policy_cache::sha256_hex(all);
+  return digest::sha256_hex(all);
 }
 
 void remember(const fs::path& record, const std::vector<policy::LayerText>& layers) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 
+#include "core/protocol.hpp"
 #include "events/audit_only.hpp"
 #include "events/event.hpp"
 #include "gate/launch.hpp"
@@ -54,11 +55,21 @@ int refuse(const policy::ExecRequest& request, const policy::Decision& decision,
   if (!recorded) outcome = "The event could not be recorded; tell the person responsible for this session.";
   else if (notify_humans && webhook_configured()) outcome = "Recorded as event " + id + "; a human has been notified.";
   else outcome = "Recorded as event " + id + " in the audit log.";
-  // One paragraph, first words fixed: agents and people grep for "agentguard: blocked".
-  std::fprintf(stderr, "agentguard: blocked `%s`%s (rule %s, %s). %s %s\n", shell_quote(request.argv).c_str(),
-               effective.c_str(), decision.rule_id.c_str(), decision.source.to_string().c_str(),
-               decision.message.c_str(), outcome.c_str());
+  std::fputs(refusal_paragraph(request.argv, effective + " (rule " + decision.rule_id + ", " +
+                                                 decision.source.to_string() + "). " + decision.message + " " + outcome)
+                 .c_str(),
+             stderr);
   return kRefusedStatus;
+}
+
+std::string refusal_paragraph(const std::vector<std::string>& argv, const std::string& details) {
+  const std::string opening = protocol::kRefusalOpening;
+  if (argv.empty()) return opening + ": " + details + "\n";
+  return opening + " `" + shell_quote(argv) + "`" + details + "\n";
+}
+
+std::string undecidable_paragraph(const std::string& why) {
+  return refusal_paragraph({}, "the guard could not decide this launch (" + why + "). Nothing was run.");
 }
 
 int refuse_undecidable(const policy::ExecRequest& request, const std::string& why) {

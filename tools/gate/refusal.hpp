@@ -2,12 +2,20 @@
 // What the gate does when it says no (or only records): the event, then the paragraph the agent reads.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "agentguard/policy.hpp"
 
 namespace agentguard::gate {
 
 inline constexpr int kRefusedStatus = 126;
+
+// The one paragraph a refusal prints, first words fixed (protocol::kRefusalOpening):
+//   agentguard: blocked `ARGV`DETAILS      (argv given)
+//   agentguard: blocked: DETAILS           (no launch to name)
+std::string refusal_paragraph(const std::vector<std::string>& argv, const std::string& details);
+// The launch could not be decided at all (an error inside the gate): nothing was run.
+std::string undecidable_paragraph(const std::string& why);
 
 // Whether a webhook will carry the event to a human: the refusal only says "notified" when true.
 // The check runs once, on first use (an allowed launch never needs it).

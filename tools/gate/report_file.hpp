@@ -1,6 +1,6 @@
 #pragma once
 // `agentguard-gate --report-file ...`: the preload refused a file call on a protected path (a
-// Terraform state file, ...; core/protected_paths.hpp). It cannot write the audit log or notify from
+// Terraform state file, ...; core/files/protected_paths.hpp). It cannot write the audit log or notify from
 // inside unlink(), so it starts the gate in this mode and waits for it: the gate records the refusal
 // as an event about that process, like a refused launch (audit log, spool, webhooks).
 namespace agentguard::gate {

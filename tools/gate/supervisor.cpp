@@ -18,7 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/identity.hpp"
+#include "core/protocol.hpp"
+#include "core/launch/identity.hpp"
 #include "gate/decision.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"
@@ -183,9 +184,9 @@ bool same_file(const std::string& a, const std::string& b) {
 std::vector<std::string> decision_environment(const std::vector<std::string>& target_env) {
   std::vector<std::string> out;
   for (const auto& e : target_env)
-    if (!e.starts_with("AGENTGUARD_") && !e.starts_with("LD_PRELOAD=")) out.push_back(e);
+    if (!e.starts_with(protocol::kEnvPrefix) && !e.starts_with("LD_PRELOAD=")) out.push_back(e);
   for (char** e = environ; e != nullptr && *e != nullptr; ++e)
-    if (std::string_view(*e).starts_with("AGENTGUARD_")) out.emplace_back(*e);
+    if (std::string_view(*e).starts_with(protocol::kEnvPrefix)) out.emplace_back(*e);
   return out;
 }
 
@@ -237,8 +238,7 @@ bool decide_in_child(const TrappedExec& exec, const std::string& resolved, int p
       environ = env_ptrs.data();
       status = decide_and_launch(request);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "agentguard: blocked: the guard could not decide this launch (%s). Nothing was run.\n",
-                   e.what());
+      std::fputs(undecidable_paragraph(e.what()).c_str(), stderr);
     }
     std::fflush(nullptr);
     _exit(status == 0 ? 0 : kRefusedStatus);
@@ -254,7 +254,7 @@ class Supervisor {
  public:
   Supervisor(int listener, pid_t child) : listener_(listener), child_(child) {
     own_exe_ = "/proc/self/exe";
-    const char* watch = getenv("AGENTGUARD_WATCH");
+    const char* watch = getenv(protocol::kEnvWatch);
     if (watch != nullptr) watch_list_ = watch;
   }
 
@@ -280,8 +280,8 @@ class Supervisor {
 
  private:
   bool refuse(int pidfd, const TrappedExec& exec, const std::string& why) {
-    tell_target(pidfd, "agentguard: blocked `" + shell_quote(exec.argv.empty() ? std::vector<std::string>{exec.path} : exec.argv) +
-                           "`: " + why + " Nothing was run.\n");
+    tell_target(pidfd, refusal_paragraph(exec.argv.empty() ? std::vector<std::string>{exec.path} : exec.argv,
+                                         ": " + why + " Nothing was run."));
     return false;
   }
 
@@ -361,9 +361,11 @@ int supervise(int listener, pid_t child) {
         if (errno == EINTR || errno == ENOENT) continue;  // the target died before we read it
         // The kernel (or a container profile) refuses the notify ioctls: nothing can be decided,
         // so nothing in the subtree may go on unseen.
-        std::fprintf(stderr, "agentguard: blocked: the kernel refused to hand agentguard the launches of this "
-                             "process tree (seccomp notification: %s), so it was stopped. `agentguard doctor` "
-                             "explains the fix.\n", errno_text(errno).c_str());
+        std::fputs(refusal_paragraph({}, "the kernel refused to hand agentguard the launches of this process tree "
+                                         "(seccomp notification: " + errno_text(errno) +
+                                         "), so it was stopped. `agentguard doctor` explains the fix.")
+                       .c_str(),
+                   stderr);
         kill(child, SIGKILL);
         listening = false;
         continue;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates policy/core/http/aws_operation_table.cpp from the botocore service models.
+"""Generates core/http/aws_operation_table.cpp from the botocore service models.
 
 Every service botocore knows (its newest API version): protocol, signing name, endpoint prefix,
 X-Amz-Target prefix, API version (query services: the `Version=` form field), and for the REST
@@ -22,7 +22,7 @@ import sys
 import botocore
 from botocore.loaders import Loader
 
-OUTPUT = "policy/core/http/aws_operation_table.cpp"
+OUTPUT = "core/http/aws_operation_table.cpp"
 METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH"]
 PROTOCOLS = ["unknown", "query", "ec2", "json", "rest-json", "rest-xml", "smithy-rpc-v2-cbor"]
 LABEL, GREEDY = "{}", "{+}"  # atom ids 0 and 1

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "events/durable_file.hpp"
+#include "core/protocol.hpp"
 #include "notify/notify.hpp"
 #include "notify/payload.hpp"
 
@@ -23,9 +24,9 @@ std::string trim(std::string text) {
 }
 
 std::string read_secret() {
-  std::string secret = env("AGENTGUARD_WEBHOOK_SECRET");
+  std::string secret = env(protocol::kEnvWebhookSecret);
   if (!secret.empty()) return secret;
-  std::string file = env("AGENTGUARD_WEBHOOK_SECRET_FILE");
+  std::string file = env(protocol::kEnvWebhookSecretFile);
   if (file.empty()) return "";
   try {
     secret = trim(events::read_whole_file(file));
@@ -48,8 +49,8 @@ std::string guess_format(const std::string& url) {
 
 Config config_from_environment() {
   Config config;
-  std::string urls = env("AGENTGUARD_WEBHOOK_URL");
-  std::string default_format = env("AGENTGUARD_WEBHOOK_FORMAT");
+  std::string urls = env(protocol::kEnvWebhookUrl);
+  std::string default_format = env(protocol::kEnvWebhookFormat);
   if (!default_format.empty() && !is_known_format(default_format))
     throw std::runtime_error("AGENTGUARD_WEBHOOK_FORMAT=\"" + default_format + "\" is not json, slack or discord");
   std::string secret = urls.empty() ? "" : read_secret();

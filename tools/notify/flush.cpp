@@ -6,7 +6,7 @@
 #include <map>
 #include <thread>
 
-#include "common/paths.hpp"
+#include "support/paths.hpp"
 #include "events/durable_file.hpp"
 #include "events/spool.hpp"
 #include "notify/backoff.hpp"

@@ -1,4 +1,5 @@
 #include "notify/payload.hpp"
+#include "agentguard/shell_quote.hpp"
 
 #include <ctime>
 #include <stdexcept>
@@ -12,16 +13,6 @@ namespace {
 std::string field(const json& event, const char* key) {
   auto it = event.find(key);
   return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string shell_quote(const std::string& word) {
-  if (word.empty()) return "''";
-  bool plain = word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%[]") ==
-               std::string::npos;
-  if (plain) return word;
-  std::string quoted = "'";
-  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
 }
 
 std::string truncate(const std::string& text, size_t limit) {
@@ -215,7 +206,7 @@ std::string command_line(const json& event) {
   if (auto argv = event.find("argv"); argv != event.end() && argv->is_array() && !argv->empty()) {
     for (const auto& word : *argv) {
       if (!line.empty()) line += ' ';
-      line += shell_quote(word.is_string() ? word.get<std::string>() : word.dump());
+      line += policy::shell_quote(word.is_string() ? word.get<std::string>() : word.dump());
     }
     return line;
   }

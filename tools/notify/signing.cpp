@@ -1,11 +1,11 @@
 #include "notify/signing.hpp"
 
-#include "events/digest.hpp"
+#include "support/digest.hpp"
 
 namespace agentguard::notify {
 
 std::string signature_v1(const std::string& secret, int64_t timestamp, const std::string& body) {
-  return "v1=" + events::hmac_sha256_hex(secret, std::to_string(timestamp) + "." + body);
+  return "v1=" + digest::hmac_sha256_hex(secret, std::to_string(timestamp) + "." + body);
 }
 
 std::vector<std::string> request_headers(const std::string& event_id, const std::string& secret, int64_t timestamp,

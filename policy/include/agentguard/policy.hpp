@@ -8,79 +8,14 @@
 // allow only silences ask/log rules. A layer may switch off an earlier layer's rule by id
 // (`disable = ["id"]`); that is how a human loosens the default on purpose.
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "agentguard/model.hpp"
+
 namespace agentguard::policy {
-
-enum class Action { allow, deny, ask, log };
-std::string_view to_string(Action action);
-
-// Where something came from in a policy file; file is "<built-in default>" for the embedded policy.
-struct Location {
-  std::string file;
-  int line = 0;
-  int column = 0;
-  std::string to_string() const;  // "file:line:col"
-};
-
-// A broken policy: unknown key, wrong type, bad pattern, failing example. Never turns into "allow".
-class PolicyError : public std::runtime_error {
- public:
-  PolicyError(Location where, const std::string& what);
-  const Location& where() const { return where_; }
-
- private:
-  Location where_;
-};
-
-// One launch as the gate sees it.
-struct ExecRequest {
-  std::string resolved_path;       // the file the kernel will run (symlinks resolved)
-  std::vector<std::string> argv;   // exactly as launched; argv[0] is not trusted for identity
-  std::vector<std::string> env;    // "NAME=value", as launched
-  std::string cwd;
-};
-
-// What `terraform show -json PLANFILE` says a saved plan would do.
-struct ResourceChange {
-  std::string address;  // e.g. module.data.aws_db_instance.main
-  std::string type;     // e.g. aws_db_instance
-  std::vector<std::string> actions;  // "create", "update", "delete", "forget", "no-op", "read"
-  // terraform's action_reason: a delete in a normal plan says why (delete_because_no_resource_config,
-  // _count_index, ...); a destroy plan's deletes carry none. Empty when absent.
-  std::string reason;
-};
-struct PlanSummary {
-  std::vector<ResourceChange> changes;
-  bool deletes_or_forgets() const;
-};
-
-// Reads a saved plan. The gate's implementation runs `<program> show -json PLAN` in the request's cwd.
-class PlanInspector {
- public:
-  virtual ~PlanInspector() = default;
-  // nullopt when the file is not a readable plan; throws std::runtime_error on a failure that must refuse.
-  virtual std::optional<PlanSummary> inspect(const std::string& program_path, const std::string& plan_file,
-                                             const ExecRequest& request) const = 0;
-};
-
-struct Decision {
-  Action action = Action::allow;
-  std::string rule_id;                      // empty when no rule matched
-  std::string message;                      // what the agent is told (one short paragraph)
-  Location source;                          // where the deciding rule is written
-  std::string program;                      // canonical identity ("terraform"), empty if not watched
-  std::vector<std::string> effective_argv;  // after unwrapping loader/interpreter/sudo and merging TF_CLI_ARGS*
-  std::vector<std::string> trace;           // how the decision was reached, one line per step (Trace::on only)
-};
-
-// Whether decide_exec records how it decided in Decision::trace: the gate needs only the decision,
-// `agentguard policy explain` shows every step.
-enum class Trace { off, on };
 
 struct Rule;         // defined in the implementation
 struct ApiRuleSpec;  // agentguard/api_rules.hpp
@@ -140,7 +75,7 @@ class Policy {
   // exec and plan rules, disables, API rule ids, which raw sections it has, and every location,
   // so from_snapshot() needs no TOML parsing. Not in it: the [[api]] rules' bodies and the examples
   // (both only for `agentguard policy check` and the session, which parse the TOML). The caller
-  // keys it on everything it was made from (see tools/common/policy_cache.hpp).
+  // keys it on everything it was made from (see tools/policy_layers/policy_cache.hpp).
   std::string to_snapshot() const;
   // The policy again, from to_snapshot()'s bytes and the layer texts it was made from (the same
   // files in the same order; the built-in default is not among them). Decisions, rule ids,

@@ -1,4 +1,4 @@
-/* The file hooks (preload/hook_open.cpp, hook_fopen.cpp, hook_rename.cpp, hook_unlink.cpp,
+/* The file hooks (preload/hooks/hook_open.cpp, hook_fopen.cpp, hook_rename.cpp, hook_unlink.cpp,
  * hook_truncate.cpp, hook_link.cpp), called directly, each one by name.
  * Usage: driver_file_guard DIR [--fast-only]   (DIR holds terraform.tfstate, terraform.tfstate.backup,
  *        terraform.tfstate.d/other/terraform.tfstate and an empty terraform.tfstate.d/empty; run in DIR)

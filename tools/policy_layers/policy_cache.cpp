@@ -1,0 +1,143 @@
+#include "policy_cache.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include "support/digest.hpp"
+#include "support/paths.hpp"
+
+#ifndef AGENTGUARD_VERSION
+#error "AGENTGUARD_VERSION must be defined (tools/CMakeLists.txt)"
+#endif
+
+namespace agentguard::policy_cache {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kMaxSnapshotBytes = 16u << 20;
+constexpr std::size_t kKeepSnapshots = 32;
+
+const std::string& header_line() {
+  static const std::string line = "agentguard-policy-snapshot " + std::to_string(policy::kPolicySnapshotFormat) + "\n";
+  return line;
+}
+
+// The whole file, if it is a regular file of ours that nobody else can write and not absurdly large.
+std::optional<std::string> read_own_file(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  std::optional<std::string> out;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0 &&
+      static_cast<std::size_t>(st.st_size) <= kMaxSnapshotBytes) {
+    std::string data(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t got = 0;
+    while (got < data.size()) {
+      const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got == data.size()) out = std::move(data);
+  }
+  ::close(fd);
+  return out;
+}
+
+// Keeps the newest kKeepSnapshots snapshots (each policy edit makes a new one).
+void prune(const fs::path& dir) {
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> snaps;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".snap") continue;
+    const auto when = entry.last_write_time(ec);
+    if (!ec) snaps.emplace_back(when, entry.path());
+  }
+  if (snaps.size() <= kKeepSnapshots) return;
+  std::sort(snaps.begin(), snaps.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = kKeepSnapshots; i < snaps.size(); ++i) fs::remove(snaps[i].second, ec);
+}
+
+}  // namespace
+
+std::string key_for(const policy::LoadOptions& options, const std::vector<policy::LayerText>& layers) {
+  digest::FieldHash key;
+  key.field(header_line()).field(AGENTGUARD_VERSION).field(std::to_string(AGENTGUARD_POLICY_SCHEMA));
+  key.field(options.builtin_default ? "builtin" : "no-builtin");
+  if (options.builtin_default) key.field(policy::default_policy_sha256());
+  for (const auto& layer : layers) key.field(layer.file).field(layer.text).field(layer.project ? "project" : "layer");
+  return key.hex();
+}
+
+fs::path directory() { return paths::state_dir() / "policy-cache"; }
+
+fs::path file_for(const std::string& key) { return directory() / (key + ".snap"); }
+
+std::string frame(const std::string& key, const std::string& payload) {
+  return header_line() + key + "\n" + digest::sha256_hex(payload) + "\n" + payload;
+}
+
+std::optional<std::string> unframe(const std::string& key, const std::string& image) {
+  const std::string& header = header_line();
+  // header, key, '\n', 64 hex digits, '\n'
+  const std::size_t payload_at = header.size() + key.size() + 1 + 64 + 1;
+  if (image.size() < payload_at || image.compare(0, header.size(), header) != 0 ||
+      image.compare(header.size(), key.size(), key) != 0 || image[header.size() + key.size()] != '\n' ||
+      image[payload_at - 1] != '\n')
+    return std::nullopt;
+  std::string payload = image.substr(payload_at);
+  if (image.compare(header.size() + key.size() + 1, 64, digest::sha256_hex(payload)) != 0) return std::nullopt;
+  return payload;
+}
+
+std::optional<policy::Policy> read(const std::string& key, const std::vector<policy::LayerText>& layers) {
+  try {
+    const auto image = read_own_file(file_for(key));
+    if (!image) return std::nullopt;
+    const auto payload = unframe(key, *image);
+    if (!payload) return std::nullopt;
+    return policy::Policy::from_snapshot(*payload, layers);
+  } catch (const std::exception&) {
+    return std::nullopt;  // SnapshotError, or anything else: parse the TOML instead
+  }
+}
+
+bool write(const std::string& key, const policy::Policy& policy) noexcept {
+  try {
+    const fs::path dir = directory();
+    fs::create_directories(paths::ensure_state_dir() / "policy-cache");
+    ::chmod(dir.c_str(), 0700);
+    const std::string image = frame(key, policy.to_snapshot());
+    const fs::path file = file_for(key);
+    const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return false;
+    std::size_t done = 0;
+    while (done < image.size()) {
+      const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    const bool ok = ::close(fd) == 0 && done == image.size();
+    if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    prune(dir);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace agentguard::policy_cache

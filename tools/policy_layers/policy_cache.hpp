@@ -1,0 +1,43 @@
+#pragma once
+// Precompiled policy snapshots, so a gated launch does not parse the TOML policy (docs/architecture.md,
+// "The policy snapshot"). A snapshot is found by a key that covers everything the policy is made
+// from: the snapshot format, agentguard's version, the built-in default policy (whether it is in
+// force, and the SHA-256 of its text, computed at build time), and each layer's file name, full text
+// and project flag. The caller reads the layer files it would read anyway, so an edit - whatever its
+// size or timestamp - is a different key. Any problem with a snapshot (missing, truncated, corrupted,
+// another format or owner) means "parse the TOML"; it never means "no rules".
+//
+//   <state>/policy-cache/<key>.snap:
+//     agentguard-policy-snapshot <format>\n
+//     <key>\n
+//     <SHA-256 of the payload>\n
+//     <payload: Policy::to_snapshot()>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agentguard/policy.hpp"
+
+namespace agentguard::policy_cache {
+
+// Lowercase hex SHA-256 over the inputs named above (options.api_rules is not among them: a
+// snapshot never holds the API rules' bodies).
+std::string key_for(const policy::LoadOptions& options, const std::vector<policy::LayerText>& layers);
+
+std::filesystem::path directory();                       // <state>/policy-cache
+std::filesystem::path file_for(const std::string& key);  // <state>/policy-cache/<key>.snap
+
+// The policy from the snapshot with that key, or nullopt when there is none or it cannot be used.
+std::optional<policy::Policy> read(const std::string& key, const std::vector<policy::LayerText>& layers);
+
+// Writes the snapshot of `policy` under `key` atomically (a temporary file, then rename), and keeps
+// the directory to the newest 32 snapshots. False if it could not be written (the launch goes on).
+bool write(const std::string& key, const policy::Policy& policy) noexcept;
+
+// The file image write() produces, and the payload read() accepts from it (nullopt: unusable).
+std::string frame(const std::string& key, const std::string& payload);
+std::optional<std::string> unframe(const std::string& key, const std::string& file_image);
+
+}  // namespace agentguard::policy_cache
