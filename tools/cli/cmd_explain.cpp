@@ -41,16 +41,6 @@ struct ExplainOptions {
   bool json = false;
 };
 
-// How severe an action is, for the verdict over several commands.
-int severity(pol::Action a) {
-  switch (a) {
-    case pol::Action::allow: return 0;
-    case pol::Action::log: return 1;
-    case pol::Action::ask: return 2;
-    case pol::Action::deny: return 3;
-  }
-  return 3;
-}
 
 // The one quoting rule (agentguard/shell_quote.hpp): what a refusal, a notification and a trace use.
 std::string quoted(const std::vector<std::string>& words) { return pol::shell_quote(words); }
@@ -273,12 +263,11 @@ int run_explain(const std::vector<std::string>& files, const std::vector<std::st
   } else {
     launches.push_back(explain_launch(policy, command, env, cwd, options));
   }
+  // The line's decision: the worst of its commands (policy/model.hpp's one severity table).
   pol::Action worst = pol::Action::allow;
-  for (const auto& l : launches) {
-    const std::string word = l["decision"];
-    for (auto a : {pol::Action::allow, pol::Action::log, pol::Action::ask, pol::Action::deny})
-      if (word == pol::to_string(a) && severity(a) > severity(worst)) worst = a;
-  }
+  for (const auto& l : launches)
+    if (const auto a = pol::action_from_string(l["decision"].get<std::string>()); a && pol::severity(*a) > pol::severity(worst))
+      worst = *a;
   result["commands"] = launches;
   result["decision"] = pol::to_string(worst);
 
