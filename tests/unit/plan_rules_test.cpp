@@ -46,7 +46,7 @@ TEST(PlanRules, KindsOfChange) {
   EXPECT_EQ(destructive_kind({"a.b", "a", {"forget"}, ""}), "forget");
   EXPECT_EQ(destructive_kind({"a.b", "a", {"create"}, ""}), "");
   EXPECT_EQ(destructive_kind({"a.b", "a", {"update"}, ""}), "");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"no-op"}}), "");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"no-op"}, ""}), "");
 }
 
 TEST(PlanRules, TypeOfAddress) {

@@ -114,7 +114,9 @@ TEST_F(PlanInspectorTest, SavedNormalPlanThatDeletesIsNotADestroyPlan) {
   ASSERT_TRUE(removed);
   ASSERT_TRUE(removed->deletes_or_forgets());
   for (const auto& c : removed->changes)
-    if (c.address == "terraform_data.b") EXPECT_EQ(c.reason, "delete_because_no_resource_config");
+    if (c.address == "terraform_data.b") {
+      EXPECT_EQ(c.reason, "delete_because_no_resource_config");
+    }
   auto destroy = inspector.inspect(kTerraform, "destroy.tfplan", request_in(stack(), {}));
   ASSERT_TRUE(destroy);
   for (const auto& c : destroy->changes) EXPECT_EQ(c.reason, "") << c.address;
