@@ -85,7 +85,7 @@ class Conventions(unittest.TestCase):
         self.assertEqual(shown["layers"][0]["role"], "default")
         ids = {rule["id"]: rule for rule in shown["exec_rules"]}
         self.assertEqual(ids["terraform-destroy"]["action"], "deny")
-        self.assertIn("default-policy.toml", ids["terraform-destroy"]["source"])
+        self.assertTrue(ids["terraform-destroy"]["source"].startswith("<built-in default>:"), ids["terraform-destroy"])
         self.assertTrue(any(rule["id"] == "plan-any-delete" for rule in shown["plan_rules"]))
         self.assertTrue(shown["api_rules"])
 

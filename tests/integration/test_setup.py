@@ -145,7 +145,8 @@ class AgainstTheRealTools(unittest.TestCase):
         require_build(self)
         if not self.bin:
             self.skipTest("npm could not install the agents (no registry and nothing cached)")
-        self.home = tempfile.mkdtemp(prefix="ag-home-")
+        # Not under /tmp: Codex's workspace-write sandbox lets every command write /tmp anyway.
+        self.home = tempfile.mkdtemp(prefix="ag-home-", dir=os.path.join(BUILD_DIR, "test-tools"))
         self.state = os.path.join(self.home, "state")
 
     def tearDown(self):

@@ -161,6 +161,16 @@ json explain_launch(const pol::Policy& policy, const std::vector<std::string>& a
         review_request.argv = {inner};
         if (const char* preload = std::getenv("LD_PRELOAD"); preload && *preload)
           review_request.env.push_back(std::string("AGENTGUARD_CALLER_LD_PRELOAD=") + preload);
+        // The gate runs in the launch's directory, and so do the terraform runs it makes.
+        const std::filesystem::path here = std::filesystem::current_path();
+        if (chdir(cwd.c_str()) != 0) throw std::runtime_error("cannot enter " + cwd + ": " + std::strerror(errno));
+        struct Back {
+          const std::filesystem::path& dir;
+          ~Back() {
+            std::error_code ignored;
+            std::filesystem::current_path(dir, ignored);
+          }
+        } back{here};
         const gate::ApplyReview reviewed = gate::review_apply(review_request, decision, run_plan_quietly);
         if (reviewed.plan_status != 0) {
           review["plan_status"] = reviewed.plan_status;
@@ -251,6 +261,100 @@ std::vector<std::string> with_assignments(std::vector<std::string> env, const st
   return env;
 }
 
+// An unwatched launch that starts another program: a shell with -c, or an exec wrapper (env,
+// timeout, nice, nohup, setsid, stdbuf, time, command). Under `run` that program is the launch the
+// guard decides, so explain decides it too. Returns the inner command line, or nothing.
+struct Inner {
+  std::vector<std::string> argv;  // a command, or
+  std::string shell_line;         // a shell -c string
+  std::vector<std::string> env;
+};
+
+std::optional<Inner> inner_launch(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  if (argv.empty()) return std::nullopt;
+  const std::string name = std::filesystem::path(argv[0]).filename().string();
+  Inner in{{}, "", env};
+  std::size_t i = 1;
+  auto rest = [&](std::size_t from) -> std::optional<Inner> {
+    if (from >= argv.size()) return std::nullopt;
+    in.argv.assign(argv.begin() + static_cast<long>(from), argv.end());
+    return in;
+  };
+  if (name == "bash" || name == "sh" || name == "dash" || name == "zsh" || name == "ksh") {
+    for (; i < argv.size() && argv[i].size() > 1 && argv[i][0] == '-'; ++i)
+      if (argv[i].find('c') != std::string::npos && argv[i][1] != '-' && i + 1 < argv.size()) {
+        in.shell_line = argv[i + 1];
+        return in;
+      }
+    return std::nullopt;
+  }
+  if (name == "env") {
+    for (; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      if (a == "-i" || a == "--ignore-environment" || a == "-") in.env.clear();
+      else if ((a == "-u" || a == "--unset") && i + 1 < argv.size()) {
+        const std::string unset = argv[++i] + "=";
+        std::erase_if(in.env, [&](const std::string& e) { return e.rfind(unset, 0) == 0; });
+      } else if (a == "--") {
+        ++i;
+        break;
+      } else if (a.find('=') != std::string::npos && a[0] != '-') {
+        in.env = with_assignments(in.env, {a});
+      } else if (a[0] != '-') {
+        break;
+      }
+    }
+    return rest(i);
+  }
+  if (name == "timeout") {
+    for (; i < argv.size() && argv[i][0] == '-'; ++i)
+      if ((argv[i] == "-s" || argv[i] == "-k" || argv[i] == "--signal" || argv[i] == "--kill-after") && i + 1 < argv.size()) ++i;
+    return rest(i + 1);  // after the duration
+  }
+  if (name == "nice") {
+    for (; i < argv.size() && argv[i][0] == '-'; ++i)
+      if ((argv[i] == "-n" || argv[i] == "--adjustment") && i + 1 < argv.size()) ++i;
+    return rest(i);
+  }
+  if (name == "nohup" || name == "setsid" || name == "stdbuf" || name == "time" || name == "command") {
+    while (i < argv.size() && argv[i][0] == '-') ++i;
+    return rest(i);
+  }
+  return std::nullopt;
+}
+
+// Explains the launch; when it is not watched but starts another program (inner_launch), that
+// program too, as the guard would see it launched.
+void explain_through_wrappers(const pol::Policy& policy, const std::vector<std::string>& argv,
+                              const std::vector<std::string>& env, std::string cwd, const ExplainOptions& options,
+                              json& launches, int depth) {
+  json launch = explain_launch(policy, argv, env, cwd, options);
+  const bool watched = !launch["program"].get<std::string>().empty();
+  launches.push_back(std::move(launch));
+  if (watched || depth > 8) return;
+  const auto inner = inner_launch(argv, env);
+  if (!inner) return;
+  if (!inner->shell_line.empty()) {
+    std::vector<pol::ShellCommand> commands;
+    try {
+      commands = pol::split_shell_line(inner->shell_line);
+    } catch (const std::invalid_argument&) {
+      return;  // the guard's own reading of it (in the trace above) stands
+    }
+    for (const auto& c : commands) {
+      if (c.words.empty()) continue;
+      if (c.words[0] == "cd") {
+        if (auto next = cd_target(c.words, cwd, inner->env)) cwd = *next;
+        continue;
+      }
+      explain_through_wrappers(policy, c.words, with_assignments(inner->env, c.assignments), cwd, options, launches,
+                               depth + 1);
+    }
+    return;
+  }
+  explain_through_wrappers(policy, inner->argv, inner->env, cwd, options, launches, depth + 1);
+}
+
 int run_explain(const std::vector<std::string>& files, const std::vector<std::string>& command,
                 const std::string& shell_line, const ExplainOptions& options) {
   const pol::Policy policy = load_policy_or_exit(files);
@@ -280,11 +384,11 @@ int run_explain(const std::vector<std::string>& files, const std::vector<std::st
         }
         continue;
       }
-      launches.push_back(explain_launch(policy, c.words, with_assignments(env, c.assignments), cwd, options));
+      explain_through_wrappers(policy, c.words, with_assignments(env, c.assignments), cwd, options, launches, 0);
     }
     result["shell_notes"] = skipped;
   } else {
-    launches.push_back(explain_launch(policy, command, env, cwd, options));
+    explain_through_wrappers(policy, command, env, cwd, options, launches, 0);
   }
   pol::Action worst = pol::Action::allow;
   for (const auto& l : launches) {

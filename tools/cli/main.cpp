@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   // Bare `agentguard` and `agentguard help [COMMAND]`: the help, on stdout, status 0.
   if (app.get_subcommands().empty() || help->parsed()) {
     CLI::App* topic = &app;
+    std::string usage_name = "agentguard";
     for (const auto& name : help_topic) {
       CLI::App* next = nullptr;
       for (CLI::App* sub : topic->get_subcommands([](CLI::App*) { return true; }))
@@ -101,8 +102,10 @@ int main(int argc, char** argv) {
         return 2;
       }
       topic = next;
+      usage_name += " " + next->get_name();
     }
-    std::cout << topic->help();
+    // The formatter directly: App::help() would describe the `help` command itself once it was parsed.
+    std::cout << topic->get_formatter()->make_help(topic, usage_name, CLI::AppFormatMode::Normal);
     return 0;
   }
   return 0;
