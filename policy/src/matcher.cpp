@@ -95,14 +95,24 @@ bool conditions_hold(const Match& m, const ParsedCommand& cmd, const PlanInspect
       return false;
     }
     if (*m.plan == "destroys") {
-      // A destroy plan only takes things away; a plan that also creates (a replacement, a migration)
-      // goes to the plan review instead, which asks a human about each deleted resource.
-      for (const auto& change : summary->changes)
+      // A destroy plan (`plan -destroy -out=F`) only takes things away. Any other plan that deletes -
+      // a resource left the config, a count went down, a replacement - goes to the plan review, which
+      // decides each deleted resource exactly as it does for the same change as a plain apply. The
+      // show -json output names no plan mode; a normal plan gives each orphan's delete a reason
+      // (delete_because_*), a destroy plan gives none. A plan that only deletes deposed objects also
+      // gives none and is taken for a destroy plan: the stricter reading.
+      for (const auto& change : summary->changes) {
         for (const auto& action : change.actions)
           if (action == "create" || action == "update") {
             why = "saved plan " + plan_file + " also creates or updates (" + change.address + "): not a destroy plan";
             return false;
           }
+        if (change.reason.rfind("delete_because_", 0) == 0) {
+          why = "saved plan " + plan_file + " deletes " + change.address + " (" + change.reason +
+                "): a normal plan, not a destroy plan";
+          return false;
+        }
+      }
     }
     why = "saved plan " + plan_file + " deletes or forgets " + std::to_string(deleting) + " resource(s), e.g. " + first;
   }

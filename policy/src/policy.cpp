@@ -100,18 +100,21 @@ std::string describe_parsed(const ParsedCommand& cmd) {
   return out;
 }
 
-// A PlanInspector for examples: `plan=deletes`, `plan=replaces` or `plan=keeps` in the example line.
+// A PlanInspector for examples: `plan=deletes` (a destroy plan's delete), `plan=removes` (a normal
+// plan's delete of a resource that left the config), `plan=replaces` or `plan=keeps` in the example line.
 class ExamplePlanInspector : public PlanInspector {
  public:
-  explicit ExamplePlanInspector(std::vector<std::string> actions) : actions_(std::move(actions)) {}
+  explicit ExamplePlanInspector(std::vector<std::string> actions, std::string reason = "")
+      : actions_(std::move(actions)), reason_(std::move(reason)) {}
   std::optional<PlanSummary> inspect(const std::string&, const std::string&, const ExecRequest&) const override {
     PlanSummary summary;
-    summary.changes.push_back({"example.resource", "example", actions_});
+    summary.changes.push_back({"example.resource", "example", actions_, reason_});
     return summary;
   }
 
  private:
   std::vector<std::string> actions_;
+  std::string reason_;
 };
 
 }  // namespace
@@ -466,7 +469,7 @@ std::vector<std::string> Policy::check_examples(const PlanInspector* plans) cons
   for (auto& f : check_plan_examples(impl_->plan_rules)) failures.push_back(std::move(f));
   for (const detail::Rule* rule : impl_->active) {
     auto run = [&](const detail::Example& example, bool should_match) {
-      // Leading `cwd=DIR` and `plan=deletes|replaces|keeps` set the scene; the rest is a shell command line.
+      // Leading `cwd=DIR` and `plan=deletes|removes|replaces|keeps` set the scene; the rest is a shell command line.
       std::string cwd = "/";
       std::optional<ExamplePlanInspector> fixture;
       std::size_t pos = 0;
@@ -478,6 +481,7 @@ std::vector<std::string> Policy::check_examples(const PlanInspector* plans) cons
         std::string word = line.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
         if (word.rfind("cwd=", 0) == 0) cwd = word.substr(4);
         else if (word == "plan=deletes") fixture.emplace(std::vector<std::string>{"delete"});
+        else if (word == "plan=removes") fixture.emplace(std::vector<std::string>{"delete"}, "delete_because_no_resource_config");
         else if (word == "plan=replaces") fixture.emplace(std::vector<std::string>{"delete", "create"});
         else if (word == "plan=keeps") fixture.emplace(std::vector<std::string>{"create"});
         else break;
@@ -529,6 +533,14 @@ std::string Policy::describe() const {
   }
   return out.str();
 }
+
+std::vector<Policy::ExecRuleSummary> Policy::exec_rules() const {
+  std::vector<ExecRuleSummary> out;
+  for (const detail::Rule* rule : impl_->active) out.push_back({rule->id, rule->action, rule->where, rule->description});
+  return out;
+}
+
+std::vector<std::pair<std::string, Location>> Policy::disabled_rules() const { return impl_->disabled; }
 
 std::vector<RawSection> Policy::sections(std::string_view key) const {
   std::vector<RawSection> out;

@@ -14,6 +14,14 @@ class Demo(unittest.TestCase):
         self.assertIn("intact: 3 resources, every id unchanged", r.stdout)
         self.assertIn("The human's phone (webhook) shows:", r.stdout)
         self.assertIn("the approved apply ran once: website deleted, everything else unchanged", r.stdout)
+        # Every destroy spelling shows the refusal's status, the python one included (its child's 126).
+        tries = r.stdout.split("\n$ ")[1:8]
+        self.assertEqual(len(tries), 7, r.stdout)
+        for attempt in tries:
+            self.assertIn("-> exit status 126", attempt, attempt)
+        self.assertTrue(any(t.startswith("python3") for t in tries), tries)
+        # Not a terminal: no colour codes.
+        self.assertNotIn("\033[", r.stdout)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import (AGENTGUARD, BLOCKED, BUILD_DIR, REFUSED, TERRAFORM, TerraformWorkspace, clean_env, guarded,
+from harness import (AGENTGUARD, BLOCKED, BUILD_DIR, REFUSED, SOURCE_DIR, TERRAFORM, TerraformWorkspace, clean_env, guarded,
                      require_build, run)
 
 TF_ENV = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
@@ -77,6 +77,124 @@ class DebianPackage(unittest.TestCase):
         finally:
             ws.cleanup()
             shutil.rmtree(state, ignore_errors=True)
+
+
+    # --- Installed by dpkg itself, into a root of its own (dpkg --root: the machine's own packages
+    # are not touched): install, upgrade with an edited /etc policy, purge.
+    def dpkg(self, root, *args):
+        return run(["dpkg", f"--root={root}", "--force-depends", *args], timeout=300)
+
+    def repacked_with_version(self, version):
+        tree = os.path.join(self.out, f"tree-{version}")
+        subprocess.run(["dpkg-deb", "-R", self.deb, tree], check=True)
+        control = os.path.join(tree, "DEBIAN", "control")
+        with open(control) as f:
+            lines = [f"Version: {version}\n" if line.startswith("Version:") else line for line in f]
+        with open(control, "w") as f:
+            f.writelines(lines)
+        deb = os.path.join(self.out, f"agentguard-{version}.deb")
+        subprocess.run(["dpkg-deb", "--root-owner-group", "-b", tree, deb], check=True, capture_output=True)
+        return deb
+
+    @unittest.skipUnless(os.geteuid() == 0, "dpkg installs (even into its own root) need root; CI runs as root")
+    def test_installs_upgrades_keeping_the_edited_policy_and_purges(self):
+        root = tempfile.mkdtemp(prefix="ag-dpkg-root-")
+        try:
+            admin = os.path.join(root, "var", "lib", "dpkg")
+            for d in ("info", "updates", "triggers"):
+                os.makedirs(os.path.join(admin, d))
+            for f in ("status", "available"):
+                open(os.path.join(admin, f), "w").close()
+            r = self.dpkg(root, "-i", self.deb)
+            self.assertEqual(r.status, 0, r)
+            status = self.dpkg(root, "-s", "agentguard")
+            self.assertIn("Conffiles:\n /etc/agentguard/policy.toml", status.stdout, status)
+            maintainer = [l for l in status.stdout.splitlines() if l.startswith("Maintainer:")]
+            self.assertEqual(len(maintainer), 1, status)
+            self.assertRegex(maintainer[0], r"^Maintainer: [^<>]+ <[^@<>\s]+@[^@<>\s]+>$")
+            policy = os.path.join(root, "etc", "agentguard", "policy.toml")
+            with open(policy, "a") as f:
+                f.write('\n# edited by the admin\n[[exec]]\nid = "kubectl-delete"\naction = "deny"\n'
+                        'program = ["kubectl"]\ncommand = ["delete"]\nmessage = "no"\n')
+            with open(policy) as f:
+                edited = f.read()
+            r = self.dpkg(root, "-i", self.repacked_with_version("99.0.0"))
+            self.assertEqual(r.status, 0, r)
+            self.assertIn("Version: 99.0.0", self.dpkg(root, "-s", "agentguard").stdout)
+            with open(policy) as f:
+                self.assertEqual(f.read(), edited, "the upgrade overwrote the admin's policy")
+            # The installed CLI reads that policy: the edit is a layer in force.
+            cli = os.path.join(root, "usr", "bin", "agentguard")
+            self.assertTrue(os.access(cli, os.X_OK))
+            r = self.dpkg(root, "--purge", "agentguard")
+            self.assertEqual(r.status, 0, r)
+            self.assertFalse(os.path.exists(policy), "purge leaves the conffile")
+            self.assertFalse(os.path.exists(cli))
+            self.assertNotIn("agentguard", self.dpkg(root, "-l").stdout)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def test_every_doc_the_man_page_and_the_completions_are_installed(self):
+        docs = os.path.join(self.root, "usr", "share", "doc", "agentguard")
+        for name in ["README.md"] + [n for n in os.listdir(os.path.join(SOURCE_DIR, "docs"))]:
+            self.assertTrue(os.path.exists(os.path.join(docs, name)), name)
+        man = os.path.join(self.root, "usr", "share", "man", "man1", "agentguard.1.gz")
+        page = subprocess.run(["zcat", man], capture_output=True, text=True, check=True).stdout
+        self.assertIn(".TH AGENTGUARD", page)
+        self.assertIn("policy", page)  # the commands, from the CLI's own --help
+        self.assertIn("AGENTGUARD_POLICY", page)
+        if shutil.which("man"):
+            r = run(["man", "-l", man], env=clean_env(MANPAGER="cat", PAGER="cat", MANWIDTH="100"))
+            self.assertEqual(r.status, 0, r)
+        for path in ("usr/share/bash-completion/completions/agentguard", "usr/share/zsh/vendor-completions/_agentguard",
+                     "usr/share/fish/vendor_completions.d/agentguard.fish"):
+            self.assertTrue(os.path.getsize(os.path.join(self.root, path)) > 0, path)
+
+
+class Completions(unittest.TestCase):
+    """The generated completion scripts load in each shell and complete commands and options."""
+
+    def setUp(self):
+        require_build(self)
+        self.dir = tempfile.mkdtemp(prefix="ag-compl-")
+        for shell, name in (("bash", "agentguard"), ("zsh", "_agentguard"), ("fish", "agentguard.fish")):
+            r = run([AGENTGUARD, "completions", shell])
+            self.assertEqual(r.status, 0, r)
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(r.stdout)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def bash_complete(self, *words):
+        script = (f"source {self.dir}/agentguard; COMP_WORDS=({' '.join(words)}); COMP_CWORD={len(words) - 1}; "
+                  '_agentguard; printf "%s\\n" "${COMPREPLY[@]}"')
+        r = run(["bash", "--norc", "-c", script])
+        self.assertEqual(r.status, 0, r)
+        return r.stdout.split()
+
+    def test_bash(self):
+        self.assertEqual(self.bash_complete("agentguard", "pol"), ["policy"])
+        self.assertEqual(self.bash_complete("agentguard", "policy", "ex"), ["explain"])
+        self.assertIn("--no-plan", self.bash_complete("agentguard", "policy", "explain", "--"))
+        self.assertEqual(self.bash_complete("agentguard", "run", "--", "ter"), [])  # another program's words
+
+    @unittest.skipUnless(shutil.which("zsh"), "zsh is not installed")
+    def test_zsh(self):
+        r = run(["zsh", "-f", "-c", f"fpath=({self.dir} $fpath); autoload -Uz compinit; compinit -u -D; "
+                 "print -r -- ${_comps[agentguard]}; autoload -Uz _agentguard; whence -w _agentguard"])
+        self.assertEqual(r.status, 0, r)
+        self.assertIn("_agentguard", r.stdout)
+        r = run(["zsh", "-n", os.path.join(self.dir, "_agentguard")])
+        self.assertEqual(r.status, 0, r)
+
+    @unittest.skipUnless(shutil.which("fish"), "fish is not installed")
+    def test_fish(self):
+        r = run(["fish", "--no-config", "-c", f"source {self.dir}/agentguard.fish; complete -C 'agentguard pol'; "
+                 "complete -C 'agentguard policy explain --no'"])
+        self.assertEqual(r.status, 0, r)
+        self.assertIn("policy\t", r.stdout)
+        self.assertIn("--no-plan", r.stdout)
 
 
 class Doctor(unittest.TestCase):

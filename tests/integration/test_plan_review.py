@@ -185,6 +185,42 @@ class PlanReview(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, (out, err))
         self.assertNotIn("terraform_data.website", self.ws.ids())
 
+    def save_plan(self, *args):
+        r = run(["terraform", "plan", "-input=false", *args], cwd=self.ws.dir, env=clean_env(**TF_ENV))
+        self.assertEqual(r.status, 0, r)
+
+    def test_saved_plan_that_deletes_one_resource_is_held_like_the_plain_apply(self):
+        # The same deletion as test_apply_after_a_resource_left_the_config...: spelled as a saved plan,
+        # it is held for a human too, not denied outright as a destroy plan.
+        self.remove_from_config("website")
+        self.save_plan("-out=cache.tfplan")
+        proc = self.start_guarded("terraform apply -no-color cache.tfplan")
+        approval = self.wait_for_approval_request()
+        self.assertIn("delete terraform_data.website", json.dumps(self.webhook.requests[-1]["body"].decode()))
+        self.assertEqual(self.ws.ids(), self.ws.initial_ids)  # held: nothing has happened yet
+        r = self.human("approve", approval["id"], approval["code"])
+        self.assertEqual(r.status, 0, r)
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 0, (out, err))
+        self.assertEqual(out.count("Apply complete!"), 1, (out, err))
+        ids = self.ws.ids()
+        self.assertNotIn("terraform_data.website", ids)
+        for name in ("terraform_data.database", "terraform_data.snapshots"):
+            self.assertEqual(ids[name], self.ws.initial_ids[name])
+        rules = [(r["decision"], r.get("rule_id")) for r in audit_records(self.state_dir)]
+        self.assertIn(("ask", "plan-any-delete"), rules)
+        self.assertNotIn("terraform-apply-destroy-plan", [rule for _, rule in rules])
+
+    def test_only_a_destroy_plan_is_denied_outright(self):
+        self.save_plan("-destroy", "-out=all.tfplan")
+        proc = self.start_guarded("terraform apply -no-color all.tfplan")
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, REFUSED, (out, err))
+        self.assertIn(BLOCKED, err)
+        self.assertIn("terraform-apply-destroy-plan", err)
+        self.assertEqual(self.ws.ids(), self.ws.initial_ids)
+        self.assertFalse(any(b'"approval"' in req["body"] for req in self.webhook.requests), "a destroy plan is not held")
+
     def test_apply_that_only_adds_is_not_held(self):
         with open(os.path.join(self.ws.dir, "more.tf"), "w") as f:
             f.write('resource "terraform_data" "queue" { input = "jobs" }\n')

@@ -15,7 +15,7 @@ std::vector<PlanRule> parse(const std::string& text) {
 
 PlanSummary plan_of(std::initializer_list<std::pair<std::string, std::vector<std::string>>> changes) {
   PlanSummary s;
-  for (const auto& [address, actions] : changes) s.changes.push_back({address, type_of_address(address), actions});
+  for (const auto& [address, actions] : changes) s.changes.push_back({address, type_of_address(address), actions, ""});
   return s;
 }
 
@@ -40,13 +40,13 @@ addresses = ["module.scratch.*"]
 )";
 
 TEST(PlanRules, KindsOfChange) {
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete"}}), "delete");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete", "create"}}), "replace");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"create", "delete"}}), "replace");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"forget"}}), "forget");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"create"}}), "");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"update"}}), "");
-  EXPECT_EQ(destructive_kind({"a.b", "a", {"no-op"}}), "");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete"}, ""}), "delete");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"delete", "create"}, ""}), "replace");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"create", "delete"}, ""}), "replace");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"forget"}, ""}), "forget");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"create"}, ""}), "");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"update"}, ""}), "");
+  EXPECT_EQ(destructive_kind({"a.b", "a", {"no-op"}, ""}), "");
 }
 
 TEST(PlanRules, TypeOfAddress) {

@@ -35,6 +35,11 @@ class PlanInspectorTest : public ::testing::Test {
     std::ofstream(dir / "extra.tf") << "resource \"terraform_data\" \"c\" { input = \"c\" }\n";
     ASSERT_EQ(run_in(dir, std::string(kTerraform) + " plan -input=false -out=create.tfplan"), 0);
     std::filesystem::remove(dir / "extra.tf");
+    // b leaves the config: a normal plan that only deletes (what `plan -destroy` would not say why).
+    std::ofstream(dir / "main.tf") << "resource \"terraform_data\" \"a\" { input = \"a\" }\n";
+    ASSERT_EQ(run_in(dir, std::string(kTerraform) + " plan -input=false -out=removed.tfplan"), 0);
+    std::ofstream(dir / "main.tf") << "resource \"terraform_data\" \"a\" { input = \"a\" }\n"
+                                      "resource \"terraform_data\" \"b\" { input = \"b\" }\n";
     std::ofstream(dir / "garbage.tfplan") << "not a plan";
   }
   static void TearDownTestSuite() {
@@ -99,6 +104,28 @@ TEST_F(PlanInspectorTest, DefaultPolicyDeniesApplyOfADestroyPlan) {
   auto garbage = policy.decide_exec(request_in(stack(), {"terraform", "apply", "garbage.tfplan"}), &inspector);
   EXPECT_EQ(garbage.action, Action::deny);
   EXPECT_NE(garbage.message.find("could not check the saved plan"), std::string::npos);
+}
+
+// The same deletion, spelled as a saved normal plan, is not a destroy plan: the plan review decides
+// it as it decides a plain apply. Only `plan -destroy` is denied outright.
+TEST_F(PlanInspectorTest, SavedNormalPlanThatDeletesIsNotADestroyPlan) {
+  gate::ShowJsonPlanInspector inspector;
+  auto removed = inspector.inspect(kTerraform, "removed.tfplan", request_in(stack(), {}));
+  ASSERT_TRUE(removed);
+  ASSERT_TRUE(removed->deletes_or_forgets());
+  for (const auto& c : removed->changes)
+    if (c.address == "terraform_data.b") {
+      EXPECT_EQ(c.reason, "delete_because_no_resource_config");
+    }
+  auto destroy = inspector.inspect(kTerraform, "destroy.tfplan", request_in(stack(), {}));
+  ASSERT_TRUE(destroy);
+  for (const auto& c : destroy->changes) EXPECT_EQ(c.reason, "") << c.address;
+
+  Policy policy = Policy::load(LoadOptions{});
+  auto d = policy.decide_exec(request_in(stack(), {"terraform", "apply", "removed.tfplan"}), &inspector);
+  EXPECT_EQ(d.action, Action::allow) << d.rule_id;  // allowed to the gate's plan review, which holds it
+  EXPECT_EQ(policy.decide_exec(request_in(stack(), {"terraform", "apply", "destroy.tfplan"}), &inspector).rule_id,
+            "terraform-apply-destroy-plan");
 }
 
 TEST(PlanInspectorTimeout, AHangingProgramIsKilledAndRefused) {

@@ -13,6 +13,8 @@
 
 #include "answers.hpp"
 #include "commands.hpp"
+#include <nlohmann/json.hpp>
+
 #include "approvals/approvals.hpp"
 #include "support/guarded.hpp"
 #include "agentguard/shell_quote.hpp"
@@ -174,12 +176,27 @@ void add_approval_commands(CLI::App& app) {
   deny_cmd->callback([id, reason] { deny(*id, *reason); });
 
   auto all = std::make_shared<bool>(false);
+  auto as_json = std::make_shared<bool>(false);
   auto* list = app.add_subcommand("approvals", "Show the launches waiting for a human's approval, in full");
   list->add_flag("--all", *all, "Also show answered, run and expired requests");
+  list->add_flag("--json", *as_json, "Print a JSON array of the requests (never the code or its hash)");
   list->footer("Example:\n  agentguard approvals\nStates: holding (a launch waits now), waiting for the agent to repeat it, dead (the\n"
                "waiting process is gone), approved, ran, denied, expired, rejected.");
-  list->callback([all] {
+  list->callback([all, as_json] {
     const auto requests = *all ? approvals::all_requests() : approvals::pending_requests();
+    if (*as_json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : requests) {
+        const auto state = approvals::state_of(r);
+        out.push_back({{"id", r.id}, {"state", approvals::to_string(state)}, {"state_text", approvals::describe(r, state)},
+                       {"argv", r.argv}, {"cwd", r.cwd}, {"program", r.program}, {"rule_id", r.rule_id},
+                       {"message", r.message}, {"resources", r.resources}, {"stateful", r.stateful},
+                       {"plan_file", r.plan_file}, {"plan_sha256", r.plan_sha256}, {"created_unix", r.created_unix},
+                       {"expires_unix", r.expires_unix}, {"code_sent", !r.code.hash_hex.empty()}, {"hold", r.hold}});
+      }
+      std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      return;
+    }
     if (requests.empty()) std::printf("nothing is waiting for approval\n");
     for (const auto& r : requests) {
       print_request(stdout, r);

@@ -2,7 +2,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <fnmatch.h>
+
 #include <algorithm>
+#include <ctime>
+#include <regex>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -89,6 +93,52 @@ void print_row(const events::AuditLine& line, const Columns& c) {
             << fit(notify::command_line(e), c.command) << "\n";
 }
 
+// `log --since --decision --rule`: which records to show. Unreadable lines are always shown (they
+// are what `audit verify` is for).
+struct LogFilter {
+  std::string since;                   // ISO-8601 UTC, compared as text with the record's `time`
+  std::vector<std::string> decisions;  // any of them
+  std::vector<std::string> rules;      // globs on rule_id, any of them
+  bool any() const { return !since.empty() || !decisions.empty() || !rules.empty(); }
+  bool keeps(const events::AuditLine& line) const {
+    if (!line.record || !line.record->is_object() || !line.record->contains("event")) return true;
+    const json& e = (*line.record)["event"];
+    const std::string time = e.value("time", std::string());
+    if (!since.empty() && time.substr(0, since.size()) < since) return false;
+    if (!decisions.empty() &&
+        std::find(decisions.begin(), decisions.end(), e.value("decision", std::string())) == decisions.end())
+      return false;
+    if (!rules.empty()) {
+      const std::string rule = e.value("rule_id", std::string());
+      if (std::none_of(rules.begin(), rules.end(), [&](const std::string& g) { return fnmatch(g.c_str(), rule.c_str(), 0) == 0; }))
+        return false;
+    }
+    return true;
+  }
+};
+
+// --since: a duration back from now (90s, 30m, 2h, 7d) or a UTC date/time (2026-12-06, 2026-12-06T17:00,
+// 2026-12-06 17:00:00). Returned as the ISO-8601 prefix records are compared with.
+std::string since_time(const std::string& text) {
+  static const std::regex duration(R"(^(\d+)([smhdw])$)");
+  static const std::regex stamp(R"(^(\d{4}-\d{2}-\d{2})([T ](\d{2}:\d{2}(:\d{2})?))?Z?$)");
+  std::smatch m;
+  if (std::regex_match(text, m, duration)) {
+    const long long n = std::stoll(m[1]);
+    const char u = m[2].str()[0];
+    const long long unit = u == 's' ? 1 : u == 'm' ? 60 : u == 'h' ? 3600 : u == 'd' ? 86400 : 604800;
+    const std::time_t at = std::time(nullptr) - static_cast<std::time_t>(n * unit);
+    std::tm tm{};
+    gmtime_r(&at, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return buf;
+  }
+  if (std::regex_match(text, m, stamp)) return m[3].matched ? m[1].str() + "T" + m[3].str() : m[1].str();
+  throw CLI::ValidationError("--since", "'" + text + "' is neither a duration (30m, 2h, 7d) nor a UTC date/time "
+                                        "(2026-12-06, 2026-12-06T17:00)");
+}
+
 void print_line(const events::AuditLine& line, bool as_json, const Columns& c) {
   if (as_json) {
     if (line.record)
@@ -101,7 +151,8 @@ void print_line(const events::AuditLine& line, bool as_json, const Columns& c) {
 }
 
 // Prints complete lines appended after `offset` and moves it past them.
-void print_new_lines(const fs::path& file, std::streamoff& offset, size_t& line_number, bool as_json, const Columns& c) {
+void print_new_lines(const fs::path& file, std::streamoff& offset, size_t& line_number, bool as_json, const Columns& c,
+                     const LogFilter& filter) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return;
   in.seekg(0, std::ios::end);
@@ -115,7 +166,7 @@ void print_new_lines(const fs::path& file, std::streamoff& offset, size_t& line_
     events::AuditLine line{++line_number, std::nullopt};
     json parsed = json::parse(text, nullptr, false);
     if (!parsed.is_discarded()) line.record = std::move(parsed);
-    print_line(line, as_json, c);
+    if (filter.keeps(line)) print_line(line, as_json, c);
   }
   std::cout.flush();
 }
@@ -165,7 +216,7 @@ void run_verify(const std::string& file, const std::string& against) {
   throw CLI::RuntimeError(1);
 }
 
-void run_log(size_t count, bool as_json, bool follow, const std::string& file) {
+void run_log(size_t count, bool as_json, bool follow, const std::string& file, const LogFilter& filter) {
   fs::path path = log_file_or_default(file);
   Columns c = layout();
   std::error_code ec;
@@ -177,8 +228,13 @@ void run_log(size_t count, bool as_json, bool follow, const std::string& file) {
   std::streamoff offset = 0;
   size_t line_number = 0;
   if (!follow || count > 0) {
-    auto lines = events::read_audit_lines(path, count);
-    for (const auto& line : lines) print_line(line, as_json, c);
+    // With a filter, the last `count` records that pass it.
+    auto lines = events::read_audit_lines(path, filter.any() ? 0 : count);
+    std::vector<const events::AuditLine*> shown;
+    for (const auto& line : lines)
+      if (filter.keeps(line)) shown.push_back(&line);
+    if (count > 0 && shown.size() > count) shown.erase(shown.begin(), shown.end() - static_cast<long>(count));
+    for (const auto* line : shown) print_line(*line, as_json, c);
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     offset = in ? static_cast<std::streamoff>(in.tellg()) : 0;
     line_number = lines.empty() ? 0 : lines.back().line;
@@ -186,7 +242,7 @@ void run_log(size_t count, bool as_json, bool follow, const std::string& file) {
   std::cout.flush();
   while (follow) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    print_new_lines(path, offset, line_number, as_json, c);
+    print_new_lines(path, offset, line_number, as_json, c, filter);
   }
 }
 
@@ -219,9 +275,25 @@ void add_audit_commands(CLI::App& app) {
   log->add_flag("--json", *as_json, "One audit record per line, as JSON (for machines)");
   log->add_flag("-f,--follow", *follow, "Keep watching and print new events as they happen");
   log->add_option("--file", *log_file, "Audit log to read (default: <state dir>/audit.jsonl)");
+  auto since = std::make_shared<std::string>();
+  auto decisions = std::make_shared<std::vector<std::string>>();
+  auto rules = std::make_shared<std::vector<std::string>>();
+  log->add_option("--since", *since, "Only events since a duration ago (30m, 2h, 7d) or a UTC date/time (2026-12-06T17:00)");
+  log->add_option("--decision", *decisions,
+                  "Only events with this decision: deny, ask, log or approved (repeatable, or deny,ask)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  log->add_option("--rule", *rules, "Only events whose rule id matches this glob, e.g. 'terraform-*' (repeatable)")
+      ->allow_extra_args(false);
   log->footer("Examples:\n  agentguard log              # the last 20 events\n  agentguard log -n 0 --json  # everything, for jq\n"
-              "  agentguard log --follow     # watch refusals as they happen");
-  log->callback([=] { run_log(*count, *as_json, *follow, *log_file); });
+              "  agentguard log --follow     # watch refusals as they happen\n"
+              "  agentguard log --since 2h --decision deny,ask\n"
+              "  agentguard log --rule 'plan-*' --json\n"
+              "With a filter, -n counts the events that pass it.");
+  log->callback([=] {
+    LogFilter filter{since->empty() ? "" : since_time(*since), *decisions, *rules};
+    run_log(*count, *as_json, *follow, *log_file, filter);
+  });
 }
 
 }  // namespace agentguard::cli

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "cli_output.hpp"
 #include "commands.hpp"
 #include "demo_receiver.hpp"
 #include "support/paths.hpp"
@@ -31,15 +32,17 @@ resource "terraform_data" "snapshots" { input = "nightly-backups" }
 )";
 
 // What the "agent" does inside the guarded shell. Every destructive spelling must be refused.
-constexpr const char* kAgentScript = R"SH(try() { printf '\n\033[1m$ %s\033[0m\n' "$1"; bash -c "$1"; echo "-> exit status $?"; }
+// {B} and {R} become the bold and reset codes when stdout gets colour. The python line passes its
+// child's status on, so the refusal's 126 shows (subprocess.run alone would exit 0).
+constexpr const char* kAgentScript = R"SH(try() { printf '\n{B}$ %s{R}\n' "$1"; bash -c "$1"; echo "-> exit status $?"; }
 try 'terraform destroy -auto-approve'
 try 'terraform apply -destroy -auto-approve'
 try 'TF_CLI_ARGS="destroy -auto-approve" terraform'
 try 'env -i PATH="$PATH" terraform -chdir=. destroy -auto-approve'
-try 'python3 -c "import subprocess; subprocess.run([\"terraform\", \"destroy\", \"-auto-approve\"])"'
+try 'python3 -c "import subprocess, sys; sys.exit(subprocess.run([\"terraform\", \"destroy\", \"-auto-approve\"]).returncode)"'
 try 'ln -sf "$(command -v terraform)" ./tf && ./tf destroy -auto-approve'
 try 'echo yes | terraform destroy'
-printf '\n\033[1mHarmless work still runs:\033[0m\n'
+printf '\n{B}Harmless work still runs:{R}\n'
 try 'terraform plan -destroy -no-color | grep -E "^Plan:"'
 try 'terraform state list'
 )SH";
@@ -50,7 +53,18 @@ int shell(const std::string& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-void heading(const std::string& text) { std::printf("\n\033[1;36m== %s\033[0m\n", text.c_str()); }
+void heading(const std::string& text) { std::printf("\n%s\n", output::paint(1, "1;36", "== " + text).c_str()); }
+
+std::string bold(const std::string& text) { return output::paint(1, "1", text); }
+
+std::string agent_script() {
+  std::string script = kAgentScript;
+  const bool color = output::color(1);
+  using Mark = std::pair<std::string, std::string>;
+  for (const auto& [mark, code] : {Mark{"{B}", "\033[1m"}, Mark{"{R}", "\033[0m"}})
+    for (std::size_t at; (at = script.find(mark)) != std::string::npos;) script.replace(at, mark.size(), color ? code : "");
+  return script;
+}
 
 // Quietly removes one resource block from main.tf: the next plain apply would delete it.
 void remove_resource(const fs::path& workspace, const std::string& name) {
@@ -92,11 +106,12 @@ bool plan_review(const fs::path& workspace, const fs::path& state_dir, const std
   }
   const auto approval = request["approval"];
   const std::string id = approval.value("id", ""), code = approval.value("code", "");
-  std::printf("\n\033[1mThe human's phone (webhook) shows:\033[0m %s\n  resources: %s\n  approve with: agentguard approve %s %s\n",
-              request.value("message", "").c_str(), request.value("resources", nlohmann::json::array()).dump().c_str(),
+  std::printf("\n%s %s\n  resources: %s\n  approve with: agentguard approve %s %s\n",
+              bold("The human's phone (webhook) shows:").c_str(), request.value("message", "").c_str(), request.value("resources", nlohmann::json::array()).dump().c_str(),
               id.c_str(), code.c_str());
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  std::printf("\n\033[1mA second terminal, outside the guarded tree:\033[0m $ agentguard approve %s %s\n", id.c_str(), code.c_str());
+  std::printf("\n%s $ agentguard approve %s %s\n", bold("A second terminal, outside the guarded tree:").c_str(), id.c_str(),
+              code.c_str());
   shell("AGENTGUARD_STATE_DIR='" + state_dir.string() + "' '" + self + "' approve " + id + " " + code);
   agent.join();
 
@@ -105,8 +120,8 @@ bool plan_review(const fs::path& workspace, const fs::path& state_dir, const std
   for (const auto& [address, rid] : before)
     if (address != "terraform_data.website") ok = ok && after.count(address) && after.at(address) == rid;
   for (const auto& [address, rid] : after) std::printf("  %-28s id %s\n", address.c_str(), rid.c_str());
-  std::printf(ok ? "\033[1;32mthe approved apply ran once: website deleted, everything else unchanged\033[0m\n"
-                 : "\033[1;31mthe state is not what was approved\033[0m\n");
+  std::printf("%s\n", ok ? output::paint(1, "1;32", "the approved apply ran once: website deleted, everything else unchanged").c_str()
+                         : output::paint(1, "1;31", "the state is not what was approved").c_str());
   return ok;
 }
 
@@ -125,7 +140,7 @@ int demo() {
   const fs::path state_dir = fs::path(dir) / "state";
   fs::create_directories(workspace);
   std::ofstream(workspace / "main.tf") << kConfig;
-  std::ofstream(fs::path(dir) / "agent.sh") << kAgentScript;
+  std::ofstream(fs::path(dir) / "agent.sh") << agent_script();
 
   heading("1. A Terraform workspace with three resources (set up without the guard)");
   std::printf("workspace: %s\n", workspace.c_str());
@@ -146,9 +161,9 @@ int demo() {
   const auto after = read_state_ids(workspace);
   const bool intact = !before.empty() && before == after;
   for (const auto& [address, id] : after) std::printf("  %-28s id %s\n", address.c_str(), id.c_str());
-  std::printf(intact ? "\033[1;32mintact: %zu resources, every id unchanged\033[0m\n"
-                     : "\033[1;31mCHANGED: %zu resources left\033[0m\n",
-              after.size());
+  const std::string verdict = intact ? "intact: " + std::to_string(after.size()) + " resources, every id unchanged"
+                                     : "CHANGED: " + std::to_string(after.size()) + " resources left";
+  std::printf("%s\n", output::paint(1, intact ? "1;32" : "1;31", verdict).c_str());
 
   heading("4. What the human sees: the audit log");
   shell("AGENTGUARD_STATE_DIR='" + state_dir.string() + "' '" + self + "' log -n 20");

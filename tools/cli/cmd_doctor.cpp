@@ -1,5 +1,8 @@
 // `agentguard doctor`: am I protected right now? Each check prints PASS, WARN or FAIL with the fix.
-// The exit status is 1 when protection is not in force (any FAIL), 0 otherwise.
+// The exit status is 1 when protection is not in force (any FAIL), 0 otherwise. A webhook is
+// checked by connecting to it (TCP, and TLS for https) without sending anything: only
+// `agentguard notify test` posts. A webhook that cannot be reached is a warning: refusals still
+// happen and wait in the spool, so protection is in force.
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,7 +13,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <curl/curl.h>
+
+#include <nlohmann/json.hpp>
+
 #include "agentguard/policy.hpp"
+#include "cli_output.hpp"
 #include "core/protocol.hpp"
 #include "commands.hpp"
 #include "support/guarded.hpp"
@@ -30,14 +38,27 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Doctor {
-  int failures = 0;
-  void pass(const std::string& what) { std::printf("PASS  %s\n", what.c_str()); }
+  bool quiet = false;  // only warnings and failures, and the verdict
+  bool json = false;   // nothing printed: one JSON object at the end
+  int failures = 0, warnings = 0;
+  nlohmann::json checks = nlohmann::json::array();
+  void pass(const std::string& what) { report("pass", what, ""); }
   void warn(const std::string& what, const std::string& fix) {
-    std::printf("WARN  %s\n      fix: %s\n", what.c_str(), fix.c_str());
+    ++warnings;
+    report("warn", what, fix);
   }
   void fail(const std::string& what, const std::string& fix) {
     ++failures;
-    std::printf("FAIL  %s\n      fix: %s\n", what.c_str(), fix.c_str());
+    report("fail", what, fix);
+  }
+  void report(const char* status, const std::string& what, const std::string& fix) {
+    checks.push_back({{"status", status}, {"what", what}, {"fix", fix}});
+    if (json || (quiet && std::string(status) == "pass")) return;
+    const std::string word = std::string(status) == "pass" ? output::paint(1, "32", "PASS")
+                             : std::string(status) == "warn" ? output::paint(1, "33", "WARN")
+                                                             : output::paint(1, "1;31", "FAIL");
+    std::printf("%s  %s\n", word.c_str(), what.c_str());
+    if (!fix.empty()) std::printf("      fix: %s\n", fix.c_str());
   }
 };
 
@@ -119,7 +140,24 @@ void check_state_dir(Doctor& d) {
   }
 }
 
-void check_webhooks(Doctor& d, bool send) {
+// Connects to the webhook's host (and completes TLS for https) without sending a request; "" when
+// that works, else why not.
+std::string connect_only(const std::string& url) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return "libcurl did not start";
+  char error[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  const CURLcode rc = curl_easy_perform(curl);
+  curl_easy_cleanup(curl);
+  if (rc == CURLE_OK) return "";
+  return *error ? error : curl_easy_strerror(rc);
+}
+
+void check_webhooks(Doctor& d, bool check) {
   if (const char* sealed = std::getenv(protocol::kEnvSealed); sealed && *sealed && std::getenv(protocol::kEnvSession)) {
     // The session record holds the webhook URLs and secrets, sealed from every guarded process.
     d.pass("webhooks: fixed when the session started (their URLs and secrets are sealed from this tree; "
@@ -138,22 +176,21 @@ void check_webhooks(Doctor& d, bool send) {
     return;
   }
   for (const auto& hook : config.webhooks) {
-    if (!send) {
-      d.pass("webhook configured: " + hook.url + (hook.secret.empty() ? " (unsigned)" : " (signed)"));
+    const std::string label = hook.url + (hook.secret.empty() ? " (unsigned)" : " (signed)");
+    if (!check) {
+      d.pass("webhook configured: " + label + " (not checked: --no-webhook-test)");
       continue;
     }
-    nlohmann::json ev = {{"id", "doctor-" + std::to_string(getpid())}, {"kind", "test"}, {"decision", "test"},
-                         {"rule_id", "doctor"}, {"message", "agentguard doctor checks that this webhook is reachable."},
-                         {"argv", {"agentguard", "doctor"}}};
-    const auto result = notify::send_notification(hook, notify::single_notification(ev), 5000);
-    if (!result.ok())
-      d.fail("webhook " + hook.url + " is not reachable (" + (result.error.empty() ? "HTTP " + std::to_string(result.status) : result.error) + ")",
-             "check the URL and the network; events wait in the spool and are retried");
+    const std::string problem = connect_only(hook.url);
+    if (!problem.empty())
+      d.warn("webhook " + hook.url + " cannot be reached (" + problem +
+                 "): refusals still happen and are logged; their notifications wait in the spool and are retried",
+             "check the URL and the network, then `agentguard notify test` (which posts a test event)");
     else if (hook.secret.empty())
       d.warn("webhook " + hook.url + " reachable, but requests are not signed",
              "set AGENTGUARD_WEBHOOK_SECRET (or _SECRET_FILE) and verify X-Agentguard-Signature in the receiver");
     else
-      d.pass("webhook " + hook.url + " reachable, requests signed (HTTP " + std::to_string(result.status) + ")");
+      d.pass("webhook " + hook.url + " reachable (connected; nothing was posted), requests signed");
   }
 }
 
@@ -220,24 +257,37 @@ void check_supervisor(Doctor& d) {
 
 void add_doctor_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("doctor", "Check whether protection is in force right now, and how to fix what is not");
-  auto no_send = std::make_shared<bool>(false);
-  cmd->add_flag("--no-webhook-test", *no_send, "Do not send a test request to the webhooks");
+  auto no_check = std::make_shared<bool>(false);
+  auto doctor = std::make_shared<Doctor>();
+  cmd->add_flag("--no-webhook-test", *no_check, "Do not even connect to the webhooks (doctor never posts to them)");
+  cmd->add_flag("-q,--quiet", doctor->quiet, "Print only warnings, failures and the verdict");
+  cmd->add_flag("--json", doctor->json, "Print one JSON object: {protected, failures, warnings, checks: [{status, what, fix}]}");
   cmd->footer(
+      "Webhooks are checked by connecting to them, without posting anything; `agentguard notify test`\n"
+      "posts a test event. A webhook that cannot be reached is a warning: refusals still happen.\n"
       "Examples:\n"
       "  agentguard doctor                 # from the agent's shell, or inside `agentguard shell`\n"
-      "  agentguard run -- agentguard doctor\n"
+      "  agentguard run -- agentguard doctor --quiet\n"
+      "  agentguard doctor --json | jq .protected\n"
       "Exit status: 0 when protection is in force (warnings allowed), 1 when it is not.");
-  cmd->callback([no_send] {
-    Doctor d;
+  cmd->callback([no_check, doctor] {
+    Doctor& d = *doctor;
     check_guarded(d);
     check_policy(d);
     check_state_dir(d);
-    check_webhooks(d, !*no_send);
+    check_webhooks(d, !*no_check);
     check_canary(d);
     check_supervisor(d);
-    std::printf(d.failures == 0 ? "\nprotected: the guard is in force here\n"
-                                : "\nNOT protected: %d check(s) failed\n",
-                d.failures);
+    if (d.json) {
+      nlohmann::json out = {{"protected", d.failures == 0}, {"failures", d.failures}, {"warnings", d.warnings},
+                            {"checks", d.checks}};
+      std::printf("%s\n", out.dump(2).c_str());
+    } else if (d.failures == 0) {
+      std::printf("%s%s\n", d.quiet ? "" : "\n", output::paint(1, "1;32", "protected: the guard is in force here").c_str());
+    } else {
+      std::printf("%s%s\n", d.quiet ? "" : "\n",
+                  output::paint(1, "1;31", "NOT protected: " + std::to_string(d.failures) + " check(s) failed").c_str());
+    }
     throw CLI::RuntimeError(d.failures == 0 ? 0 : 1);
   });
 }

@@ -1,5 +1,5 @@
-// agentguard policy check | explain | default: validate the layers, show how a command would be
-// decided (with the very code the gate runs), print the built-in default.
+// agentguard policy check | show | default: validate the layers, list the rules in force, print the
+// built-in default. `policy explain` is cmd_explain.cpp.
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,26 +13,19 @@
 #include "core/protocol.hpp"
 #include "agentguard/plan_rules.hpp"
 #include "agentguard/policy.hpp"
-#include "gate/plan_inspector.hpp"
-#include "command_line.hpp"
+#include <nlohmann/json.hpp>
+
+#include "cli_policy.hpp"
 #include "commands.hpp"
 #include "session.hpp"
 #include "session_drift.hpp"
 #include "policy_layers/layers.hpp"
 #include "support/paths.hpp"
-#include "core/launch/identity.hpp"
-#include "core/launch/path_search.hpp"
-
-extern char** environ;
 
 namespace agentguard::cli {
-namespace {
 
 namespace pol = agentguard::policy;
 
-// The layers a guarded launch here would use (default, system, user, AGENTGUARD_POLICY, this
-// directory's project policy), plus `extra_files`. A file named .agentguard.toml is checked as what
-// it is: a tighten-only project layer.
 pol::LoadOptions layer_options(const std::vector<std::string>& extra_files) {
   std::error_code ec;
   pol::LoadOptions options = layers::session_load_options(std::filesystem::current_path(ec).string());
@@ -44,6 +37,17 @@ pol::LoadOptions layer_options(const std::vector<std::string>& extra_files) {
   }
   return options;
 }
+
+pol::Policy load_policy_or_exit(const std::vector<std::string>& files) {
+  try {
+    return pol::Policy::load(layer_options(files));
+  } catch (const pol::PolicyError& e) {
+    std::cerr << e.what() << "\nagentguard: the policy does not load, so the guard refuses every watched launch\n";
+    throw CLI::RuntimeError(1);
+  }
+}
+
+namespace {
 
 int run_check(const std::vector<std::string>& files, bool list) {
   try {
@@ -68,31 +72,6 @@ int run_check(const std::vector<std::string>& files, bool list) {
   }
 }
 
-pol::Policy load_or_exit(const std::vector<std::string>& files) {
-  try {
-    return pol::Policy::load(layer_options(files));
-  } catch (const pol::PolicyError& e) {
-    std::cerr << e.what() << "\nagentguard: the policy does not load, so the guard refuses every watched launch\n";
-    throw CLI::RuntimeError(1);
-  }
-}
-
-// `explain --http FILE`: a saved raw HTTP request, classified and decided by the HTTPS guard's own code.
-int run_explain_http(const std::vector<std::string>& files, const std::string& request_file) {
-  const pol::Policy policy = load_or_exit(files);
-  std::ifstream in(request_file, std::ios::binary);
-  if (!in) {
-    std::cerr << "agentguard: cannot read " << request_file << "\n";
-    return 2;
-  }
-  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string report = pol::explain_http_request(raw, pol::compile_api_rules(policy.api_rules()));
-  std::cout << report;
-  const auto at = report.find("decision:");
-  const std::string verdict = at == std::string::npos ? "" : report.substr(report.find_first_not_of(' ', at + 9), 4);
-  return verdict == "deny" || verdict.rfind("ask", 0) == 0 ? 1 : 0;
-}
-
 // Why a file is a layer, for `policy show`.
 std::string layer_role(const std::string& file, const std::vector<std::string>& named_here) {
   for (const auto& system : paths::system_policy_files())
@@ -106,9 +85,28 @@ std::string layer_role(const std::string& file, const std::vector<std::string>& 
 }
 
 // `policy show`: the layer files, then every rule in force, of every kind, with the file:line:col it comes from.
-int run_show(const std::vector<std::string>& files) {
+int run_show(const std::vector<std::string>& files, bool as_json) {
   const pol::LoadOptions options = layer_options(files);
-  const pol::Policy policy = load_or_exit(files);
+  const pol::Policy policy = load_policy_or_exit(files);
+  if (as_json) {
+    nlohmann::json layers = nlohmann::json::array({{{"file", "<built-in default>"}, {"role", "default"}}});
+    for (const auto& f : options.files) layers.push_back({{"file", f}, {"role", layer_role(f, files)}});
+    for (const auto& f : options.project_files) layers.push_back({{"file", f}, {"role", "project"}});
+    nlohmann::json api = nlohmann::json::array(), plan = nlohmann::json::array();
+    for (const auto& r : policy.api_rules())
+      api.push_back({{"id", r.id}, {"action", pol::to_string(r.action)}, {"source", r.source.to_string()}});
+    for (const auto& r : policy.plan_rules())
+      plan.push_back({{"id", r.id}, {"action", pol::to_string(r.action)}, {"source", r.where.to_string()}});
+    nlohmann::json exec = nlohmann::json::array(), disabled = nlohmann::json::array();
+    for (const auto& r : policy.exec_rules())
+      exec.push_back({{"id", r.id}, {"action", pol::to_string(r.action)}, {"source", r.source.to_string()},
+                      {"description", r.description}});
+    for (const auto& [id, where] : policy.disabled_rules()) disabled.push_back({{"id", id}, {"by", where.to_string()}});
+    const nlohmann::json out = {{"layers", layers}, {"exec_rules", exec}, {"disabled", disabled}, {"api_rules", api},
+                                {"plan_rules", plan}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
   std::cout << "layers in force here, lowest first:\n  built-in default\n";
   for (const auto& f : options.files) std::cout << "  " << f << "  (" << layer_role(f, files) << ")\n";
   for (const auto& f : options.project_files) std::cout << "  " << f << "  (project, tighten-only)\n";
@@ -120,56 +118,6 @@ int run_show(const std::vector<std::string>& files) {
   for (const auto& r : policy.plan_rules())
     std::cout << "  " << r.id << "  " << pol::to_string(r.action) << "  " << r.where.to_string() << "\n";
   return 0;
-}
-
-int run_explain(const std::vector<std::string>& files, const std::vector<std::string>& command) {
-  pol::Policy policy = [&] {
-    try {
-      return pol::Policy::load(layer_options(files));
-    } catch (const pol::PolicyError& e) {
-      std::cerr << e.what() << "\nagentguard: the policy does not load, so the guard refuses every watched launch\n";
-      throw CLI::RuntimeError(1);
-    }
-  }();
-  pol::ExecRequest request;
-  request.argv = command;
-  request.env = current_environment();
-  std::error_code ec;
-  request.cwd = std::filesystem::current_path(ec).string();
-  const char* path_env = std::getenv("PATH");
-  char found[core::kMaxPath];
-  if (core::find_in_path(command[0].c_str(), path_env, found, sizeof found)) {
-    request.resolved_path = found;
-  } else {
-    request.resolved_path = command[0];
-    std::cout << "note: " << command[0] << " is not found on PATH; it is judged by its name\n";
-  }
-  gate::ShowJsonPlanInspector plans;
-  pol::Decision decision = policy.decide_exec(request, &plans, pol::Trace::on);
-
-  std::cout << "launch:    " << request.resolved_path << "\n";
-  std::cout << "program:   " << (decision.program.empty() ? "(not watched)" : decision.program) << "\n";
-  // Shell-quoted, so that the words can be told apart (and read back: tests compare them with terraform's).
-  std::cout << "effective:";
-  for (const auto& arg : decision.effective_argv) {
-    const bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                              "0123456789-_=./:,@%+") == std::string::npos;
-    std::cout << " ";
-    if (plain) {
-      std::cout << arg;
-      continue;
-    }
-    std::cout << '\'';
-    for (char c : arg) std::cout << (c == '\'' ? std::string("'\\''") : std::string(1, c));
-    std::cout << '\'';
-  }
-  std::cout << "\ntrace:\n";
-  for (const auto& line : decision.trace) std::cout << "  " << line << "\n";
-  std::cout << "decision:  " << pol::to_string(decision.action);
-  if (!decision.rule_id.empty()) std::cout << " (rule " << decision.rule_id << ", " << decision.source.to_string() << ")";
-  std::cout << "\n";
-  if (!decision.message.empty()) std::cout << "message:   " << decision.message << "\n";
-  return (decision.action == pol::Action::deny || decision.action == pol::Action::ask) ? 1 : 0;
 }
 
 }  // namespace
@@ -205,40 +153,17 @@ void add_policy_commands(CLI::App& app) {
     if (int status = run_check(files, *list); status != 0) throw CLI::RuntimeError(status);
   });
 
-  auto explain_files = std::make_shared<std::vector<std::string>>();
-  auto* explain = policy->add_subcommand("explain", "Show how a command would be decided, without running it");
-  explain->add_option("--policy", *explain_files, "A policy file to add as the top layer (repeatable)")->allow_extra_args(false);
-  // Everything from the first word that is not an option of explain itself is the command line,
-  // with or without a "--" in front, so its own options (-auto-approve) are not taken for ours.
-  auto command = takes_command_line(explain);
-  auto http_file = std::make_shared<std::string>();
-  explain->add_option("--http", *http_file, "Explain a saved raw HTTP request (the HTTPS guard's decision) instead of a command");
-  explain->footer(
-      "Usage: agentguard policy explain [--policy FILE]... [--] CMD ARGS...\n"
-      "The command is looked up on PATH and decided with the current environment and directory, by the\n"
-      "same code the gate runs. Exit status: 0 when allowed (or only logged), 1 when denied or asked.\n"
-      "Examples:\n"
-      "  agentguard policy explain -- terraform destroy -auto-approve\n"
-      "  TF_CLI_ARGS_apply=-destroy agentguard policy explain -- terraform apply\n"
-      "  agentguard policy explain -- terraform apply tfplan      (reads the saved plan with terraform show -json)\n"
-      "  agentguard policy explain --policy ./mine.toml -- aws s3 rb s3://bucket\n"
-      "  agentguard policy explain --http saved-request.txt   (a raw HTTP/1.1 request, e.g. from a proxy log)");
-  explain->callback([explain_files, command, http_file] {
-    if (!http_file->empty()) {
-      if (int status = run_explain_http(*explain_files, *http_file); status != 0) throw CLI::RuntimeError(status);
-      return;
-    }
-    if (command->words.empty())
-      throw CLI::ValidationError("explain", "give the command line to explain: explain -- CMD ARGS...");
-    if (int status = run_explain(*explain_files, command->words); status != 0) throw CLI::RuntimeError(status);
-  });
+  add_explain_command(*policy);
 
   auto show_files = std::make_shared<std::vector<std::string>>();
+  auto show_json = std::make_shared<bool>(false);
   auto* show = policy->add_subcommand("show", "Print every rule in force (exec, api, plan) with the file:line it comes from");
   show->add_option("--policy", *show_files, "A policy file to add as the top layer (repeatable)");
-  show->footer("Examples:\n  agentguard policy show\n  agentguard policy show --policy ./team.toml");
-  show->callback([show_files] {
-    if (int status = run_show(*show_files); status != 0) throw CLI::RuntimeError(status);
+  show->add_flag("--json", *show_json, "Print the layers and rules as one JSON object");
+  show->footer("Examples:\n  agentguard policy show\n  agentguard policy show --policy ./team.toml\n"
+               "  agentguard policy show --json | jq '.exec_rules[] | select(.action == \"deny\") | .id'");
+  show->callback([show_files, show_json] {
+    if (int status = run_show(*show_files, *show_json); status != 0) throw CLI::RuntimeError(status);
   });
 
   auto* print_default = policy->add_subcommand("default", "Print the built-in default policy (TOML)");

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "cli_output.hpp"
 #include "core/protocol.hpp"
 #include "support/log.hpp"
 
@@ -16,7 +17,9 @@ void init(const std::string& level) {
     const char* env = std::getenv(protocol::kEnvLogLevel);
     wanted = env ? env : "warn";
   }
-  auto logger = spdlog::stderr_color_mt("agentguard");
+  // Colour only where the rest of the CLI would use it (--color, NO_COLOR, a terminal).
+  auto logger = spdlog::stderr_color_mt("agentguard", agentguard::cli::output::color(2) ? spdlog::color_mode::always
+                                                                                        : spdlog::color_mode::never);
   logger->set_pattern("agentguard [%l] %v");
   logger->set_level(spdlog::level::from_str(wanted));
   spdlog::set_default_logger(logger);

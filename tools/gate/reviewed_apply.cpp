@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <stdexcept>
 
 #include "gate/apply_flags.hpp"
+#include "gate/apply_review.hpp"
 #include "gate/apply_question.hpp"
 #include "gate/approval.hpp"
 #include "gate/launch.hpp"
@@ -101,55 +101,23 @@ std::vector<std::string> stateful_resources(const policy::PlanVerdict& verdict) 
   return out;
 }
 
-// Step 1: terraform plans the apply once, into a memfd.
-SealedPlan make_plan(const policy::ExecRequest& request, const TerraformCall& call, const ApplyFlags& flags,
-                     int& plan_status) {
-  const int fd = memfd_create("agentguard-plan", MFD_ALLOW_SEALING);  // inherited by the plan on purpose
-  if (fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
-  SealedPlan plan{fd, "this apply's plan", ""};
-  std::vector<std::string> argv{request.argv.empty() ? request.resolved_path : request.argv[0]};
-  argv.insert(argv.end(), call.globals.begin(), call.globals.end());
-  argv.push_back("plan");
-  argv.insert(argv.end(), flags.plan_args.begin(), flags.plan_args.end());
-  argv.push_back("-out=" + plan.fd_path());
-  plan_status = run_in_foreground(request.resolved_path, argv, terraform_env(request));
-  if (plan_status != 0) {
-    close(fd);
-    return plan;
-  }
-  seal_memfd(plan);
-  return plan;
-}
-
 }  // namespace
 
 int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy::ExecRequest& request,
                        policy::Decision decision, const std::function<HoldSettings()>& holds) {
-  const TerraformCall call = policy::split_terraform_call(decision.effective_argv);
-  const std::string dir = working_dir(request, call);
-  SealedPlan plan;
-  PlanReview review;
-  std::optional<ApplyFlags> flags;  // a plain apply
-  std::vector<std::string> apply_args = call.args;
+  ApplyReview reviewed;
   try {
-    if (call.plan_arg) {
-      plan = seal_plan_file(dir, call.args[*call.plan_arg]);
-      apply_args.erase(apply_args.begin() + static_cast<long>(*call.plan_arg));
-      review = show_plan(request, call, plan);
-    } else {
-      flags = split_apply_flags(call.args);
-      if (flags->json && !flags->auto_approve)
-        throw std::runtime_error("-json without -auto-approve: terraform cannot ask for approval in JSON mode");
-      int status = 0;
-      plan = make_plan(request, call, *flags, status);
-      if (status != 0) return status;  // terraform has said why; nothing was applied
-      apply_args = flags->apply_args;
-      review = show_plan(request, call, plan);
-      for (auto& lost : states_overwritten(dir, *flags)) review.plan.changes.push_back(std::move(lost));
-    }
+    reviewed = review_apply(request, decision, run_in_foreground);
   } catch (const std::exception& e) {
     return refuse_undecidable(request, std::string("cannot review this apply: ") + e.what());
   }
+  if (reviewed.plan_status != 0) return reviewed.plan_status;  // terraform has said why; nothing was applied
+  const TerraformCall& call = reviewed.call;
+  const SealedPlan plan = reviewed.plan;
+  const PlanReview& review = reviewed.review;
+  const std::optional<ApplyFlags>& flags = reviewed.flags;
+  const std::string& dir = reviewed.dir;
+  const std::vector<std::string>& apply_args = reviewed.apply_args;
 
   const policy::ExecRequest launch = apply_request(request, call, apply_args, plan);
   // Step 3, after the review: terraform's own question, then the apply of exactly this plan.
@@ -170,11 +138,7 @@ int run_reviewed_apply(const std::vector<policy::PlanRule>& rules, const policy:
 
   std::vector<std::string> resources;
   for (const auto& r : verdict.resources) resources.push_back(r.kind + " " + r.change.address);
-  const auto& d = *verdict.deciding;
-  decision.action = verdict.action;
-  decision.rule_id = d.rule_id;
-  decision.source = d.source;
-  decision.message = "This apply would " + verdict.summary() + ". " + d.message;
+  decision = plan_decision(std::move(decision), verdict);
   switch (verdict.action) {
     case Action::log:
       record(request, decision);

@@ -54,7 +54,7 @@ std::vector<policy::ResourceChange> instances(const std::string& path) {
         const auto& key = inst["index_key"];
         address += key.is_string() ? "[\"" + key.get<std::string>() + "\"]" : "[" + key.dump() + "]";
       }
-      out.push_back({address, type, {"forget"}});
+      out.push_back({address, type, {"forget"}, ""});
     }
   }
   return out;

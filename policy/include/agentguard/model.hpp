@@ -72,6 +72,9 @@ struct ResourceChange {
   std::string address;  // e.g. module.data.aws_db_instance.main
   std::string type;     // e.g. aws_db_instance
   std::vector<std::string> actions;  // "create", "update", "delete", "forget", "no-op", "read"
+  // terraform's action_reason: a delete in a normal plan says why (delete_because_no_resource_config,
+  // _count_index, ...); a destroy plan's deletes carry none. Empty when absent.
+  std::string reason;
 };
 struct PlanSummary {
   std::vector<ResourceChange> changes;

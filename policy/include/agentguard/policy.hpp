@@ -104,6 +104,16 @@ class Policy {
   std::vector<LayerText> layer_texts() const;
   // A human-readable listing of every rule in force with the file:line it came from.
   std::string describe() const;
+  // The same, for machines (`policy show --json`): the exec rules in force, layer order, and the
+  // rules switched off with the `disable` that did it.
+  struct ExecRuleSummary {
+    std::string id;
+    Action action;
+    Location source;
+    std::string description;
+  };
+  std::vector<ExecRuleSummary> exec_rules() const;
+  std::vector<std::pair<std::string, Location>> disabled_rules() const;
 
   // Every layer's raw value of top-level `key` ("notify", "api"), lowest layer first; layers
   // without that key are left out. Include agentguard/policy_sections.hpp to call this.

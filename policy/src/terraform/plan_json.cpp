@@ -26,6 +26,8 @@ PlanSummary parse_plan_json(std::string_view json) {
       if (!action.is_string()) throw std::runtime_error("non-string action in " + change.address);
       change.actions.push_back(action.get<std::string>());
     }
+    if (auto reason = item.find("action_reason"); reason != item.end() && reason->is_string())
+      change.reason = reason->get<std::string>();
     summary.changes.push_back(std::move(change));
   }
   return summary;
