@@ -22,7 +22,7 @@
 #include "notify/http_post.hpp"
 #include "notify/notify.hpp"
 #include "notify/payload.hpp"
-#include "notify_settings.hpp"
+#include "notify/settings.hpp"
 #include "support/detached_spawn.hpp"
 
 namespace agentguard::cli {
@@ -175,7 +175,7 @@ void start_approval_update(const std::string& id) {
 
 void run_send_approval_update(const std::string& id) {
   if (!approvals::valid_id(id)) throw CLI::RuntimeError(2);
-  notify::Config config = notify_settings();
+  notify::Config config = notify::notify_settings();
   if (config.webhooks.empty()) throw CLI::RuntimeError(1);
   send_current_state(config, id, approvals::now_unix() + retry_after_end_seconds());
 }
@@ -196,7 +196,7 @@ void run_send_approval_request() {
   }
   notify::Config config;
   try {
-    config = notify_settings();
+    config = notify::notify_settings();
   } catch (const std::exception& error) {
     std::cerr << "agentguard: " << error.what() << "\n";
     throw CLI::RuntimeError(2);

@@ -27,7 +27,7 @@
 #include "support/subprocess.hpp"
 #include "notify/notify.hpp"
 #include "notify/payload.hpp"
-#include "notify_settings.hpp"
+#include "notify/settings.hpp"
 
 extern char** environ;
 
@@ -166,7 +166,7 @@ void check_webhooks(Doctor& d, bool check) {
   }
   notify::Config config;
   try {
-    config = notify_settings();
+    config = notify::notify_settings();
   } catch (const std::exception& e) {
     d.fail(std::string("webhook configuration: ") + e.what(), notify::how_to_configure());
     return;

@@ -9,7 +9,7 @@
 #include "approval_notices.hpp"
 #include "core/protocol.hpp"
 #include "commands.hpp"
-#include "notify_settings.hpp"
+#include "notify/settings.hpp"
 #include "support/paths.hpp"
 #include "events/event.hpp"
 #include "events/event_json.hpp"
@@ -23,8 +23,8 @@
 namespace agentguard::cli {
 namespace {
 
-// The webhooks in force: the environment's and the policy layers' [notify] tables (notify_settings.hpp).
-notify::Config notify_config() { return notify_settings(); }
+// The webhooks in force: the environment's and the policy layers' [notify] tables (notify/settings.hpp).
+notify::Config notify_config() { return notify::notify_settings(); }
 
 notify::Config config_or_exit() {
   try {
@@ -107,7 +107,7 @@ void run_flush(bool background, int budget_seconds) {
       notify::Config config = notify_config();
       if (const char* id = std::getenv(protocol::kEnvSession); id && *id) {
         const std::string session = id;
-        config.still_wanted = [session] { return session_record_exists(session); };
+        config.still_wanted = [session] { return notify::session_record_exists(session); };
       }
       notify::run_background_flusher(config);
     } catch (const std::exception&) {

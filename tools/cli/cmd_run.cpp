@@ -11,7 +11,7 @@
 #include "support/subprocess.hpp"
 #include "launcher.hpp"
 #include "notify/notify.hpp"
-#include "notify_settings.hpp"
+#include "notify/settings.hpp"
 #include "session.hpp"
 #include "session_proxy.hpp"
 #include "session_guard.hpp"
@@ -80,7 +80,7 @@ void add_run_command(CLI::App& app) {
     // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has
     // finished and its launch script is waiting).
     try {
-      notify::flush(recorded_session_channel(session.id), std::chrono::seconds(5));
+      notify::flush(notify::recorded_session_channel(session.id), std::chrono::seconds(5));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "agentguard: could not deliver pending notifications: %s (they stay in the spool)\n", e.what());
     }

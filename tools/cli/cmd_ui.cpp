@@ -28,7 +28,7 @@
 #include "support/paths.hpp"
 #include "events/audit_log.hpp"
 #include "events/spool.hpp"
-#include "notify_settings.hpp"
+#include "notify/settings.hpp"
 #include "ui_pages.hpp"
 
 namespace agentguard::cli {
@@ -245,7 +245,7 @@ class ApprovalPage {
               [](const ui::SessionRow& a, const ui::SessionRow& b) { return a.started > b.started; });
 
     try {
-      d.notifications.webhooks = notify_settings().webhooks.size();
+      d.notifications.webhooks = notify::notify_settings().webhooks.size();
     } catch (const std::exception&) {
     }
     size_t unreadable = 0;
@@ -273,7 +273,7 @@ void print_link_note(int port) {
   const std::string here = "http://127.0.0.1:" + std::to_string(port);
   std::string configured;
   try {
-    configured = notify_settings().approval_page;
+    configured = notify::notify_settings().approval_page;
   } catch (const std::exception&) {
   }
   while (!configured.empty() && configured.back() == '/') configured.pop_back();

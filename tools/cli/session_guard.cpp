@@ -15,7 +15,7 @@
 #include "core/files/protected_paths.hpp"
 #include "events/durable_file.hpp"
 #include "notify/notify.hpp"
-#include "notify_settings.hpp"
+#include "notify/settings.hpp"
 
 namespace agentguard::cli {
 
@@ -50,7 +50,7 @@ void guard_session_files(Session& session, const policy::Policy& policy, const s
   // The human channel, fixed now: whatever the agent later puts into a launch's environment or its
   // project file is never read for it.
   std::vector<std::string> secret_files;
-  const notify::Config channel = session_channel(policy, &secret_files);
+  const notify::Config channel = notify::session_channel(policy, &secret_files);
   const fs::path state = physical(state_dir);
   const fs::path record = state / "sessions" / (session.id + ".json");
   nlohmann::json hooks = nlohmann::json::array();

@@ -24,33 +24,13 @@
 #include "gate/policy_loading.hpp"
 #include "gate/reviewed_apply.hpp"
 #include "gate/refusal.hpp"
+#include "notify/settings.hpp"
 
 namespace agentguard::gate {
 namespace {
 
 using policy::Action;
 namespace gate = agentguard::gate;
-
-// A webhook is configured if the session recorded one when it started. Outside a session (the
-// preload set up by hand), if the launch's environment names one or a policy layer has [notify].
-// Inside one, the launch's environment and the project file are the agent's: what the notifier
-// will use is the session record alone (docs/threat-model.md, "The guard protects itself").
-bool webhook_configured(const policy::ExecRequest& request, const policy::Policy* pol) {
-  std::string session;
-  bool env_url = false;
-  for (const auto& e : request.env) {
-    if (e.rfind("AGENTGUARD_WEBHOOK_URL=", 0) == 0 && e.size() > 23) env_url = true;
-    if (e.rfind("AGENTGUARD_SESSION=", 0) == 0) session = e.substr(19);
-  }
-  if (const char* own = std::getenv(protocol::kEnvSession); own && *own) session = own;
-  if (!session.empty()) {
-    if (session.find('/') != std::string::npos || session[0] == '.') return false;
-    std::ifstream in(agentguard::paths::state_dir() / "sessions" / (session + ".json"));
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return text.find("\"url\"") != std::string::npos;
-  }
-  return env_url || (pol && !pol->sections("notify").empty());
-}
 
 // A setuid, setgid or file-capability executable no rule names (the preload hands those over
 // because the loader may drop LD_PRELOAD inside them): [launch] unknown_setuid decides.
@@ -89,11 +69,11 @@ int decide_and_launch(const policy::ExecRequest& request) {
     decision = pol->decide_exec(request, &plans);
     apply_unknown_setuid(request, *pol, decision);
   } catch (const std::exception& e) {
-    gate::set_webhook_check([&request] { return webhook_configured(request, nullptr); });
+    gate::set_webhook_check([] { return notify::channel_configured(nullptr); });
     return gate::refuse_undecidable(request, e.what());
   }
   // Asked only when a refusal or a held launch says whether a human was notified.
-  gate::set_webhook_check([&request, &pol] { return webhook_configured(request, &*pol); });
+  gate::set_webhook_check([&pol] { return notify::channel_configured(&*pol); });
 
   const std::function<gate::HoldSettings()> holds = [&] {
     try {

@@ -39,6 +39,8 @@ std::string read_secret() {
 
 }  // namespace
 
+bool is_known_format(const std::string& format) { return format == "json" || format == "slack" || format == "discord"; }
+
 std::string guess_format(const std::string& url) {
   if (url.find("://hooks.slack.com/") != std::string::npos) return "slack";
   if (url.find("://discord.com/api/webhooks/") != std::string::npos ||

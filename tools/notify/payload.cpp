@@ -223,7 +223,6 @@ std::string Notification::dedupe_id() const {
   return seq <= 1 ? id + ":approval" : id + ":approval:" + std::to_string(seq);
 }
 
-bool is_known_format(const std::string& format) { return format == "json" || format == "slack" || format == "discord"; }
 
 Notification single_notification(const json& event) {
   Notification n;

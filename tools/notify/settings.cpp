@@ -1,21 +1,21 @@
-#include "notify_settings.hpp"
+#include "notify/settings.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <cstdio>
 #include <optional>
 #include <set>
 
-#include "core/protocol.hpp"
 #include "agentguard/policy.hpp"
 #include "agentguard/policy_sections.hpp"
+#include "core/protocol.hpp"
+#include "notify/notify.hpp"
 #include "policy_layers/layers.hpp"
 #include "support/paths.hpp"
-#include "notify/notify.hpp"
 
-namespace agentguard::cli {
+namespace agentguard::notify {
 
 namespace fs = std::filesystem;
 
@@ -38,16 +38,16 @@ std::string read_file(const std::string& path) {
 //   webhooks = [ { url = "...", format = "json|slack|discord", name = "...", secret_env = "VAR", secret_file = "..." } ]
 //   fold_window_seconds = 60
 //   approval_page = "http://127.0.0.1:8765"   # where `agentguard ui --port 8765` serves the page
-void add_webhooks_of(const policy::Policy& policy, notify::Config& config, std::vector<std::string>* secret_files) {
+void add_webhooks_of(const policy::Policy& policy, Config& config, std::vector<std::string>* secret_files) {
   for (const auto& section : policy.sections("notify")) {
     const toml::value& t = section.value;
     if (t.contains("fold_window_seconds")) config.fold_window_seconds = static_cast<int>(toml::find<int64_t>(t, "fold_window_seconds"));
     if (t.contains("approval_page")) config.approval_page = toml::find<std::string>(t, "approval_page");  // the last layer wins
     if (!t.contains("webhooks")) continue;
     for (const toml::value& h : toml::find<toml::array>(t, "webhooks")) {
-      notify::Webhook hook;
+      Webhook hook;
       hook.url = toml::find<std::string>(h, "url");
-      hook.format = toml::find_or<std::string>(h, "format", notify::guess_format(hook.url));
+      hook.format = toml::find_or<std::string>(h, "format", guess_format(hook.url));
       hook.name = toml::find_or<std::string>(h, "name", section.file + " [notify]");
       if (const auto var = toml::find_or<std::string>(h, "secret_env", ""); !var.empty())
         hook.secret = std::getenv(var.c_str()) ? std::getenv(var.c_str()) : "";
@@ -60,7 +60,7 @@ void add_webhooks_of(const policy::Policy& policy, notify::Config& config, std::
   }
 }
 
-void add_policy_webhooks(notify::Config& config) {
+void add_policy_webhooks(Config& config) {
   std::optional<policy::Policy> loaded;
   try {
     loaded.emplace(policy::Policy::load(layers::session_load_options(fs::current_path().string())));
@@ -74,9 +74,9 @@ void add_policy_webhooks(notify::Config& config) {
   add_webhooks_of(*loaded, config, nullptr);
 }
 
-void drop_duplicates(notify::Config& config) {
+void drop_duplicates(Config& config) {
   std::set<std::string> seen;
-  std::vector<notify::Webhook> unique;
+  std::vector<Webhook> unique;
   for (auto& h : config.webhooks)
     if (!h.url.empty() && seen.insert(h.url + " " + h.format).second) unique.push_back(h);
   config.webhooks = unique;
@@ -84,8 +84,8 @@ void drop_duplicates(notify::Config& config) {
 
 }  // namespace
 
-notify::Config recorded_session_channel(const std::string& session_id) {
-  notify::Config config;
+Config recorded_session_channel(const std::string& session_id) {
+  Config config;
   std::ifstream in(session_file(session_id));
   if (!in) return config;  // no record (the session ended, or never had one): nobody to tell from here
   const auto j = nlohmann::json::parse(in, nullptr, false);
@@ -102,20 +102,20 @@ bool session_record_exists(const std::string& session_id) {
   return fs::exists(session_file(session_id), ec);
 }
 
-notify::Config notify_settings() {
+Config notify_settings() {
   // Inside a guarded session the human channel is the one `agentguard run` fixed at start: the
   // environment here is a launch's, which the agent controls (docs/threat-model.md).
   if (const char* id = std::getenv(protocol::kEnvSession); id && *id) return recorded_session_channel(id);
-  notify::Config config = notify::config_from_environment();
+  Config config = config_from_environment();
   add_policy_webhooks(config);
   drop_duplicates(config);
   return config;
 }
 
-notify::Config session_channel(const policy::Policy& policy, std::vector<std::string>* secret_files) {
-  notify::Config config;
+Config session_channel(const policy::Policy& policy, std::vector<std::string>* secret_files) {
+  Config config;
   try {
-    config = notify::config_from_environment();
+    config = config_from_environment();
   } catch (const std::exception&) {
     // A broken AGENTGUARD_WEBHOOK_URL is reported by `agentguard notify test` and doctor.
   }
@@ -126,4 +126,19 @@ notify::Config session_channel(const policy::Policy& policy, std::vector<std::st
   return config;
 }
 
-}  // namespace agentguard::cli
+bool channel_configured(const policy::Policy* policy) {
+  if (const char* id = std::getenv(protocol::kEnvSession); id && *id) return !recorded_session_channel(id).webhooks.empty();
+  try {
+    if (!config_from_environment().webhooks.empty()) return true;
+  } catch (const std::exception&) {
+    return false;  // a broken AGENTGUARD_WEBHOOK_URL notifies nobody
+  }
+  if (policy == nullptr) return false;
+  for (const auto& section : policy->sections("notify"))
+    if (section.value.contains("webhooks") && section.value.at("webhooks").is_array() &&
+        !section.value.at("webhooks").as_array().empty())
+      return true;
+  return false;
+}
+
+}  // namespace agentguard::notify
