@@ -16,6 +16,7 @@ Figures (medians of --rounds, supervised and unsupervised runs alternating):
 Needs a build (cmake --build build), gcc with a static libc, and terraform for figure 3."""
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -98,24 +99,46 @@ def main():
                   f"plain {statistics.median(plain):.3f} s ({statistics.median(sup) / statistics.median(plain):.2f}x)")
         else:
             print("3. terraform plan: terraform is not installed")
-    loop = (f"s=$EPOCHREALTIME; for ((i = 0; i < {args.loop}; i++)); do /bin/true; done; "
-            "e=$EPOCHREALTIME; echo \"${s/./} ${e/./}\"")
-    sides = {"none": ["bash", "-c", loop], "preload": guarded(state, ["bash", "-c", loop]),
-             "strict": guarded(state, ["bash", "-c", loop], strict=True)}
-    times = {name: [] for name in sides}
+    def loop_script(count):
+        return (f"s=$EPOCHREALTIME; for ((i = 0; i < {count}; i++)); do /bin/true; done; "
+                "e=$EPOCHREALTIME; echo \"${s/./} ${e/./}\"")
+
+    def sides(count):
+        script = loop_script(count)
+        return {"none": ["bash", "-c", script], "preload": guarded(state, ["bash", "-c", script]),
+                "strict": guarded(state, ["bash", "-c", script], strict=True)}
+
+    def run_side(argv):
+        # Wall: the loop's own clock. CPU: user+sys of the whole tree (the supervisor included),
+        # from the children's rusage around the run.
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(argv, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if out.returncode != 0:
+            sys.exit(f"{argv} failed: {out.stderr[-500:]}")
+        start, end = map(int, out.stdout.split()[-2:])
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return (end - start) / 1e6, cpu
+
+    full, empty = sides(args.loop), sides(0)
+    wall = {name: [] for name in full}
+    cpu = {name: [] for name in full}
+    cpu0 = {name: [] for name in full}
     for r in range(args.rounds):
-        order = list(sides) if r % 2 == 0 else list(reversed(sides))
+        order = list(full) if r % 2 == 0 else list(reversed(full))
         for name in order:
-            out = subprocess.run(sides[name], env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
-            if out.returncode != 0:
-                sys.exit(f"{name} loop failed: {out.stderr[-500:]}")
-            start, end = map(int, out.stdout.split()[-2:])
-            times[name].append((end - start) / 1e6)
-    med = {name: statistics.median(v) for name, v in times.items()}
-    print(f"4. exec loop ({args.loop} x /bin/true from bash, median of {args.rounds}): none {med['none']:.3f} s, "
+            w, c = run_side(full[name])
+            wall[name].append(w)
+            cpu[name].append(c)
+            cpu0[name].append(run_side(empty[name])[1])  # the session's own start, to subtract
+    med = {name: statistics.median(v) for name, v in wall.items()}
+    mcpu = {name: statistics.median(cpu[name]) - statistics.median(cpu0[name]) for name in cpu}
+    print(f"4. exec loop ({args.loop} x /bin/true from bash, median of {args.rounds}): wall none {med['none']:.3f} s, "
           f"preload {med['preload']:.3f} s, strict {med['strict']:.3f} s; strict/preload {med['strict'] / med['preload']:.3f}x, "
           f"preload/none {med['preload'] / med['none']:.3f}x, strict/none {med['strict'] / med['none']:.3f}x")
+    print(f"   cpu of the whole tree, session start subtracted: none {mcpu['none']:.3f} s, preload {mcpu['preload']:.3f} s, "
+          f"strict {mcpu['strict']:.3f} s; strict/preload {mcpu['strict'] / mcpu['preload']:.3f}x, "
+          f"preload/none {mcpu['preload'] / mcpu['none']:.3f}x")
     print(f"load average: {os.getloadavg()[0]:.2f}")
     shutil.rmtree(work, ignore_errors=True)
 

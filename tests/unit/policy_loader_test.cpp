@@ -25,7 +25,15 @@ const char* kRuleHead = "schema = 1\n[[exec]]\nid = \"r\"\naction = \"deny\"\n";
 
 TEST(PolicyLoader, UnknownTopLevelKey) {
   EXPECT_EQ(load_error("schema = 1\nbogus = 3\n"),
-            "p.toml:2:1: unknown top-level key `bogus` (expected schema, disable, exec, plan, api, notify, approval)");
+            "p.toml:2:1: unknown top-level key `bogus` (expected schema, disable, exec, plan, api, notify, approval, launch)");
+}
+
+TEST(PolicyLoader, LaunchSectionIsChecked) {
+  EXPECT_EQ(load_error("schema = 1\n[launch]\nunknown_setuid = \"maybe\"\n"),
+            "p.toml:3:18: `unknown_setuid` must be \"allow\", \"log\" or \"deny\"");
+  EXPECT_EQ(load_error("schema = 1\n[launch]\nstrict = 1\n"), "p.toml:3:10: `strict` must be true or false, not an integer");
+  EXPECT_EQ(load_error("schema = 1\n[launch]\nstrikt = true\n"),
+            "p.toml:3:1: unknown key `strikt` in [launch] (expected strict, unknown_setuid)");
 }
 
 TEST(PolicyLoader, UnknownRuleKeyPointsAtTheKey) {
