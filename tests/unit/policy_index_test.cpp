@@ -99,8 +99,8 @@ class FakePlans : public PlanInspector {
   std::optional<PlanSummary> inspect(const std::string&, const std::string& plan_file,
                                      const ExecRequest&) const override {
     if (plan_file == "boom.tfplan") throw std::runtime_error("cannot run terraform show");
-    if (plan_file == "d.tfplan") return PlanSummary{{{"aws_db_instance.main", "aws_db_instance", {"delete"}}}};
-    if (plan_file == "k.tfplan") return PlanSummary{{{"aws_s3_bucket.logs", "aws_s3_bucket", {"create"}}}};
+    if (plan_file == "d.tfplan") return PlanSummary{{{"aws_db_instance.main", "aws_db_instance", {"delete"}, ""}}};
+    if (plan_file == "k.tfplan") return PlanSummary{{{"aws_s3_bucket.logs", "aws_s3_bucket", {"create"}, ""}}};
     return std::nullopt;
   }
 };
