@@ -177,20 +177,24 @@ class AgainstTheRealTools(unittest.TestCase):
         ws = TerraformWorkspace()
         try:
             # Codex's own sandbox (workspace-write, as its agent runs commands), started through the wrapper.
-            line = 'terraform destroy -auto-approve; echo "status=$?"; touch "$AGENTGUARD_STATE_DIR/probe"'
+            # The agent itself may not write the state directory (the guard protects its own files);
+            # the gate, which runs inside Codex's sandbox too, must be able to: the audit record shows it.
+            line = 'terraform destroy -auto-approve; echo "status=$?"'
             r = run(["codex-guarded", "sandbox", "-c", 'sandbox_mode="workspace-write"', "--", "bash", "-c", line],
                     cwd=ws.dir, env=self.env(TF_IN_AUTOMATION="1"), timeout=240)
             self.assertIn(f"status={REFUSED}", r.stdout, r)
             self.assertIn(BLOCKED, r.stderr)
             self.assertEqual(ws.ids(), ws.initial_ids)
-            self.assertTrue(os.path.exists(os.path.join(self.state, "probe")), "the state directory is not writable")
-            self.assertIn("terraform-destroy", [e["rule_id"] for e in audit_records(self.state)])
-            # The control: without the written config, Codex's sandbox makes the state directory read-only.
+            recorded = audit_records(self.state)
+            self.assertIn("terraform-destroy", [e["rule_id"] for e in recorded], r)
+            # The control: without the written config, Codex's sandbox makes the state directory
+            # read-only, so the same refusal cannot be recorded.
             os.remove(os.path.join(self.home, ".codex", "config.toml"))
-            os.remove(os.path.join(self.state, "probe"))
-            r = run(["codex-guarded", "sandbox", "-c", 'sandbox_mode="workspace-write"', "--", "bash", "-c",
-                     'touch "$AGENTGUARD_STATE_DIR/probe"'], cwd=ws.dir, env=self.env(), timeout=240)
-            self.assertFalse(os.path.exists(os.path.join(self.state, "probe")), r)
+            r = run(["codex-guarded", "sandbox", "-c", 'sandbox_mode="workspace-write"', "--", "bash", "-c", line],
+                    cwd=ws.dir, env=self.env(TF_IN_AUTOMATION="1"), timeout=240)
+            self.assertIn(f"status={REFUSED}", r.stdout, r)
+            self.assertEqual(ws.ids(), ws.initial_ids)
+            self.assertEqual(len(audit_records(self.state)), len(recorded), r)
         finally:
             ws.cleanup()
 

@@ -196,7 +196,11 @@ void run_send_approval_request() {
   }
   notify::Config config;
   try {
-    config = notify::notify_settings();
+    // The gate hands over the channel it saw (the session's, fixed at its start): the session may
+    // be over, and its record gone, by the time we read it ourselves.
+    if (input.contains("channel")) config = notify::channel_from_json(input["channel"]);
+    else config = notify::notify_settings();
+    input.erase("channel");
   } catch (const std::exception& error) {
     std::cerr << "agentguard: " << error.what() << "\n";
     throw CLI::RuntimeError(2);

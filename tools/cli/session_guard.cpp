@@ -53,15 +53,10 @@ void guard_session_files(Session& session, const policy::Policy& policy, const s
   const notify::Config channel = notify::session_channel(policy, &secret_files);
   const fs::path state = physical(state_dir);
   const fs::path record = state / "sessions" / (session.id + ".json");
-  nlohmann::json hooks = nlohmann::json::array();
-  for (const auto& h : channel.webhooks)
-    hooks.push_back({{"name", h.name}, {"url", h.url}, {"format", h.format}, {"secret", h.secret}});
+  nlohmann::json record_json = notify::channel_to_json(channel);
+  record_json["session"] = session.id;
   fs::create_directories(record.parent_path());
-  events::write_file_durably(record, nlohmann::json{{"session", session.id},
-                                                    {"webhooks", hooks},
-                                                    {"fold_window_seconds", channel.fold_window_seconds},
-                                                    {"approval_page", channel.approval_page}}
-                                         .dump(2));
+  events::write_file_durably(record, record_json.dump(2));
   fs::permissions(record, fs::perms::owner_read | fs::perms::owner_write);
   const fs::path key = state_key::ensure(state);
 

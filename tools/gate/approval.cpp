@@ -20,6 +20,7 @@
 #include "events/event_json.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"
+#include "notify/settings.hpp"
 #include "support/detached_spawn.hpp"
 
 namespace agentguard::gate {
@@ -172,6 +173,12 @@ int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
                              {"seq", 1},
                              {"approve_command", "agentguard approve " + ev.id + " " + code},
                              {"deny_command", "agentguard deny " + ev.id + " --reason '...'"}};
+      // The channel as it is now: the notifier may read it after the session (and its record) ended.
+      try {
+        payload["channel"] = notify::channel_to_json(notify::notify_settings());
+      } catch (const std::exception&) {
+        // The notifier looks the channel up itself and says what is wrong.
+      }
       std::string text = payload.dump();
       start_notifier({"send-approval-request"}, text);
       // The code lives here only until the notifier has it: wipe every copy (the hash stays).

@@ -4,10 +4,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
 
+#include "core/base/syscalls.hpp"
+#include "core/launch/strict_token.hpp"
 #include "core/protocol.hpp"
 #include "core/launch/executable.hpp"
 #include "gate/supervisor.hpp"
@@ -67,6 +70,21 @@ std::vector<std::string> environment_for_program(const std::vector<std::string>&
   return out;
 }
 
+void execve_decided(const char* path, char* const* argv, char* const* envp) {
+#ifdef AGENTGUARD_EXEC_TOKEN
+  // In a strict session this launch is decided here: it passes the session's filter with the token,
+  // as the preload's decided execs do (core/launch/strict_token.hpp). Without it the supervisor
+  // would have to read this process, which keeps itself unreadable (no peeking at the gate).
+  core::StrictToken token;
+  if (core::parse_strict_token(std::getenv(protocol::kEnvStrict), token)) {
+    const long rc = core::sys::execve_with_token(path, argv, envp, token.word[0], token.word[1]);
+    errno = static_cast<int>(-rc);
+    return;
+  }
+#endif
+  execve(path, argv, envp);
+}
+
 int exec_program(const policy::ExecRequest& request) {
   if (g_decision_only) return 0;
   if (needs_supervision(request.resolved_path)) return run_supervised(request);
@@ -78,7 +96,7 @@ int exec_program(const policy::ExecRequest& request) {
   for (const std::string& e : env) env_ptrs.push_back(const_cast<char*>(e.c_str()));
   env_ptrs.push_back(nullptr);
 
-  execve(request.resolved_path.c_str(), argv_ptrs.data(), env_ptrs.data());
+  execve_decided(request.resolved_path.c_str(), argv_ptrs.data(), env_ptrs.data());
   const int err = errno;
   std::fprintf(stderr, "agentguard: cannot run %s: %s\n", request.resolved_path.c_str(), std::strerror(err));
   return err == ENOENT ? 127 : 126;

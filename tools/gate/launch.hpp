@@ -24,6 +24,10 @@ std::vector<std::string> environment_for_program(const std::vector<std::string>&
 // returns 0: "allowed".
 int exec_program(const policy::ExecRequest& request);
 
+// execve of a launch the gate has decided; in a strict session it carries the session's token past
+// the filter. Returns only on failure, with errno set.
+void execve_decided(const char* path, char* const* argv, char* const* envp);
+
 // Switches exec_program to decision-only mode for the rest of this process.
 void set_decision_only();
 bool decision_only();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <string>
@@ -29,7 +30,11 @@ int main(int argc, char** argv) {
   // kernel refuses ptrace, process_vm_readv and /proc/<pid>/{mem,environ,maps} to anyone without
   // CAP_SYS_PTRACE, ancestors included (Yama's scope 1 lets ancestors through). The program the
   // gate finally execs is dumpable again (execve resets it).
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Not in a strict session: there the session's supervisor must read every exec this gate makes
+  // (its helpers' too: terraform plan and show), and a non-dumpable gate would have them all refused
+  // when the agent is not root (docs/threat-model.md, "Strict mode").
+  if (const char* strict = std::getenv(protocol::kEnvStrict); strict == nullptr || *strict == '\0')
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   try {
     if (argc > 1 && std::string(argv[1]) == protocol::kReportHttp) return gate::report_http(argc, argv);
     if (argc > 1 && std::string(argv[1]) == protocol::kReportFile) return gate::report_file(argc, argv);

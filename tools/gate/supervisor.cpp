@@ -484,6 +484,10 @@ int supervise_child(const core::StrictToken* token, bool session, Body body, Ref
   }
   if (child == 0) {
     close(sv[0]);
+    // The gate made itself non-dumpable (no peeking at it); this child inherited that, but it is
+    // about to become the supervised program, whose first exec we must read (same user, no
+    // CAP_SYS_PTRACE). It holds nothing secret yet, and the exec resets the flag anyway.
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     const int listener = install_exec_filter(token);
     send_listener(sv[1], listener);
     if (listener < 0) _exit(kRefusedStatus);
@@ -518,7 +522,7 @@ int supervise_child(const core::StrictToken* token, bool session, Body body, Ref
 
 // execve, and the status a shell gives when it fails (after saying why).
 int exec_or_status(const std::string& path, std::vector<char*>& argv, std::vector<char*>& envp) {
-  execve(path.c_str(), argv.data(), envp.data());
+  execve_decided(path.c_str(), argv.data(), envp.data());
   const int err = errno;
   std::fprintf(stderr, "agentguard: cannot run %s: %s\n", path.c_str(), std::strerror(err));
   std::fflush(stderr);
@@ -575,6 +579,7 @@ std::string probe_user_notification() {
   if (child < 0) return errno_text(errno);
   if (child == 0) {
     close(sv[0]);
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);  // as in supervise_child: the probe's exec is read
     const int listener = install_exec_filter();
     send_listener(sv[1], listener);
     if (listener < 0) _exit(1);

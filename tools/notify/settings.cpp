@@ -90,6 +90,19 @@ Config recorded_session_channel(const std::string& session_id) {
   if (!in) return config;  // no record (the session ended, or never had one): nobody to tell from here
   const auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return config;
+  return channel_from_json(j);
+}
+
+nlohmann::json channel_to_json(const Config& channel) {
+  nlohmann::json hooks = nlohmann::json::array();
+  for (const auto& h : channel.webhooks)
+    hooks.push_back({{"name", h.name}, {"url", h.url}, {"format", h.format}, {"secret", h.secret}});
+  return {{"webhooks", hooks}, {"fold_window_seconds", channel.fold_window_seconds}, {"approval_page", channel.approval_page}};
+}
+
+Config channel_from_json(const nlohmann::json& j) {
+  Config config;
+  if (!j.is_object()) return config;
   config.fold_window_seconds = j.value("fold_window_seconds", config.fold_window_seconds);
   config.approval_page = j.value("approval_page", std::string());
   for (const auto& h : j.value("webhooks", nlohmann::json::array()))

@@ -1,6 +1,7 @@
 #pragma once
 // Which webhooks are notified (no libcurl: the gate links this too). A guarded session's are fixed when it starts (session_guard.hpp);
 // outside a session, AGENTGUARD_WEBHOOK_URL and the policy's [notify] tables. Duplicates are dropped.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,10 @@ bool session_record_exists(const std::string& session_id);
 // webhook; outside, AGENTGUARD_WEBHOOK_URL or a [notify] table of `policy` names one. The one
 // answer to that question: the gate's messages ("a human has been notified") and the CLI's use it.
 bool channel_configured(const policy::Policy* policy);
+
+// A channel as JSON and back: the session record, and the approval request the gate hands its
+// detached notifier (so the human hears of a request even when the session has ended by then).
+nlohmann::json channel_to_json(const Config& channel);
+Config channel_from_json(const nlohmann::json& j);
 
 }  // namespace agentguard::notify
