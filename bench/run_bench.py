@@ -77,6 +77,9 @@ class Bench:
             name, _, value = entry.partition("=")
             if name == "LD_PRELOAD" or name.startswith("AGENTGUARD_"):
                 env[name] = value
+        # The session's proxy ended with that `run`: a redirect to it would fail every TCP connect
+        # of a program without a shared libssl. The proxy has its own figures (bench/proxy_bench.py).
+        env.pop("AGENTGUARD_PROXY", None)
         return env
 
     def _snoopy_env(self):
