@@ -10,18 +10,40 @@ import grp
 import os
 import pwd
 import shutil
+import stat
 import struct
 import subprocess
 import tempfile
 import unittest
 import uuid
 
-from harness import (AGENTGUARD, BLOCKED, REFUSED, TERRAFORM, TerraformWorkspace, audit_records, clean_env,
+from harness import (AGENTGUARD, BLOCKED, BUILD_DIR, REFUSED, TERRAFORM, TerraformWorkspace, audit_records, clean_env,
                      require_build, run)
 
 TF_ENV = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
 DESTROY = "terraform destroy -auto-approve -input=false -no-color"
 IS_ROOT = os.geteuid() == 0
+
+
+def reachable_for_others(path):
+    """The test user runs agentguard from this build tree: every directory above it must let others
+    through (a clean checkout made by `mktemp -d` is 0700). Returns the (dir, mode) pairs changed."""
+    changed = []
+    path = os.path.realpath(path)
+    while True:
+        mode = os.stat(path).st_mode
+        if not mode & stat.S_IXOTH:
+            os.chmod(path, mode | stat.S_IXOTH)
+            changed.append((path, mode))
+        parent = os.path.dirname(path)
+        if parent == path:
+            return changed
+        path = parent
+
+
+def restore_modes(changed):
+    for path, mode in changed:
+        os.chmod(path, stat.S_IMODE(mode))
 
 
 class TestAccount:
@@ -53,10 +75,12 @@ class SetuidGroupLaunchers(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.account = TestAccount()
+        cls.opened = reachable_for_others(BUILD_DIR)
 
     @classmethod
     def tearDownClass(cls):
         cls.account.remove()
+        restore_modes(cls.opened)
 
     def setUp(self):
         require_build(self)
@@ -128,10 +152,12 @@ class RootLaunchers(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.account = TestAccount()
+        cls.opened = reachable_for_others(BUILD_DIR)
 
     @classmethod
     def tearDownClass(cls):
         cls.account.remove()
+        restore_modes(cls.opened)
 
     def setUp(self):
         require_build(self)

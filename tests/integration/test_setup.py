@@ -145,8 +145,11 @@ class AgainstTheRealTools(unittest.TestCase):
         require_build(self)
         if not self.bin:
             self.skipTest("npm could not install the agents (no registry and nothing cached)")
-        # Not under /tmp: Codex's workspace-write sandbox lets every command write /tmp anyway.
-        self.home = tempfile.mkdtemp(prefix="ag-home-", dir=os.path.join(BUILD_DIR, "test-tools"))
+        # Not under /tmp: Codex's workspace-write sandbox lets every command write /tmp anyway (and a
+        # clean checkout's build tree may itself be under /tmp): under the real home directory.
+        parent = os.path.join(os.path.expanduser("~"), ".cache", "agentguard-tests")
+        os.makedirs(parent, exist_ok=True)
+        self.home = tempfile.mkdtemp(prefix="ag-home-", dir=parent)
         self.state = os.path.join(self.home, "state")
 
     def tearDown(self):
