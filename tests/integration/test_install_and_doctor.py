@@ -108,6 +108,8 @@ class DebianPackage(unittest.TestCase):
                 open(os.path.join(admin, f), "w").close()
             r = self.dpkg(root, "-i", self.deb)
             self.assertEqual(r.status, 0, r)
+            # The postinst makes the service's user on a real install, never on this machine for another root.
+            self.assertIn("the 'agentguard' system user was not made there", r.stderr + r.stdout, r)
             status = self.dpkg(root, "-s", "agentguard")
             self.assertIn("Conffiles:\n /etc/agentguard/policy.toml", status.stdout, status)
             maintainer = [l for l in status.stdout.splitlines() if l.startswith("Maintainer:")]
@@ -134,6 +136,32 @@ class DebianPackage(unittest.TestCase):
             self.assertNotIn("agentguard", self.dpkg(root, "-l").stdout)
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+    def test_ships_the_separated_mode_service_off_until_enabled(self):
+        unit = os.path.join(self.root, "usr", "lib", "systemd", "system", "agentguard.service")
+        with open(unit) as f:
+            text = f.read()
+        self.assertIn("User=agentguard\n", text)
+        self.assertIn("RuntimeDirectory=agentguard\n", text)  # the socket's directory, /run/agentguard
+        exec_start = [l for l in text.splitlines() if l.startswith("ExecStart=")][0]
+        service = exec_start.split("=", 1)[1].split()[0]
+        self.assertEqual(service, "/usr/lib/agentguard/agentguard-service")
+        self.assertTrue(os.access(os.path.join(self.root, service.lstrip("/")), os.X_OK))
+        control = tempfile.mkdtemp(prefix="ag-deb-control-")
+        try:
+            subprocess.run(["dpkg", "-e", self.deb, control], check=True)
+            with open(os.path.join(control, "postinst")) as f:
+                postinst = f.read()
+        finally:
+            shutil.rmtree(control, ignore_errors=True)
+        self.assertIn("useradd --system", postinst)
+        self.assertNotIn("systemctl enable", postinst)
+        self.assertNotIn("systemctl start", postinst)
+        # The service refuses to run as root: it exists to keep the records from every other user.
+        r = run([os.path.join(self.root, service.lstrip("/")), "--state-dir", tempfile.gettempdir()])
+        if os.geteuid() == 0:
+            self.assertEqual(r.status, 2, r)
+            self.assertIn("refusing to run as root", r.stderr)
 
     def test_every_doc_the_man_page_and_the_completions_are_installed(self):
         docs = os.path.join(self.root, "usr", "share", "doc", "agentguard")

@@ -154,6 +154,26 @@ env | grep '^AGENTGUARD_WEBHOOK' || echo NO-WEBHOOK-VARIABLES
         self.assertNotIn(str(sink.port), out)
         self.assertIn("blocked reading", err)
 
+    def test_a_policys_secret_env_variable_is_not_passed_to_the_agent(self):
+        # [notify] webhooks name the variable that holds the signing secret: `run` reads it once for the
+        # session record; the agent's environment never has it.
+        policy = os.path.join(self.scratch, "notify-policy.toml")
+        with WebhookSink(secret="hook-signing-key-42") as sink:
+            with open(policy, "w") as f:
+                f.write('schema = 1\n[notify]\nwebhooks = [ { url = "%s", format = "json", secret_env = "OPS_HOOK_SECRET" } ]\n'
+                        % sink.url)
+            status, out, err = self.agent_run(
+                "echo secret=${OPS_HOOK_SECRET:-absent}; python3 -c 'import os; print(\"py\", os.environ.get(\"OPS_HOOK_SECRET\", \"absent\"))'; "
+                "echo other=$UNRELATED; terraform destroy -auto-approve; true",
+                policy=policy, OPS_HOOK_SECRET="hook-signing-key-42", UNRELATED="kept")
+            self.assertTrue(sink.wait_for(1, timeout=30), err)
+        self.assertIn("secret=absent\n", out, (out, err))
+        self.assertIn("py absent\n", out, (out, err))
+        self.assertIn("other=kept\n", out)
+        self.assertNotIn("hook-signing-key-42", out + err)
+        # The secret still signs what the human receives.
+        self.assertTrue(sink.requests[0].signature_ok, sink.requests[0].headers)
+
     def test_reading_commands_keep_working_inside_the_tree(self):
         status, out, err = self.agent_run(
             "terraform destroy -auto-approve >/dev/null 2>&1; "
@@ -343,6 +363,31 @@ held.wait()
         for what in ("environ", "maps", "mem"):
             self.assertIn("REFUSED " + what, out, (out, err))
         self.assertEqual(ws.ids(), ws.initial_ids)
+
+
+class NestedRun(SelfGuardCase):
+    def test_a_nested_run_runs_under_the_outer_session_or_says_why_not(self):
+        status, out, err = self.agent_run(
+            f"{AGENTGUARD} run -- bash -c 'echo inner-session=$AGENTGUARD_SESSION; terraform destroy -auto-approve'; "
+            "echo nested=$?; echo outer-session=$AGENTGUARD_SESSION; "
+            f"{AGENTGUARD} run --policy /dev/null -- echo must-not-run; echo with-policy=$?; "
+            f"{AGENTGUARD} run --strict -- echo must-not-run; echo with-strict=$?")
+        self.assertEqual(status, 0, (out, err))
+        outer = re.search(r"outer-session=(s_\w+)", out).group(1)
+        # The same session, never a weaker one: the destroy inside is refused and recorded.
+        self.assertIn(f"inner-session={outer}\n", out)
+        self.assertIn(f"nested={REFUSED}\n", out, (out, err))
+        self.assertIn(f"already inside session {outer}: `bash` runs under it", err)
+        self.assertIn(BLOCKED + " `terraform destroy -auto-approve`", err)
+        # Options that would change the outer session are refused, with the reason, and nothing runs.
+        self.assertNotIn("must-not-run", out)
+        self.assertIn("with-policy=2\n", out)
+        self.assertIn("with-strict=2\n", out)
+        self.assertIn(f"this is already session {outer}, and a nested `agentguard run` cannot change its policy (--policy)", err)
+        self.assertIn("cannot change its mode (--strict)", err)
+        # No attempt on the guard's files was made (a second session would have had to write them).
+        self.assertNotIn("one of agentguard's own files", err)
+        self.assertEqual(len(glob.glob(os.path.join(self.state_dir, "sessions", "*.api-rules"))), 1)
 
 
 class KeyedRecord(SelfGuardCase):

@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "support/digest.hpp"
+#include "service_client/service_client.hpp"
 #include "support/paths.hpp"
 
 namespace agentguard::approvals {
@@ -127,55 +128,215 @@ bool waiter_alive(const Request& r) {
   return r.waiter_pid > 0 && process_start_ticks(r.waiter_pid) == r.waiter_start && r.waiter_start != 0;
 }
 
-void write_request(const Request& r) {
-  json j = {{"id", r.id},
-            {"created_unix", r.created_unix},
-            {"expires_unix", r.expires_unix},
-            {"argv", r.argv},
-            {"cwd", r.cwd},
-            {"program", r.program},
-            {"rule_id", r.rule_id},
-            {"message", r.message},
-            {"resources", r.resources},
-            {"stateful", r.stateful},
-            {"plan_file", r.plan_file},
-            {"plan_sha256", r.plan_sha256},
-            {"binding", r.binding},
-            {"code_salt", r.code.salt_hex},
-            {"code_scrypt", r.code.hash_hex},
-            {"hold", r.hold},
-            {"waiter_pid", r.waiter_pid},
-            {"waiter_start", r.waiter_start},
-            {"deferred", r.deferred}};
-  write_atomically(new_file(r.id, "request"), j.dump(2));
+json to_json(const Request& r) {
+  return {{"id", r.id},
+          {"created_unix", r.created_unix},
+          {"expires_unix", r.expires_unix},
+          {"argv", r.argv},
+          {"cwd", r.cwd},
+          {"program", r.program},
+          {"rule_id", r.rule_id},
+          {"message", r.message},
+          {"resources", r.resources},
+          {"stateful", r.stateful},
+          {"plan_file", r.plan_file},
+          {"plan_sha256", r.plan_sha256},
+          {"binding", r.binding},
+          {"code_salt", r.code.salt_hex},
+          {"code_scrypt", r.code.hash_hex},
+          {"hold", r.hold},
+          {"waiter_pid", r.waiter_pid},
+          {"waiter_start", r.waiter_start},
+          {"deferred", r.deferred},
+          {"owner_uid", r.owner_uid}};
 }
+
+Request request_from_json(const json& j) {
+  Request r;
+  r.id = j.value("id", "");
+  r.created_unix = j.value("created_unix", std::int64_t{0});
+  r.expires_unix = j.value("expires_unix", std::int64_t{0});
+  r.argv = j.value("argv", std::vector<std::string>{});
+  r.cwd = j.value("cwd", "");
+  r.program = j.value("program", "");
+  r.rule_id = j.value("rule_id", "");
+  r.message = j.value("message", "");
+  r.resources = j.value("resources", std::vector<std::string>{});
+  r.stateful = j.value("stateful", std::vector<std::string>{});
+  r.plan_file = j.value("plan_file", "");
+  r.plan_sha256 = j.value("plan_sha256", "");
+  r.binding = j.value("binding", "");
+  r.code.salt_hex = j.value("code_salt", "");
+  r.code.hash_hex = j.value("code_scrypt", "");
+  r.hold = j.value("hold", "defer");
+  r.waiter_pid = j.value("waiter_pid", 0);
+  r.waiter_start = j.value("waiter_start", std::uint64_t{0});
+  r.deferred = j.value("deferred", false);
+  r.owner_uid = j.value("owner_uid", -1L);
+  return r;
+}
+
+json to_json(const Response& response) {
+  const Approver& a = response.approver;
+  return {{"decision", response.decision}, {"code", response.code}, {"by", response.by},
+          {"reason", response.reason},     {"via", response.via},   {"time_unix", response.time_unix},
+          {"approver", {{"uid", a.uid}, {"user", a.user}, {"tty", a.tty}, {"pid", a.pid}}}};
+}
+
+Response response_from_json(const json& j) {
+  Response r;
+  r.decision = j.value("decision", "");
+  r.code = j.value("code", "");
+  r.by = j.value("by", "someone");
+  r.reason = j.value("reason", "");
+  r.via = j.value("via", "");
+  r.time_unix = j.value("time_unix", std::int64_t{0});
+  if (auto a = j.find("approver"); a != j.end() && a->is_object()) {
+    r.approver.uid = a->value("uid", -1L);
+    r.approver.user = a->value("user", "");
+    r.approver.tty = a->value("tty", "");
+    r.approver.pid = a->value("pid", 0L);
+  }
+  return r;
+}
+
+namespace files {
+
+void write_request(const Request& r) { write_atomically(new_file(r.id, "request"), to_json(r).dump(2)); }
 
 std::optional<Request> read_request(const std::string& id) {
   if (!valid_id(id)) return std::nullopt;
   auto j = read_json(file(id, "request"));
-  if (!j) return std::nullopt;
-  Request r;
-  r.id = j->value("id", "");
+  if (!j || !j->is_object()) return std::nullopt;
+  Request r = request_from_json(*j);
   if (r.id != id) return std::nullopt;
-  r.created_unix = j->value("created_unix", std::int64_t{0});
-  r.expires_unix = j->value("expires_unix", std::int64_t{0});
-  r.argv = j->value("argv", std::vector<std::string>{});
-  r.cwd = j->value("cwd", "");
-  r.program = j->value("program", "");
-  r.rule_id = j->value("rule_id", "");
-  r.message = j->value("message", "");
-  r.resources = j->value("resources", std::vector<std::string>{});
-  r.stateful = j->value("stateful", std::vector<std::string>{});
-  r.plan_file = j->value("plan_file", "");
-  r.plan_sha256 = j->value("plan_sha256", "");
-  r.binding = j->value("binding", "");
-  r.code.salt_hex = j->value("code_salt", "");
-  r.code.hash_hex = j->value("code_scrypt", "");
-  r.hold = j->value("hold", "defer");
-  r.waiter_pid = j->value("waiter_pid", 0);
-  r.waiter_start = j->value("waiter_start", std::uint64_t{0});
-  r.deferred = j->value("deferred", false);
   return r;
+}
+
+std::vector<Request> all_requests() {
+  std::vector<Request> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir(), ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string suffix = ".request.json";
+    if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    if (auto r = read_request(name.substr(0, name.size() - suffix.size()))) out.push_back(*r);
+  }
+  return out;
+}
+
+bool write_response(const std::string& id, const Response& response) {
+  if (!valid_id(id)) return false;
+  // O_EXCL: only the first answer counts; a later one cannot replace it.
+  return create_exclusively(new_file(id, "response"), to_json(response).dump());
+}
+
+std::optional<Response> read_response(const std::string& id) {
+  if (!valid_id(id)) return std::nullopt;
+  auto j = read_json(file(id, "response"));
+  if (!j || !j->is_object()) return std::nullopt;
+  return response_from_json(*j);
+}
+
+int wrong_codes(const std::string& id) {
+  if (!valid_id(id)) return 0;
+  auto j = read_json(file(id, "attempts"));
+  return j && j->is_object() ? j->value("wrong_codes", 0) : 0;
+}
+
+int add_wrong_code(const std::string& id) {
+  const int n = wrong_codes(id) + 1;
+  try {
+    if (valid_id(id)) write_atomically(new_file(id, "attempts"), json{{"wrong_codes", n}}.dump());
+  } catch (const std::exception&) {
+  }
+  return n;
+}
+
+bool claim(const std::string& id) {
+  return valid_id(id) && create_exclusively(new_file(id, "used"), json{{"pid", getpid()}, {"time_unix", now_unix()}}.dump());
+}
+
+void write_outcome(const std::string& id, const std::string& status, const std::string& detail) {
+  try {
+    if (valid_id(id)) write_atomically(new_file(id, "outcome"), json{{"status", status}, {"detail", detail}}.dump());
+  } catch (const std::exception&) {
+    // The gate's own decision stands whether or not the approver can read it back.
+  }
+}
+
+std::optional<Outcome> read_outcome(const std::string& id) {
+  if (!valid_id(id)) return std::nullopt;
+  auto j = read_json(file(id, "outcome"));
+  if (!j || !j->is_object()) return std::nullopt;
+  return Outcome{j->value("status", ""), j->value("detail", "")};
+}
+
+}  // namespace files
+
+namespace {
+
+// Where requests are looked up, and where this process's own requests go (service_client.hpp):
+// an agent user the service keeps reads the service only (its own state directory is writable by
+// any program it runs); a human the service lets answer sees the service's requests and its own
+// state directory's; everyone else, the state directory. A service that should be there but does
+// not answer is nowhere: nothing is found and nothing is written.
+enum class Place { files, service };
+
+std::vector<Place> read_places() {
+  const auto& m = service::mode();
+  if (m.kind == service::Mode::separated) return {Place::service};
+  if (m.kind == service::Mode::unavailable) return {};
+  if (m.may_answer) return {Place::service, Place::files};
+  return {Place::files};
+}
+
+Place own_place() {
+  const auto& m = service::mode();
+  if (m.kind == service::Mode::unavailable)
+    throw std::runtime_error(m.why + "; approvals are kept there, so nothing falls back to the state directory");
+  return m.kind == service::Mode::separated ? Place::service : Place::files;
+}
+
+json ask(const std::string& op, json args = json::object()) {
+  args["op"] = op;
+  return service::call(args);
+}
+
+std::optional<Request> request_at(Place place, const std::string& id) {
+  if (!valid_id(id)) return std::nullopt;
+  if (place == Place::files) return files::read_request(id);
+  try {
+    const json reply = ask("approvals.read_request", {{"id", id}});
+    if (!reply.contains("request") || !reply["request"].is_object()) return std::nullopt;
+    Request r = request_from_json(reply["request"]);
+    if (r.id != id) return std::nullopt;
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;  // no answer from the service: no request (never an approval)
+  }
+}
+
+// Where the request with this id lives.
+std::optional<Place> place_of(const std::string& id) {
+  const auto places = read_places();
+  if (places.size() == 1) return places.front();
+  for (Place p : places)
+    if (request_at(p, id)) return p;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void write_request(const Request& r) {
+  if (own_place() == Place::files) return files::write_request(r);
+  ask("approvals.write_request", {{"request", to_json(r)}});
+}
+
+std::optional<Request> read_request(const std::string& id) {
+  for (Place p : read_places())
+    if (auto r = request_at(p, id)) return r;
+  return std::nullopt;
 }
 
 const char* to_string(State s) {
@@ -230,12 +391,17 @@ std::string describe(const Request& r, State s) {
 
 std::vector<Request> all_requests() {
   std::vector<Request> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir(), ec)) {
-    const std::string name = entry.path().filename().string();
-    const std::string suffix = ".request.json";
-    if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
-    if (auto r = read_request(name.substr(0, name.size() - suffix.size()))) out.push_back(*r);
+  for (Place p : read_places()) {
+    if (p == Place::files) {
+      for (auto& r : files::all_requests()) out.push_back(std::move(r));
+      continue;
+    }
+    try {
+      for (const auto& j : ask("approvals.list").value("requests", json::array()))
+        if (j.is_object()) out.push_back(request_from_json(j));
+    } catch (const std::exception&) {
+      // Not reachable: `agentguard doctor` says so; nothing of it is shown.
+    }
   }
   std::sort(out.begin(), out.end(), [](const Request& a, const Request& b) {
     return a.created_unix != b.created_unix ? a.created_unix > b.created_unix : a.id > b.id;
@@ -285,65 +451,79 @@ std::string Approver::describe() const {
 
 std::string Response::who() const { return by + " (" + approver.describe() + ")"; }
 
+// Separated mode: the service writes the answer itself and names the answering process from the
+// socket's peer credentials; what this process says about itself is not used.
 bool write_response(const std::string& id, const Response& response) {
-  if (!valid_id(id)) return false;
-  const Approver& a = response.approver;
-  const json j = {{"decision", response.decision}, {"code", response.code}, {"by", response.by},
-                  {"reason", response.reason},     {"via", response.via},   {"time_unix", response.time_unix},
-                  {"approver", {{"uid", a.uid}, {"user", a.user}, {"tty", a.tty}, {"pid", a.pid}}}};
-  // O_EXCL: only the first answer counts; a later one cannot replace it.
-  return create_exclusively(new_file(id, "response"), j.dump());
+  const auto place = place_of(id);
+  if (!place) return false;
+  if (*place == Place::files) return files::write_response(id, response);
+  return ask("approvals.write_response", {{"id", id}, {"response", to_json(response)}}).value("created", false);
 }
 
 std::optional<Response> read_response(const std::string& id) {
-  auto j = read_json(file(id, "response"));
-  if (!j) return std::nullopt;
-  Response r;
-  r.decision = j->value("decision", "");
-  r.code = j->value("code", "");
-  r.by = j->value("by", "someone");
-  r.reason = j->value("reason", "");
-  r.via = j->value("via", "");
-  r.time_unix = j->value("time_unix", std::int64_t{0});
-  if (auto a = j->find("approver"); a != j->end() && a->is_object()) {
-    r.approver.uid = a->value("uid", -1L);
-    r.approver.user = a->value("user", "");
-    r.approver.tty = a->value("tty", "");
-    r.approver.pid = a->value("pid", 0L);
+  const auto place = place_of(id);
+  if (!place) return std::nullopt;
+  if (*place == Place::files) return files::read_response(id);
+  try {
+    const json reply = ask("approvals.read_response", {{"id", id}});
+    if (reply.contains("response") && reply["response"].is_object()) return response_from_json(reply["response"]);
+  } catch (const std::exception&) {
   }
-  return r;
+  return std::nullopt;
 }
 
 int wrong_codes(const std::string& id) {
-  auto j = read_json(file(id, "attempts"));
-  return j ? j->value("wrong_codes", 0) : 0;
+  const auto place = place_of(id);
+  if (!place) return 0;
+  if (*place == Place::files) return files::wrong_codes(id);
+  try {
+    return ask("approvals.wrong_codes", {{"id", id}}).value("wrong_codes", 0);
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 int add_wrong_code(const std::string& id) {
-  const int n = wrong_codes(id) + 1;
-  try {
-    write_atomically(new_file(id, "attempts"), json{{"wrong_codes", n}}.dump());
-  } catch (const std::exception&) {
-  }
-  return n;
+  const auto place = place_of(id);
+  if (!place) return 0;
+  if (*place == Place::files) return files::add_wrong_code(id);
+  // A refusal (this user may not answer) is the caller's to report: it throws.
+  return ask("approvals.add_wrong_code", {{"id", id}}).value("wrong_codes", 0);
 }
 
 bool claim(const std::string& id) {
-  return valid_id(id) && create_exclusively(new_file(id, "used"), json{{"pid", getpid()}, {"time_unix", now_unix()}}.dump());
+  const auto place = place_of(id);
+  if (!place) return false;
+  if (*place == Place::files) return files::claim(id);
+  try {
+    return ask("approvals.claim", {{"id", id}}).value("claimed", false);
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 void write_outcome(const std::string& id, const std::string& status, const std::string& detail) {
+  const auto place = place_of(id);
+  if (!place) return;
+  if (*place == Place::files) return files::write_outcome(id, status, detail);
   try {
-    write_atomically(new_file(id, "outcome"), json{{"status", status}, {"detail", detail}}.dump());
+    ask("approvals.write_outcome", {{"id", id}, {"status", status}, {"detail", detail}});
   } catch (const std::exception&) {
-    // The gate's own decision stands whether or not the approver can read it back.
+    // As with a file: the gate's own decision stands.
   }
 }
 
 std::optional<Outcome> read_outcome(const std::string& id) {
-  auto j = read_json(file(id, "outcome"));
-  if (!j) return std::nullopt;
-  return Outcome{j->value("status", ""), j->value("detail", "")};
+  const auto place = place_of(id);
+  if (!place) return std::nullopt;
+  if (*place == Place::files) return files::read_outcome(id);
+  try {
+    const json reply = ask("approvals.read_outcome", {{"id", id}});
+    if (reply.contains("outcome") && reply["outcome"].is_object())
+      return Outcome{reply["outcome"].value("status", ""), reply["outcome"].value("detail", "")};
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
 }
 
 }  // namespace agentguard::approvals

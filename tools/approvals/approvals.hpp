@@ -13,6 +13,7 @@
 // hash, or the list of deletions and replacements of a plain apply). A repeat of the same launch
 // finds it by that binding; anything else is a different launch and needs its own approval.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct Request {
   int waiter_pid = 0;
   std::uint64_t waiter_start = 0;  // its start time in clock ticks (/proc/<pid>/stat), against pid reuse
   bool deferred = false;           // a waiter gave up on purpose and told the agent to repeat it
+  // Separated mode: the uid of the gate that made the request, as the service saw it on the socket
+  // (-1 in the state directory of the same-user mode). That uid can never answer it.
+  long owner_uid = -1;
 };
 
 // Who answered, as the operating system says (never a name the caller passes): the answering
@@ -74,6 +78,10 @@ const char* to_string(State state);
 State state_of(const Request& request);
 std::string describe(const Request& request, State state);  // one line: what it means for the human
 
+// Where these live: in the separated mode, with the agentguard service (service_client.hpp) for
+// the requests of the agent users it keeps, and for the humans who may answer them; otherwise in
+// <state>/approvals/. The functions below choose; files:: is the state directory itself (the
+// service keeps its records with it).
 void write_request(const Request& request);  // throws std::runtime_error
 std::optional<Request> read_request(const std::string& id);
 std::vector<Request> all_requests();      // newest first
@@ -84,7 +92,8 @@ std::optional<Request> find_by_binding(const std::string& binding);
 // Creates the response exclusively: returns false if one exists already (first answer wins).
 bool write_response(const std::string& id, const Response& response);
 std::optional<Response> read_response(const std::string& id);
-// Wrong codes typed by the human so far; add_wrong_code() counts one more and returns the total.
+// Wrong codes typed by the human so far; add_wrong_code() counts one more and returns the total
+// (it throws std::runtime_error when the separated mode's service refuses this user as an answerer).
 int wrong_codes(const std::string& id);
 int add_wrong_code(const std::string& id);
 // Claims the approval for one launch: true for exactly one caller.
@@ -92,6 +101,25 @@ bool claim(const std::string& id);
 
 void write_outcome(const std::string& id, const std::string& status, const std::string& detail);
 std::optional<Outcome> read_outcome(const std::string& id);
+
+// The records as JSON (the files and the service's protocol).
+nlohmann::json to_json(const Request& request);
+Request request_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const Response& response);
+Response response_from_json(const nlohmann::json& j);
+
+namespace files {
+void write_request(const Request& request);
+std::optional<Request> read_request(const std::string& id);
+std::vector<Request> all_requests();
+bool write_response(const std::string& id, const Response& response);
+std::optional<Response> read_response(const std::string& id);
+int wrong_codes(const std::string& id);
+int add_wrong_code(const std::string& id);
+bool claim(const std::string& id);
+void write_outcome(const std::string& id, const std::string& status, const std::string& detail);
+std::optional<Outcome> read_outcome(const std::string& id);
+}  // namespace files
 
 // Whether the process recorded as waiting for this request is still that process.
 bool waiter_alive(const Request& request);

@@ -58,7 +58,12 @@ std::optional<approvals::Request> open_request(const std::string& id, std::strin
 
 AnswerResult approve_request(const approvals::Request& request, const std::string& code, const std::string& via) {
   if (!request.code.hash_hex.empty() && !approvals::code_matches(request.code, code)) {
-    const int wrong = approvals::add_wrong_code(request.id);
+    int wrong = 0;
+    try {
+      wrong = approvals::add_wrong_code(request.id);
+    } catch (const std::exception& e) {
+      return {AnswerResult::refused, std::string("not approved: ") + e.what()};
+    }
     if (wrong >= kWrongCodeLimit) {
       approvals::write_outcome(request.id, "rejected", std::to_string(wrong) + " wrong approval codes; the request is closed");
       start_approval_update(request.id);
@@ -70,7 +75,11 @@ AnswerResult approve_request(const approvals::Request& request, const std::strin
   }
   approvals::Response response{"approve", code, who_answers(), "", via, approvals::now_unix(),
                                approvals::Approver::of_this_process()};
-  if (!approvals::write_response(request.id, response)) return {AnswerResult::refused, request.id + " has already been answered"};
+  try {
+    if (!approvals::write_response(request.id, response)) return {AnswerResult::refused, request.id + " has already been answered"};
+  } catch (const std::exception& e) {
+    return {AnswerResult::refused, std::string("not approved: ") + e.what()};  // the separated mode's service said no
+  }
   start_approval_update(request.id);
   return what_became_of(request);
 }
@@ -78,8 +87,12 @@ AnswerResult approve_request(const approvals::Request& request, const std::strin
 AnswerResult deny_request(const approvals::Request& request, const std::string& reason, const std::string& via) {
   const std::string by = who_answers();
   const approvals::Response response{"deny", "", by, reason, via, approvals::now_unix(), approvals::Approver::of_this_process()};
-  if (!approvals::write_response(request.id, response))
-    return {AnswerResult::refused, request.id + " has already been answered"};
+  try {
+    if (!approvals::write_response(request.id, response))
+      return {AnswerResult::refused, request.id + " has already been answered"};
+  } catch (const std::exception& e) {
+    return {AnswerResult::refused, std::string("not denied: ") + e.what()};
+  }
   if (!approvals::waiter_alive(request))
     approvals::write_outcome(request.id, "denied", "denied by " + response.who() + (reason.empty() ? "" : ": " + reason));
   start_approval_update(request.id);

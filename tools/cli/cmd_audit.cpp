@@ -20,6 +20,7 @@
 #include "support/state_key.hpp"
 #include "events/audit_log.hpp"
 #include "notify/payload.hpp"
+#include "service_client/service_client.hpp"
 
 namespace agentguard::cli {
 namespace fs = std::filesystem;
@@ -28,7 +29,8 @@ using nlohmann::json;
 namespace {
 
 fs::path log_file_or_default(const std::string& file) {
-  return file.empty() ? events::audit_log_path(paths::state_dir()) : fs::path(file);
+  // Separated mode: the service's log (readable by every user, written by the service alone).
+  return file.empty() ? events::readable_audit_log(paths::state_dir()) : fs::path(file);
 }
 
 int terminal_width() {
@@ -174,7 +176,19 @@ void print_new_lines(const fs::path& file, std::streamoff& offset, size_t& line_
 void run_verify(const std::string& file, const std::string& against) {
   fs::path path = log_file_or_default(file);
   events::VerifyResult result;
+  const bool by_the_service = file.empty() && service::mode().kind == service::Mode::separated;
   try {
+    if (by_the_service) {
+      // Separated mode: only the service can read the key, so it checks the chain and the MACs.
+      const json r = service::call({{"op", "audit.verify"}});
+      result.ok = r.value("verified", false);
+      result.records = r.value("records", size_t{0});
+      result.line = r.value("line", size_t{0});
+      result.problem = r.value("problem", std::string());
+      result.macs_checked = r.value("macs_checked", false);
+      result.note = r.value("note", std::string());
+    }
+    if (!by_the_service) {
     // The state key checks the records' MACs. Inside a guarded session it is sealed: not even
     // tried there (a refused read would be recorded as an attempt on the guard's files).
     const fs::path state = paths::state_dir();
@@ -182,6 +196,7 @@ void run_verify(const std::string& file, const std::string& against) {
     const bool key_exists = fs::exists(state_key::file(state), ec);
     const bool sealed_here = std::getenv(protocol::kEnvSealed) != nullptr && std::getenv(protocol::kEnvSession) != nullptr;
     result = events::verify_audit_log(path, sealed_here ? std::nullopt : state_key::load(state), key_exists);
+    }
   } catch (const std::exception& error) {
     std::cerr << "agentguard: cannot check the audit log: " << error.what() << "\n";
     throw CLI::RuntimeError(2);
@@ -201,7 +216,9 @@ void run_verify(const std::string& file, const std::string& against) {
   }
   if (result.ok) {
     std::cout << "ok: " << result.records << " records in " << path.string()
-              << (result.macs_checked ? ", every MAC checked with the state key" : "");
+              << (result.macs_checked ? by_the_service ? ", every MAC checked by the agentguard service with its key"
+                                                       : ", every MAC checked with the state key"
+                                      : "");
     if (!against.empty())
       std::cout << "; " << anchors.anchors << " record(s) match what the receiver saved in " << against;
     std::cout << "\n";

@@ -28,6 +28,7 @@
 #include "notify/notify.hpp"
 #include "notify/payload.hpp"
 #include "notify/settings.hpp"
+#include "service_client/service_client.hpp"
 
 extern char** environ;
 
@@ -116,13 +117,35 @@ bool state_dir_protected_here(Doctor& d) {
     size_t end = list.find(':', start);
     if (end == std::string::npos) end = list.size();
     if (list.compare(start, end - start, dir) == 0) {
-      d.pass("state directory protected from this tree (same-user mode: guarded processes cannot change it, "
-             "nor read the session record or the keys): " + dir);
+      d.pass("state directory protected from this tree (guarded processes cannot change it, nor read the session "
+             "record or the keys): " + dir);
       return true;
     }
     start = end + 1;
   }
   return false;
+}
+
+// Which of the two modes of docs/threat-model.md ("The guard protects itself") is in force for
+// this user, inside a session or not: who keeps the approvals and the audit log.
+void check_mode(Doctor& d) {
+  const auto& mode = service::mode();
+  switch (mode.kind) {
+    case service::Mode::separated:
+      d.pass("mode: separated: " + mode.why + " (with its key), out of reach of every program this user runs, "
+             "static ones included; answers come only from the users the service lets answer");
+      return;
+    case service::Mode::same_user:
+      d.pass("mode: same-user: " + mode.why + "; approvals and the audit log are in the state directory, kept from "
+             "guarded processes by the preload (a static program of this user is not kept out: docs/threat-model.md)");
+      return;
+    case service::Mode::unavailable:
+      d.fail("mode: separated, but " + mode.why + ": holds and audit records fail until it answers (nothing falls back "
+             "to the state directory)",
+             "start it: `sudo systemctl start agentguard` (or, if the service was removed, `sudo rm " +
+                 std::string(service::socket_path()) + "`)");
+      return;
+  }
 }
 
 void check_state_dir(Doctor& d) {
@@ -274,6 +297,7 @@ void add_doctor_command(CLI::App& app) {
     Doctor& d = *doctor;
     check_guarded(d);
     check_policy(d);
+    check_mode(d);
     check_state_dir(d);
     check_webhooks(d, !*no_check);
     check_canary(d);

@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "launcher.hpp"
 #include "session.hpp"
+#include "session_guard.hpp"
 #include "session_proxy.hpp"
 
 namespace agentguard::cli {
@@ -55,6 +56,12 @@ void add_env_commands(CLI::App& app) {
   env_cmd->callback([options] {
     const Session session = open_session(*options);
     for (const auto& [name, value] : session.vars) std::printf("export %s=%s\n", name.c_str(), policy::shell_quote(value).c_str());
+    // The webhook variables (and the ones holding their secrets) stay with this launch script: the
+    // session record has them, the agent gets none (as under `agentguard run`).
+    std::vector<std::string> drop = channel_variables();
+    drop.insert(drop.end(), session.secret_vars.begin(), session.secret_vars.end());
+    for (const auto& name : drop)
+      if (std::getenv(name.c_str()) != nullptr) std::printf("unset %s\n", name.c_str());
   });
 
   auto shell_options = std::make_shared<SessionOptions>();

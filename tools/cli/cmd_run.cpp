@@ -1,5 +1,11 @@
 // `agentguard run [--policy FILE]... -- CMD ARGS...`: the line for an agent's launch script.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -10,6 +16,7 @@
 #include "support/paths.hpp"
 #include "support/subprocess.hpp"
 #include "launcher.hpp"
+#include "support/guarded.hpp"
 #include "notify/notify.hpp"
 #include "notify/settings.hpp"
 #include "session.hpp"
@@ -37,17 +44,45 @@ bool probe_supervisor(bool strict) {
                  "this session. `agentguard doctor` explains the fix.\n", what);
   return false;
 }
+// `agentguard run` inside a guarded tree: the tree's own session already guards everything started
+// here, and this process may not write the guard's files to make a second one (a nested session
+// could only be the same or weaker). So the command runs under the session it is in, exactly as if
+// it had been started without `agentguard run`; options that would change that session's policy,
+// mode or state directory are refused rather than silently ignored. Does not return.
+[[noreturn]] void run_in_the_outer_session(const std::vector<std::string>& words, const std::string& changed) {
+  const char* session = std::getenv(protocol::kEnvSession);
+  const std::string which = session && *session ? std::string("session ") + session : std::string("a guarded session");
+  if (!changed.empty()) {
+    std::fprintf(stderr,
+                 "agentguard: refused: this is already %s, and a nested `agentguard run` cannot change its %s; nothing "
+                 "was started. Run the command without `agentguard run` (it is guarded by the session it is in), or "
+                 "start a new session from outside the guarded tree.\n",
+                 which.c_str(), changed.c_str());
+    throw CLI::RuntimeError(2);
+  }
+  std::fprintf(stderr, "agentguard: already inside %s: `%s` runs under it (its policy and protections apply).\n",
+               which.c_str(), words.front().c_str());
+  std::fflush(nullptr);
+  std::vector<char*> argv;
+  for (const auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());  // through the preload's hook: decided like any launch of the tree
+  const int error = errno;
+  std::fprintf(stderr, "agentguard: %s: %s\n", words.front().c_str(), std::strerror(error));
+  throw CLI::RuntimeError(error == ENOENT ? 127 : 126);
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run a command (your agent) with every process it starts guarded");
   auto options = std::make_shared<SessionOptions>();
-  cmd->add_option("--policy", options->policy_files,
+  auto* policy_option = cmd->add_option("--policy", options->policy_files,
                   "Policy file layered above the built-in default, system, user and AGENTGUARD_POLICY policies (repeatable)");
   cmd->add_option("--state-dir", options->state_dir, "Where the audit log and the notification spool live")
       ->envname(protocol::kEnvStateDir);
-  cmd->add_flag("--default-only", options->builtin_only, "Use only the built-in default policy");
-  cmd->add_flag("--strict", options->strict,
+  auto* default_option = cmd->add_flag("--default-only", options->builtin_only, "Use only the built-in default policy");
+  auto* strict_option = cmd->add_flag("--strict", options->strict,
                 "Put the whole session under the seccomp supervisor: every exec is seen, raw syscalls and "
                 "programs without the preload included (also the policy's [launch] strict = true)");
   auto argv = takes_command_line(cmd);
@@ -59,9 +94,20 @@ void add_run_command(CLI::App& app) {
       "  agentguard run -- bash          # a guarded shell\n"
       "  agentguard run --strict -- claude   # every exec under the seccomp supervisor\n"
       "Exit status: the command's own; 126 when agentguard refused it.");
-  cmd->callback([options, argv] {
+  cmd->callback([options, argv, policy_option, default_option, strict_option] {
     if (!argv->given || argv->words.empty())
       throw CLI::ValidationError("command", "give the command to run: agentguard run [OPTIONS] -- CMD ARGS...");
+    if (guarded::inside_guarded_tree(nullptr) && std::getenv(protocol::kEnvSession) != nullptr) {
+      std::string changed;
+      const auto add = [&](const char* what) { changed += (changed.empty() ? "" : ", ") + std::string(what); };
+      if (policy_option->count() > 0) add("policy (--policy)");
+      if (default_option->count() > 0) add("policy (--default-only)");
+      if (strict_option->count() > 0) add("mode (--strict)");
+      const char* state = std::getenv(protocol::kEnvStateDir);
+      if (!options->state_dir.empty() && (state == nullptr || std::filesystem::absolute(options->state_dir) != std::filesystem::path(state)))
+        add("state directory (--state-dir)");
+      run_in_the_outer_session(argv->words, changed);
+    }
     Session session;
     try {
       session = prepare_session(*options);

@@ -153,6 +153,9 @@ std::vector<std::string> guarded_environment(const Session& session, const std::
     // The human channel is in the session record; the agent gets no webhook URL or secret.
     const auto& channel = channel_variables();
     if (std::find(channel.begin(), channel.end(), env_name(entry)) != channel.end()) continue;
+    // So do the variables the [notify] tables name as holding a webhook's secret.
+    if (std::find(session.secret_vars.begin(), session.secret_vars.end(), env_name(entry)) != session.secret_vars.end())
+      continue;
     if (entry.rfind("PATH=", 0) == 0) {
       char found[4096];
       if (!core::find_in_path("agentguard", entry.c_str() + 5, found, sizeof found)) {

@@ -19,6 +19,8 @@ struct Session {
   std::vector<std::string> layer_files;       // above the built-in default, lowest first
   std::map<std::string, std::string> vars;    // the guard's variables (LD_PRELOAD included)
   bool strict = false;                        // --strict or the policy's [launch] strict = true
+  // Variables that hold webhook secrets ([notify] secret_env): read once by `run`, never passed on.
+  std::vector<std::string> secret_vars;
 };
 
 // Loads and validates the policy (throws agentguard::policy::PolicyError or std::runtime_error with a

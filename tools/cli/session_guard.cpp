@@ -16,6 +16,7 @@
 #include "events/durable_file.hpp"
 #include "notify/notify.hpp"
 #include "notify/settings.hpp"
+#include "service_client/service_client.hpp"
 
 namespace agentguard::cli {
 
@@ -50,11 +51,19 @@ void guard_session_files(Session& session, const policy::Policy& policy, const s
   // The human channel, fixed now: whatever the agent later puts into a launch's environment or its
   // project file is never read for it.
   std::vector<std::string> secret_files;
-  const notify::Config channel = notify::session_channel(policy, &secret_files);
+  const notify::Config channel = notify::session_channel(policy, &secret_files, &session.secret_vars);
   const fs::path state = physical(state_dir);
   const fs::path record = state / "sessions" / (session.id + ".json");
   nlohmann::json record_json = notify::channel_to_json(channel);
   record_json["session"] = session.id;
+  if (service::mode().kind == service::Mode::unavailable)
+    throw std::runtime_error(service::mode().why + ": the session's approvals and records are kept there (`agentguard doctor`)");
+  if (service::mode().kind == service::Mode::separated) {
+    // Separated mode: the channel is registered with the service, where no program of this user can
+    // change it later; the record here only marks the session as running (for its notifiers).
+    service::call({{"op", "session.register"}, {"session", session.id}, {"channel", record_json}});
+    record_json = {{"session", session.id}, {"channel", "kept by the agentguard service"}};
+  }
   fs::create_directories(record.parent_path());
   events::write_file_durably(record, record_json.dump(2));
   fs::permissions(record, fs::perms::owner_read | fs::perms::owner_write);

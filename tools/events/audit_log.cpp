@@ -10,6 +10,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "service_client/service_client.hpp"
 #include "support/digest.hpp"
 #include "support/state_key.hpp"
 #include "events/durable_file.hpp"
@@ -148,6 +149,24 @@ json append_audit_record(const fs::path& state_dir, const json& event) {
   write_head(log_file, seq, record["hash"].get<std::string>());
   g_last_anchor = {{"seq", seq}, {"hash", record["hash"]}};
   return record;
+}
+
+json record_event(const fs::path& state_dir, const json& event) {
+  const auto& mode = service::mode();
+  if (mode.kind == service::Mode::same_user) return append_audit_record(state_dir, event);
+  if (mode.kind == service::Mode::unavailable)
+    throw std::runtime_error(mode.why + "; the audit log is kept there, so nothing is written to the state directory");
+  const json reply = service::call({{"op", "audit.append"}, {"event", event}});
+  if (!reply.contains("seq") || !reply.contains("hash")) throw std::runtime_error("the agentguard service did not say where it recorded the event");
+  g_last_anchor = {{"seq", reply["seq"]}, {"hash", reply["hash"]}};
+  return g_last_anchor;
+}
+
+fs::path readable_audit_log(const fs::path& state_dir) {
+  const auto& mode = service::mode();
+  if (mode.kind == service::Mode::separated)
+    if (const auto path = mode.hello.value("audit_log", std::string()); !path.empty()) return path;
+  return audit_log_path(state_dir);
 }
 
 std::vector<AuditLine> read_audit_lines(const fs::path& log_file, size_t count) {

@@ -55,6 +55,16 @@ struct AnchorResult {
 };
 AnchorResult verify_against_receiver(const std::filesystem::path& log_file, const std::filesystem::path& payloads);
 
+// Appends the event where this process's records are kept: with the agentguard service in the
+// separated mode (it adds who sent it, from the socket's peer credentials, and chains and MACs it
+// with a key only it can read), else append_audit_record(state_dir). Returns {"seq", "hash"} at
+// least. Throws std::runtime_error when the record cannot be written; a service that should be
+// there but does not answer is such a case (never a fall back to the state directory).
+nlohmann::json record_event(const std::filesystem::path& state_dir, const nlohmann::json& event);
+
+// Where `agentguard log` and `audit verify` read: the service's log in the separated mode.
+std::filesystem::path readable_audit_log(const std::filesystem::path& state_dir);
+
 // The anchor of the record most recently appended by this process ({"seq", "hash"}), or null.
 nlohmann::json last_audit_anchor();
 

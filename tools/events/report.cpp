@@ -53,7 +53,7 @@ bool report_event(Event event, bool notify) {
     nlohmann::json json = to_json(clean);
     fs::path state = paths::ensure_state_dir();
     try {
-      const nlohmann::json record = append_audit_record(state, json);
+      const nlohmann::json record = record_event(state, json);
       // The outside anchor: the receiver keeps the record's number and chain hash.
       json["audit"] = {{"seq", record["seq"]}, {"hash", record["hash"]}};
     } catch (const std::exception& error) {

@@ -13,6 +13,7 @@
 #include "core/protocol.hpp"
 #include "notify/notify.hpp"
 #include "policy_layers/layers.hpp"
+#include "service_client/service_client.hpp"
 #include "support/paths.hpp"
 
 namespace agentguard::notify {
@@ -38,7 +39,8 @@ std::string read_file(const std::string& path) {
 //   webhooks = [ { url = "...", format = "json|slack|discord", name = "...", secret_env = "VAR", secret_file = "..." } ]
 //   fold_window_seconds = 60
 //   approval_page = "http://127.0.0.1:8765"   # where `agentguard ui --port 8765` serves the page
-void add_webhooks_of(const policy::Policy& policy, Config& config, std::vector<std::string>* secret_files) {
+void add_webhooks_of(const policy::Policy& policy, Config& config, std::vector<std::string>* secret_files,
+                     std::vector<std::string>* secret_vars = nullptr) {
   for (const auto& section : policy.sections("notify")) {
     const toml::value& t = section.value;
     if (t.contains("fold_window_seconds")) config.fold_window_seconds = static_cast<int>(toml::find<int64_t>(t, "fold_window_seconds"));
@@ -49,8 +51,10 @@ void add_webhooks_of(const policy::Policy& policy, Config& config, std::vector<s
       hook.url = toml::find<std::string>(h, "url");
       hook.format = toml::find_or<std::string>(h, "format", guess_format(hook.url));
       hook.name = toml::find_or<std::string>(h, "name", section.file + " [notify]");
-      if (const auto var = toml::find_or<std::string>(h, "secret_env", ""); !var.empty())
+      if (const auto var = toml::find_or<std::string>(h, "secret_env", ""); !var.empty()) {
         hook.secret = std::getenv(var.c_str()) ? std::getenv(var.c_str()) : "";
+        if (secret_vars) secret_vars->push_back(var);
+      }
       if (const auto file = toml::find_or<std::string>(h, "secret_file", ""); !file.empty()) {
         hook.secret = read_file(file);
         if (secret_files) secret_files->push_back(file);
@@ -86,6 +90,17 @@ void drop_duplicates(Config& config) {
 
 Config recorded_session_channel(const std::string& session_id) {
   Config config;
+  // Separated mode: the channel was registered with the service when the session started, and
+  // only there can nobody of this user change it (the record in the state directory holds none).
+  if (service::mode().kind == service::Mode::separated) {
+    try {
+      const auto reply = service::call({{"op", "session.channel"}, {"session", session_id}});
+      if (reply.contains("channel")) return channel_from_json(reply["channel"]);
+    } catch (const std::exception&) {
+      // Not reachable: nobody can be told from here, and the callers say so.
+    }
+    return config;
+  }
   std::ifstream in(session_file(session_id));
   if (!in) return config;  // no record (the session ended, or never had one): nobody to tell from here
   const auto j = nlohmann::json::parse(in, nullptr, false);
@@ -125,7 +140,8 @@ Config notify_settings() {
   return config;
 }
 
-Config session_channel(const policy::Policy& policy, std::vector<std::string>* secret_files) {
+Config session_channel(const policy::Policy& policy, std::vector<std::string>* secret_files,
+                       std::vector<std::string>* secret_vars) {
   Config config;
   try {
     config = config_from_environment();
@@ -134,7 +150,7 @@ Config session_channel(const policy::Policy& policy, std::vector<std::string>* s
   }
   if (const char* file = std::getenv(protocol::kEnvWebhookSecretFile); file && *file && !config.webhooks.empty())
     secret_files->push_back(file);
-  add_webhooks_of(policy, config, secret_files);
+  add_webhooks_of(policy, config, secret_files, secret_vars);
   drop_duplicates(config);
   return config;
 }

@@ -16,10 +16,13 @@ namespace agentguard::notify {
 Config notify_settings();
 
 // The webhooks `agentguard run` fixes for its session: its own environment's and the [notify]
-// tables of the policy it loaded. The secret files read are added to `secret_files`.
-Config session_channel(const policy::Policy& policy, std::vector<std::string>* secret_files);
+// tables of the policy it loaded. The secret files read are added to `secret_files`, the names of
+// the variables the secrets were read from (`secret_env`) to `secret_vars` when given.
+Config session_channel(const policy::Policy& policy, std::vector<std::string>* secret_files,
+                       std::vector<std::string>* secret_vars = nullptr);
 
-// What the session record says (empty when there is none).
+// What the session record says (empty when there is none). Separated mode: what the session
+// registered with the service at its start.
 Config recorded_session_channel(const std::string& session_id);
 bool session_record_exists(const std::string& session_id);
 

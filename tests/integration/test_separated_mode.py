@@ -1,0 +1,290 @@
+"""The separated mode (issue 15, docs/threat-model.md "The separated mode"): agentguard-service runs
+under a user of its own and keeps the approvals, the audit log and its key; the agent runs as
+another user; a third user is the human who answers.
+
+A static program (gcc -static: no dynamic loader, so no preload) running as the agent's user,
+inside the agent's own guarded session, tries to read the key and the approval code, to answer the
+held launch itself (in the service's files, over the socket, and in its own state directory, where
+the same-user mode keeps answers), and to rewrite the audit log. Each attempt is asserted on what
+the kernel or the service answered, and on what happened after: the launch stays held, the state
+still holds every resource id, the log still verifies. Then the human answers from their own
+account with the code the webhook got, and the held launch runs: the database is replaced.
+
+Root only (CI): the test makes three users, the socket directory this build was configured with
+(/run/agentguard by default) and starts the service there as its user; it skips when that
+directory exists already (a real service on this machine). The service keeps only this test's
+agent user, and lets only this test's approver answer, so other tests running at the same time
+(as root or as other users) stay in the same-user mode."""
+import json
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+import uuid
+
+from harness import AGENTGUARD, BUILD_DIR, GATE, SOURCE_DIR, TERRAFORM, TerraformWorkspace, clean_env, require_build, run
+from test_setuid_launchers import reachable_for_others, restore_modes
+from tf_support import no_stateless_default_policy
+from webhook_sink import WebhookSink
+
+SERVICE = os.path.join(BUILD_DIR, "lib", "agentguard", "agentguard-service")
+SOCKET = "/run/agentguard/agentguard.sock"
+SOCKET_DIR = os.path.dirname(SOCKET)
+TF_ENV = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+REPLACE_DB = "terraform apply -replace=terraform_data.database -auto-approve -input=false -no-color"
+ATTACKER_SOURCE = os.path.join(SOURCE_DIR, "tests", "integration", "separated", "static_attacker.c")
+
+
+class User:
+    def __init__(self, role, system=False):
+        self.name = f"ag{role}{uuid.uuid4().hex[:5]}"
+        subprocess.run(["useradd", "-M", "-s", "/bin/bash", *(["--system"] if system else []), self.name], check=True)
+        self.uid = pwd.getpwnam(self.name).pw_uid
+        self.gid = pwd.getpwnam(self.name).pw_gid
+
+    def argv(self, argv):
+        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", "--", *argv]
+
+    def owns(self, *paths):
+        for path in paths:
+            for root, dirs, files in os.walk(path):
+                for name in [root] + [os.path.join(root, n) for n in dirs + files]:
+                    os.lchown(name, self.uid, self.gid)
+
+    def remove(self):
+        subprocess.run(["userdel", self.name], check=False, capture_output=True)
+        subprocess.run(["groupdel", self.name], check=False, capture_output=True)
+
+
+def processes_of(uid, comm):
+    """(pid, cmdline) of the processes of `uid` whose name is `comm`."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{d}").st_uid != uid:
+                continue
+            with open(f"/proc/{d}/comm") as f:
+                if f.read().strip() != comm:
+                    continue
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                found.append((int(d), f.read().replace(b"\0", b" ").decode(errors="replace")))
+        except OSError:
+            pass
+    return found
+
+
+@unittest.skipUnless(os.geteuid() == 0, "making users and starting the service as its own user needs root (CI)")
+@unittest.skipUnless(TERRAFORM, "terraform is not installed")
+@unittest.skipUnless(shutil.which("gcc"), "gcc is needed for the static attacker")
+class SeparatedMode(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if os.path.exists(SOCKET_DIR):
+            raise unittest.SkipTest(f"{SOCKET_DIR} exists: a real agentguard service may be running here")
+        cls.service_user, cls.agent, cls.approver = User("svc", system=True), User("agent"), User("appr")
+        cls.opened = reachable_for_others(BUILD_DIR)
+        cls.base = tempfile.mkdtemp(prefix="ag-separated-")
+        os.chmod(cls.base, 0o755)
+        cls.service_state = os.path.join(cls.base, "service-state")
+        os.mkdir(cls.service_state)
+        cls.service_user.owns(cls.service_state)
+        cls.attacker = os.path.join(cls.base, "static-attacker")
+        subprocess.run(["gcc", "-static", "-O1", "-o", cls.attacker, ATTACKER_SOURCE], check=True)
+        out = subprocess.run(["file", cls.attacker], capture_output=True, text=True).stdout
+        assert "statically linked" in out, out
+        os.makedirs(SOCKET_DIR, mode=0o755)
+        os.chown(SOCKET_DIR, cls.service_user.uid, cls.service_user.gid)
+        cls.service_log = open(os.path.join(cls.base, "service.log"), "w")
+        cls.service = subprocess.Popen(
+            cls.service_user.argv([SERVICE, "--state-dir", cls.service_state, "--agent-user", cls.agent.name,
+                                   "--approver-user", cls.approver.name]),
+            stdout=cls.service_log, stderr=subprocess.STDOUT, env=clean_env())
+        deadline = time.time() + 30
+        while not os.path.exists(SOCKET) and time.time() < deadline and cls.service.poll() is None:
+            time.sleep(0.05)
+        if not os.path.exists(SOCKET):
+            cls.tearDownClass()
+            raise AssertionError("the service did not start")
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.service.poll() is None:
+            cls.service.terminate()
+            cls.service.wait(timeout=30)
+        cls.service_log.close()
+        shutil.rmtree(SOCKET_DIR, ignore_errors=True)
+        restore_modes(cls.opened)
+        for user in (cls.service_user, cls.agent, cls.approver):
+            user.remove()
+        shutil.rmtree(cls.base, ignore_errors=True)
+
+    def setUp(self):
+        require_build(self)
+        self.scratch = tempfile.mkdtemp(prefix="ag-agent-", dir=self.base)
+        self.state = os.path.join(self.scratch, "state")
+        os.mkdir(self.state)
+        self.agent.owns(self.scratch)
+        os.chmod(self.scratch, 0o755)
+
+    def tearDown(self):
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def as_user(self, user, argv, **env):
+        return run(user.argv(argv), env=clean_env(HOME=self.scratch, USER=user.name, **env), cwd="/", timeout=300)
+
+    def service_records(self):
+        with open(os.path.join(self.service_state, "audit.jsonl")) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def test_doctor_names_the_mode_inside_and_outside_a_session(self):
+        outside = self.as_user(self.agent, [AGENTGUARD, "doctor", "--no-webhook-test"], AGENTGUARD_STATE_DIR=self.state)
+        self.assertIn("mode: separated: the agentguard service (user " + self.service_user.name, outside.stdout, outside)
+        inside = self.as_user(self.agent, [AGENTGUARD, "run", "--default-only", "--state-dir", self.state, "--",
+                                           AGENTGUARD, "doctor", "--no-webhook-test"])
+        self.assertEqual(inside.status, 0, inside)
+        self.assertIn("mode: separated:", inside.stdout, inside)
+        # Root and the approver are not agent users of this service: the same-user mode is theirs.
+        mine = run([AGENTGUARD, "doctor", "--no-webhook-test"], env=clean_env(AGENTGUARD_STATE_DIR=self.state))
+        self.assertIn("mode: same-user: the agentguard service at " + SOCKET + " does not keep this user's sessions",
+                      mine.stdout, mine)
+
+    def test_a_static_agent_cannot_reach_the_trust_anchors_and_a_humans_approval_runs_the_launch(self):
+        ws = TerraformWorkspace()
+        self.addCleanup(ws.cleanup)
+        os.chmod(ws.dir, 0o755)
+        self.agent.owns(ws.dir)
+        policy = no_stateless_default_policy(self.scratch)
+        os.chmod(policy, 0o644)
+        out = self.scratch
+        service_approvals = os.path.join(self.service_state, "approvals")
+        service_log = os.path.join(self.service_state, "audit.jsonl")
+        service_key = os.path.join(self.service_state, "keys", "state.key")
+        a = self.attacker
+        # The agent: the held launch in the background, then the static program's attempts.
+        script = f"""
+{a} put $AGENTGUARD_STATE_DIR/sessions/$AGENTGUARD_SESSION.json "$AGENT_CHANNEL" > {out}/channel.out 2>&1
+{REPLACE_DB} > {out}/held.out 2> {out}/held.err &
+while [ ! -e {out}/go ]; do sleep 0.1; done
+read ID GATES NOTIFIERS CODE < {out}/go
+{{
+{a} read {service_key}
+{a} read {service_approvals}/$ID.request.json
+{a} write {service_approvals}/$ID.response.json
+{a} append {service_log}
+{a} write {service_log}
+{a} unlink {service_log}
+{a} rename {service_log} {service_log}.moved
+for g in ${{GATES//,/ }}; do {a} mem $g; done
+{a} ask {SOCKET} '{{"op":"approvals.write_response","id":"'$ID'","response":{{"decision":"approve","code":"'$CODE'"}}}}'
+{a} ask {SOCKET} '{{"op":"approvals.read_request","id":"'$ID'"}}'
+{a} ask {SOCKET} '{{"op":"audit.append","event":{{"id":"ev_forged","decision":"approved","message":"approved by definitely-a-human@ops"}}}}'
+mkdir -p {self.state}/approvals
+{a} write {self.state}/approvals/$ID.response.json
+{a} find $CODE {self.state} {self.service_state} $(for p in ${{GATES//,/ }} ${{NOTIFIERS//,/ }}; do echo proc:$p; done)
+}} > {out}/attack.out 2>&1
+touch {out}/attacked
+wait
+echo held-status=$?
+"""
+        with WebhookSink() as human, WebhookSink() as agent_listener:
+            # First the channel: the static program points the session's record at its own listener.
+            agent_channel = json.dumps({"session": "x", "webhooks": [
+                {"name": "agent", "url": agent_listener.url, "format": "json", "secret": ""}]})
+            session = subprocess.Popen(
+                self.agent.argv([AGENTGUARD, "run", "--state-dir", self.state, "--policy", policy, "--", "bash", "-c",
+                                 script]),
+                cwd=ws.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env=clean_env(**TF_ENV, HOME=ws.dir, USER=self.agent.name, AGENTGUARD_APPROVAL_HOLD="wait",
+                              AGENTGUARD_WEBHOOK_URL="json:" + human.url, AGENT_CHANNEL=agent_channel))
+            try:
+                self.assertTrue(human.wait_for(1, timeout=120), "the human must be sent the request")
+                with open(os.path.join(out, "channel.out")) as f:
+                    self.assertIn(": ok", f.read())  # its own state directory: the write went through
+                # ... and changed nothing: the channel is the one the session registered with the service.
+                self.assertEqual(agent_listener.requests, [])
+                approval = human.requests[0].json["approval"]
+                request_id, code = approval["id"], approval["code"]
+                gates = [pid for pid, _ in processes_of(self.agent.uid, "agentguard-gate")]
+                notifiers = [pid for pid, cmd in processes_of(self.agent.uid, "agentguard") if "notify" in cmd]
+                self.assertTrue(gates, "the held launch's gate must be running")
+                with open(os.path.join(out, "go"), "w") as f:
+                    f.write(f"{request_id} {','.join(map(str, gates))} {','.join(map(str, notifiers)) or 0} {code}\n")
+                deadline = time.time() + 120
+                while not os.path.exists(os.path.join(out, "attacked")) and time.time() < deadline:
+                    time.sleep(0.1)
+                with open(os.path.join(out, "attack.out")) as f:
+                    attack = f.read()
+
+                # The key and the code: nowhere the agent's user can read.
+                self.assertIn(f"read {service_key}: refused 13", attack)
+                self.assertIn(f"read {service_approvals}/{request_id}.request.json: refused 13", attack)
+                for gate in gates:
+                    self.assertIn(f"mem {gate}: refused 13", attack)
+                self.assertIn("find done", attack)
+                self.assertNotIn("found ", attack, attack)
+                # Its own answers: refused by the kernel in the service's files, by the service on the socket.
+                self.assertIn(f"write {service_approvals}/{request_id}.response.json: refused 13", attack)
+                self.assertIn("a request cannot be answered by the user whose launch it holds", attack)
+                # It sees its own request, not the code: only the salted hash is kept.
+                self.assertNotIn(code, attack.split("find done")[0].replace(f"'{code}'", ""))
+                # The record: no write, no removal, no rename; what it sends is stamped with its uid.
+                for what in ("append", "write", "unlink", "rename"):
+                    self.assertIn(f"{what} {service_log}: refused 13", attack)
+                forged = [r for r in self.service_records() if r["event"].get("id") == "ev_forged"]
+                self.assertEqual(len(forged), 1, attack)
+                self.assertEqual(forged[0]["event"]["sent_by"]["uid"], self.agent.uid)
+                # The same-user mode's answer file is written (its own directory) and ignored.
+                self.assertIn(f"write {self.state}/approvals/{request_id}.response.json: ok", attack)
+                time.sleep(1)  # the gate polls every 200 ms: it has looked
+                listing = self.as_user(self.approver, [AGENTGUARD, "approvals"])
+                self.assertRegex(listing.stdout, rf"{request_id}  \[holding\]", (listing, attack))
+                self.assertEqual(ws.ids(), ws.initial_ids)
+                self.assertIsNone(session.poll())
+
+                # The agent's user with the right code is still not an approver; the human is.
+                self_approval = self.as_user(self.agent, [AGENTGUARD, "approve", request_id, code],
+                                             AGENTGUARD_STATE_DIR=self.state)
+                self.assertNotEqual(self_approval.status, 0, self_approval)
+                self.assertIn("cannot be answered by the user whose launch it holds", self_approval.stderr, self_approval)
+                answer = self.as_user(self.approver, [AGENTGUARD, "approve", request_id, code])
+                self.assertEqual(answer.status, 0, answer)
+                stdout, stderr = session.communicate(timeout=300)
+            finally:
+                if session.poll() is None:
+                    session.kill()
+                    session.wait()
+        self.assertIn("held-status=0", stdout, (stdout, stderr))
+        self.assertEqual(agent_listener.requests, [], "the code and the updates go to the human only")
+        with open(os.path.join(out, "held.err")) as f:
+            held_err = f.read()
+        self.assertIn(f"approved by {self.approver.name}@", held_err)
+        after = ws.ids()
+        self.assertNotEqual(after["terraform_data.database"], ws.initial_ids["terraform_data.database"])
+        self.assertEqual(after["terraform_data.website"], ws.initial_ids["terraform_data.website"])
+
+        # The record, kept by the service: who asked (the agent's uid, from the socket), who answered.
+        records = self.service_records()
+        asked = [r["event"] for r in records if r["event"].get("id") == request_id]
+        self.assertEqual(asked[0]["sent_by"]["uid"], self.agent.uid)
+        approved = [r["event"] for r in records if r["event"].get("decision") == "approved" and r["event"].get("id") != "ev_forged"]
+        self.assertTrue(approved, records)
+        self.assertIn(f"uid {self.approver.uid}", approved[-1]["message"])
+        with open(os.path.join(self.service_state, "approvals", request_id + ".response.json")) as f:
+            response = json.load(f)
+        self.assertEqual(response["approver"]["uid"], self.approver.uid)
+        self.assertEqual(response["approver"]["user"], self.approver.name)
+        self.assertFalse(os.path.exists(service_log + ".moved"))
+        verify = self.as_user(self.agent, [AGENTGUARD, "audit", "verify"], AGENTGUARD_STATE_DIR=self.state)
+        self.assertEqual(verify.status, 0, verify)
+        self.assertIn("every MAC checked by the agentguard service", verify.stdout)
+        self.assertIn(f"{len(records)} records in {service_log}", verify.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

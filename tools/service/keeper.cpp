@@ -1,0 +1,215 @@
+#include "service/keeper.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "approvals/approvals.hpp"
+#include "events/audit_log.hpp"
+#include "support/state_key.hpp"
+
+namespace agentguard::service {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Refusal : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string host_name() {
+  char host[256] = "host";
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+std::string id_of(const json& request) {
+  const std::string id = request.value("id", std::string());
+  if (!approvals::valid_id(id)) throw Refusal("not a request id");
+  return id;
+}
+
+// The fields that bind a request to one launch, and what a human was shown and sent: fixed by
+// the first write.
+bool same_binding(const approvals::Request& a, const approvals::Request& b) {
+  return a.argv == b.argv && a.cwd == b.cwd && a.program == b.program && a.rule_id == b.rule_id &&
+         a.message == b.message && a.resources == b.resources && a.stateful == b.stateful && a.plan_file == b.plan_file &&
+         a.plan_sha256 == b.plan_sha256 && a.binding == b.binding && a.code.salt_hex == b.code.salt_hex &&
+         a.code.hash_hex == b.code.hash_hex && a.created_unix == b.created_unix && a.expires_unix == b.expires_unix &&
+         a.hold == b.hold;
+}
+
+}  // namespace
+
+Keeper::Keeper(KeeperConfig config) : config_(std::move(config)), self_(::geteuid()) {}
+
+bool Keeper::is_agent(const Peer& p) const {
+  if (p.uid == 0 || p.uid == self_) return false;
+  if (config_.agent_users.empty() && config_.agent_groups.empty()) return true;
+  if (config_.agent_users.count(p.uid)) return true;
+  return std::any_of(p.groups.begin(), p.groups.end(), [&](gid_t g) { return config_.agent_groups.count(g) != 0; });
+}
+
+bool Keeper::may_answer(const Peer& p) const {
+  if (p.uid == self_) return false;
+  if (config_.approver_users.empty() && config_.approver_groups.empty()) return !is_agent(p);
+  if (config_.approver_users.count(p.uid)) return true;
+  return std::any_of(p.groups.begin(), p.groups.end(), [&](gid_t g) { return config_.approver_groups.count(g) != 0; });
+}
+
+json Keeper::handle(const Peer& peer, const json& request) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  try {
+    if (!request.is_object()) throw Refusal("a request is one JSON object");
+    json reply = dispatch(peer, request);
+    reply["ok"] = true;
+    return reply;
+  } catch (const std::exception& e) {
+    return {{"ok", false}, {"error", e.what()}};
+  }
+}
+
+json Keeper::dispatch(const Peer& peer, const json& request) {
+  const std::string op = request.value("op", std::string());
+  const bool agent = is_agent(peer), answerer = may_answer(peer);
+
+  if (op == "hello") {
+    return {{"served", agent},
+            {"may_answer", answerer},
+            {"uid", peer.uid},
+            {"service_user", user_name(self_)},
+            {"state_dir", config_.state_dir},
+            {"audit_log", events::audit_log_path(config_.state_dir).string()},
+            {"version", AGENTGUARD_VERSION},
+            {"why", agent ? "an agent user" : answerer ? "not an agent user; may answer requests" : "not an agent user"}};
+  }
+
+  if (op == "audit.append") {
+    if (!request.contains("event") || !request["event"].is_object()) throw Refusal("audit.append needs an event object");
+    json event = request["event"];
+    event["sent_by"] = {{"uid", peer.uid}, {"user", peer.user}, {"pid", peer.pid}};
+    const json record = events::append_audit_record(config_.state_dir, event);
+    // Anyone may read the record (`agentguard log` of every user); only the service writes it.
+    ::chmod(events::audit_log_path(config_.state_dir).c_str(), 0644);
+    ::chmod((fs::path(config_.state_dir) / "audit.head").c_str(), 0644);
+    return {{"seq", record["seq"]}, {"hash", record["hash"]}};
+  }
+
+  if (op == "audit.verify") {
+    const auto result = events::verify_audit_log(events::audit_log_path(config_.state_dir));
+    return {{"verified", result.ok},       {"records", result.records}, {"line", result.line},
+            {"problem", result.problem},   {"macs_checked", result.macs_checked}, {"note", result.note},
+            {"log", events::audit_log_path(config_.state_dir).string()}};
+  }
+
+  // A session's human channel (webhooks, formats, secrets), registered once by `agentguard run` as it
+  // starts and read by its gate and notifiers, which run as the same user; never changed after.
+  if (op == "session.register" || op == "session.channel") {
+    const std::string session = request.value("session", std::string());
+    if (!approvals::valid_id(session)) throw Refusal("not a session id");
+    const fs::path file = fs::path(config_.state_dir) / "sessions" / (session + ".json");
+    if (op == "session.register") {
+      if (!agent) throw Refusal("only the agent users' sessions are registered here");
+      if (!request.contains("channel") || !request["channel"].is_object()) throw Refusal("session.register needs a channel");
+      fs::create_directories(file.parent_path());
+      ::chmod(file.parent_path().c_str(), 0700);
+      const std::string text = json{{"owner_uid", peer.uid}, {"channel", request["channel"]}}.dump();
+      const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) throw Refusal("session " + session + " is registered already");
+      const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+      ::close(fd);
+      if (!written) throw Refusal("cannot record session " + session);
+      return json::object();
+    }
+    std::ifstream in(file);
+    const json record = in ? json::parse(in, nullptr, false) : json();
+    if (!record.is_object() || record.value("owner_uid", -1L) != static_cast<long>(peer.uid)) return json::object();
+    return {{"channel", record.value("channel", json::object())}};
+  }
+
+  if (op == "approvals.write_request") {
+    if (!agent) throw Refusal("only the agent users' gates create requests (uid " + std::to_string(peer.uid) + " is not one)");
+    if (!request.contains("request") || !request["request"].is_object()) throw Refusal("approvals.write_request needs a request");
+    approvals::Request r = approvals::request_from_json(request["request"]);
+    if (!approvals::valid_id(r.id)) throw Refusal("not a request id");
+    if (auto existing = approvals::files::read_request(r.id)) {
+      if (existing->owner_uid != static_cast<long>(peer.uid)) throw Refusal("request " + r.id + " belongs to another user");
+      // Only who waits for it may change; the launch it was made for and the code's hash stay.
+      if (!same_binding(*existing, r)) throw Refusal("request " + r.id + " cannot be changed, only waited for");
+    }
+    r.owner_uid = static_cast<long>(peer.uid);
+    approvals::files::write_request(r);
+    return json::object();
+  }
+
+  if (op == "approvals.list") {
+    json out = json::array();
+    for (const auto& r : approvals::files::all_requests())
+      if (r.owner_uid == static_cast<long>(peer.uid) || answerer) out.push_back(approvals::to_json(r));
+    return {{"requests", out}};
+  }
+
+  // Everything else is about one request, which must exist and be visible to the peer.
+  const std::string id = id_of(request);
+  const auto r = approvals::files::read_request(id);
+  const bool owner = r && r->owner_uid == static_cast<long>(peer.uid);
+  if (!r || (!owner && !answerer)) {
+    if (op == "approvals.read_request") return json::object();
+    throw Refusal("no request " + id + " that uid " + std::to_string(peer.uid) + " may see");
+  }
+  const bool may_answer_this = answerer && !owner;
+
+  if (op == "approvals.read_request") return {{"request", approvals::to_json(*r)}};
+  if (op == "approvals.read_response") {
+    if (auto response = approvals::files::read_response(id)) return {{"response", approvals::to_json(*response)}};
+    return json::object();
+  }
+  if (op == "approvals.read_outcome") {
+    if (auto outcome = approvals::files::read_outcome(id)) return {{"outcome", {{"status", outcome->status}, {"detail", outcome->detail}}}};
+    return json::object();
+  }
+  if (op == "approvals.wrong_codes") return {{"wrong_codes", approvals::files::wrong_codes(id)}};
+
+  if (op == "approvals.write_response") {
+    if (!may_answer_this)
+      throw Refusal(owner ? "a request cannot be answered by the user whose launch it holds (uid " + std::to_string(peer.uid) + ")"
+                          : "uid " + std::to_string(peer.uid) + " may not answer requests");
+    const json& given = request.value("response", json::object());
+    approvals::Response response = approvals::response_from_json(given.is_object() ? given : json::object());
+    if (response.decision != "approve" && response.decision != "deny") throw Refusal("the decision is approve or deny");
+    // Who answered is what the kernel says about this connection, not what the client wrote.
+    response.by = peer.user + "@" + host_name();
+    response.time_unix = approvals::now_unix();
+    response.approver.uid = static_cast<long>(peer.uid);
+    response.approver.user = peer.user;
+    response.approver.tty = peer.tty;
+    response.approver.pid = static_cast<long>(peer.pid);
+    return {{"created", approvals::files::write_response(id, response)}};
+  }
+  if (op == "approvals.add_wrong_code") {
+    if (!may_answer_this) throw Refusal("uid " + std::to_string(peer.uid) + " may not answer request " + id);
+    return {{"wrong_codes", approvals::files::add_wrong_code(id)}};
+  }
+  if (op == "approvals.claim") {
+    if (!owner) throw Refusal("only the user whose launch was held may run it");
+    return {{"claimed", approvals::files::claim(id)}};
+  }
+  if (op == "approvals.write_outcome") {
+    const std::string status = request.value("status", std::string());
+    if (status != "ran" && status != "denied" && status != "expired" && status != "rejected") throw Refusal("not an outcome");
+    // The owner records what its launch did; an answerer may close a request it denied or rejected.
+    if (!owner && !(may_answer_this && status != "ran")) throw Refusal("uid " + std::to_string(peer.uid) + " may not close request " + id);
+    approvals::files::write_outcome(id, status, request.value("detail", std::string()));
+    return json::object();
+  }
+  throw Refusal("unknown operation `" + op + "`");
+}
+
+}  // namespace agentguard::service
