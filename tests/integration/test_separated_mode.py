@@ -101,6 +101,11 @@ class SeparatedMode(unittest.TestCase):
         os.makedirs(SOCKET_DIR, mode=0o755)
         os.chown(SOCKET_DIR, cls.service_user.uid, cls.service_user.gid)
         cls.service_log = open(os.path.join(cls.base, "service.log"), "w")
+        cls.service = None
+        cls.start_service()
+
+    @classmethod
+    def start_service(cls):
         cls.service = subprocess.Popen(
             cls.service_user.argv([SERVICE, "--state-dir", cls.service_state, "--agent-user", cls.agent.name,
                                    "--approver-user", cls.approver.name]),
@@ -114,7 +119,7 @@ class SeparatedMode(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.service.poll() is None:
+        if cls.service is not None and cls.service.poll() is None:
             cls.service.terminate()
             cls.service.wait(timeout=30)
         cls.service_log.close()
@@ -153,6 +158,26 @@ class SeparatedMode(unittest.TestCase):
         mine = run([AGENTGUARD, "doctor", "--no-webhook-test"], env=clean_env(AGENTGUARD_STATE_DIR=self.state))
         self.assertIn("mode: same-user: the agentguard service at " + SOCKET + " does not keep this user's sessions",
                       mine.stdout, mine)
+
+    def test_a_service_that_does_not_answer_is_never_replaced_by_the_state_directory(self):
+        # Killed (no clean stop): its socket stays, nothing answers behind it.
+        self.service.kill()
+        self.service.wait()
+        try:
+            self.assertTrue(os.path.exists(SOCKET))
+            doctor = self.as_user(self.agent, [AGENTGUARD, "doctor", "--no-webhook-test"], AGENTGUARD_STATE_DIR=self.state)
+            self.assertIn("FAIL  mode: separated, but the agentguard service (" + SOCKET + ") does not answer", doctor.stdout,
+                          doctor)
+            session = self.as_user(self.agent, [AGENTGUARD, "run", "--default-only", "--state-dir", self.state, "--",
+                                                "echo", "must-not-run"])
+            self.assertEqual(session.status, 2, session)
+            self.assertNotIn("must-not-run", session.stdout)
+            self.assertIn("cannot start a guarded session: the agentguard service (" + SOCKET + ") does not answer",
+                          session.stderr)
+            # Nothing was recorded in the state directory instead.
+            self.assertFalse(os.path.exists(os.path.join(self.state, "audit.jsonl")))
+        finally:
+            self.start_service()
 
     def test_a_static_agent_cannot_reach_the_trust_anchors_and_a_humans_approval_runs_the_launch(self):
         ws = TerraformWorkspace()
