@@ -251,6 +251,10 @@ echo held-status=$?
                 self.assertIn(f"read {service_approvals}/{request_id}.request.json: refused 13", attack)
                 for gate in gates:
                     self.assertIn(f"mem {gate}: refused 13", attack)
+                    self.assertIn(f"memory of {gate}: refused 13", attack)
+                self.assertTrue(notifiers, "the notifier holding the code must be running")
+                for notifier in notifiers:
+                    self.assertIn(f"memory of {notifier}: refused 13", attack)
                 self.assertIn("find done", attack)
                 self.assertNotIn("found ", attack, attack)
                 # Its own answers: refused by the kernel in the service's files, by the service on the socket.
