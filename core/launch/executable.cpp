@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/base/file_syscalls.hpp"
 #include "core/base/syscalls.hpp"
 #include "core/base/text.hpp"
 
@@ -72,8 +73,8 @@ void decode(std::uint64_t verdict, ExecutableFacts& out) {
 bool read_at(int fd, void* buffer, std::size_t size, std::uint64_t offset) {
   auto* p = static_cast<unsigned char*>(buffer);
   while (size > 0) {
-    const ssize_t got = pread(fd, p, size, static_cast<off_t>(offset));
-    if (got < 0 && errno == EINTR) continue;
+    const long got = sys::pread(fd, p, size, static_cast<long>(offset));
+    if (got == -EINTR) continue;
     if (got <= 0) return false;
     p += got;
     size -= static_cast<std::size_t>(got);
@@ -178,8 +179,8 @@ struct Elf {
     unsigned char info[kBlobRead];
     std::size_t got = 0;
     while (got < sizeof info) {
-      const ssize_t n = pread(fd, info + got, sizeof info - got, static_cast<off_t>(blob + got));
-      if (n < 0 && errno == EINTR) continue;
+      const long n = sys::pread(fd, info + got, sizeof info - got, static_cast<long>(blob + got));
+      if (n == -EINTR) continue;
       if (n <= 0) break;
       got += static_cast<std::size_t>(n);
     }
@@ -194,14 +195,17 @@ using Elf64 = Elf<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr>;
 using Elf32 = Elf<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr>;
 
 // Out of line: its buffers are not part of the common (cached) path's stack frame.
+// Raw system calls: this runs in the exec path of every launch (often a fresh forked child, where a
+// first libc call would also bind its PLT slot), and libc's open is our own hook.
 __attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& out) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
+  const long opened = sys::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (opened < 0) {
     out.kind = ExecutableKind::unreadable;
     return;
   }
+  const int fd = static_cast<int>(opened);
   unsigned char head[1024];
-  const ssize_t n = pread(fd, head, sizeof head, 0);
+  const long n = sys::pread(fd, head, sizeof head, 0);
   const std::size_t size = n > 0 ? static_cast<std::size_t>(n) : 0;
   if (n < 0) {
     out.kind = ExecutableKind::unreadable;
@@ -217,7 +221,7 @@ __attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& o
       else if (head[EI_CLASS] == ELFCLASS32) Elf32::examine(fd, head, size, out);
     }
   }
-  close(fd);
+  sys::close(fd);
 }
 
 bool has_file_capabilities(const char* path) {
@@ -280,15 +284,24 @@ const char* program_for_go_package(const char* package_path) {
 
 bool fd_is_script(int fd) {
   char head[2];
-  return pread(fd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
+  return sys::pread(fd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
 }
 
 bool examine_executable(const char* path, ExecutableFacts& out) {
+  struct stat st;
+  if (sys::stat(path, &st) != 0) {
+    out.kind = ExecutableKind::other;
+    out.go_program[0] = '\0';
+    out.privileged = false;
+    return false;
+  }
+  return examine_executable(path, st, out);
+}
+
+bool examine_executable(const char* path, const struct stat& st, ExecutableFacts& out) {
   out.kind = ExecutableKind::other;
   out.go_program[0] = '\0';
   out.privileged = false;
-  struct stat st;
-  if (sys::stat(path, &st) != 0) return false;
   if (!S_ISREG(st.st_mode)) return true;
   // Setgid without group execute is a mandatory-locking mark, not a privilege.
   out.privileged = (st.st_mode & S_ISUID) != 0 || (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
