@@ -1,4 +1,5 @@
 #include "core/launch/executable.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <elf.h>
 #include <errno.h>
@@ -29,7 +30,7 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdULL;
 }
-std::uint64_t entry_check(std::uint64_t dev, std::uint64_t ino, std::uint64_t size, std::uint64_t mtime,
+AGENTGUARD_HOT std::uint64_t entry_check(std::uint64_t dev, std::uint64_t ino, std::uint64_t size, std::uint64_t mtime,
                           std::uint64_t verdict) {
   return mix(mix(mix(mix(mix(0x5bd1e995ULL, dev), ino), size), mtime), verdict) | 1;  // never 0 (empty)
 }
@@ -158,6 +159,24 @@ struct Elf {
     if (head_size < sizeof eh) return;
     __builtin_memcpy(&eh, head, sizeof eh);
     if (eh.e_phentsize != sizeof(Phdr) || eh.e_phnum == 0 || eh.e_phnum > kMaxProgramHeaders) return;
+    // The common case, a dynamic executable whose program headers are in the first KiB: found
+    // entry by entry in place. Copying them (and the static case's buffers) would put ~10 KiB of
+    // stack under every launch, and a forked child faults on each stack page it writes.
+    if (eh.e_phoff + std::uint64_t{eh.e_phnum} * sizeof(Phdr) <= head_size) {
+      for (std::size_t i = 0; i < eh.e_phnum; ++i) {
+        Phdr phdr;
+        __builtin_memcpy(&phdr, head + eh.e_phoff + i * sizeof(Phdr), sizeof phdr);
+        if (phdr.p_type == PT_INTERP) {
+          out.kind = ExecutableKind::dynamic_elf;
+          return;
+        }
+      }
+    }
+    examine_further(fd, head, head_size, eh, out);
+  }
+
+  __attribute__((noinline)) static void examine_further(int fd, const unsigned char* head, std::size_t head_size,
+                                                        const Ehdr& eh, ExecutableFacts& out) {
     Phdr phdrs[kMaxProgramHeaders];
     const std::size_t phnum = eh.e_phnum;
     const std::uint64_t ph_bytes = phnum * sizeof(Phdr);
@@ -197,7 +216,7 @@ using Elf32 = Elf<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr>;
 // Out of line: its buffers are not part of the common (cached) path's stack frame.
 // Raw system calls: this runs in the exec path of every launch (often a fresh forked child, where a
 // first libc call would also bind its PLT slot), and libc's open is our own hook.
-__attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& out) {
+AGENTGUARD_HOT __attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& out) {
   const long opened = sys::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (opened < 0) {
     out.kind = ExecutableKind::unreadable;
@@ -224,7 +243,7 @@ __attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& o
   sys::close(fd);
 }
 
-bool has_file_capabilities(const char* path) {
+AGENTGUARD_HOT bool has_file_capabilities(const char* path) {
 #ifdef AGENTGUARD_RAW_SYSCALLS
   static constexpr char kName[] = "security.capability";
   return sys::syscall4(SYS_getxattr, reinterpret_cast<long>(path), reinterpret_cast<long>(kName), 0, 0) > 0;
@@ -287,7 +306,7 @@ bool fd_is_script(int fd) {
   return sys::pread(fd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
 }
 
-bool examine_executable(const char* path, ExecutableFacts& out) {
+AGENTGUARD_HOT bool examine_executable(const char* path, ExecutableFacts& out) {
   struct stat st;
   if (sys::stat(path, &st) != 0) {
     out.kind = ExecutableKind::other;
@@ -298,7 +317,7 @@ bool examine_executable(const char* path, ExecutableFacts& out) {
   return examine_executable(path, st, out);
 }
 
-bool examine_executable(const char* path, const struct stat& st, ExecutableFacts& out) {
+AGENTGUARD_HOT bool examine_executable(const char* path, const struct stat& st, ExecutableFacts& out) {
   out.kind = ExecutableKind::other;
   out.go_program[0] = '\0';
   out.privileged = false;

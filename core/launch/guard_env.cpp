@@ -1,4 +1,5 @@
 #include "core/launch/guard_env.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <sys/mman.h>
 
@@ -41,7 +42,7 @@ constexpr std::size_t kCommonPrefixLen = name_length(protocol::kEnvPrefix);
 
 // Index of the forced variable this entry sets, or -1. Cheap reject on the first letter:
 // this runs for every entry of every envp, and twice per launch in a guarded process.
-int forced_index(const char* entry) {
+AGENTGUARD_HOT int forced_index(const char* entry) {
   if (entry[0] != 'A' || !text::starts_with(entry, protocol::kEnvPrefix)) return -1;
   std::size_t length = kCommonPrefixLen;
   while (entry[length] != '=' && entry[length] != '\0') ++length;
@@ -82,7 +83,7 @@ std::size_t write_preload_value(const char* current, const char* library, char* 
 
 }  // namespace
 
-const char* GuardEnv::value(std::size_t index) const {
+AGENTGUARD_HOT const char* GuardEnv::value(std::size_t index) const {
   const char* entry = forced[index];
   if (entry == nullptr) return nullptr;
   while (*entry != '=') ++entry;
@@ -150,7 +151,7 @@ GuardEnv guard_env_view(const char* const* envp) {
   return view;
 }
 
-bool preload_list_contains(const char* value, const char* library) {
+AGENTGUARD_HOT bool preload_list_contains(const char* value, const char* library) {
   if (value == nullptr || library == nullptr || library[0] == '\0') return false;
   const std::size_t lib_len = text::length(library);
   const char* p = value;
@@ -174,7 +175,7 @@ namespace {
 // are 8-byte aligned (an aligned load never crosses into the next page, so it cannot fault even
 // past the entry's NUL: a NUL there differs from `expected`, which has none before `length`);
 // loads from `expected` stay inside its `length` + 1 bytes.
-bool same_entry(const char* entry, const char* expected, std::size_t length) {
+AGENTGUARD_HOT bool same_entry(const char* entry, const char* expected, std::size_t length) {
   std::size_t i = 0;
   for (; i <= length && (reinterpret_cast<std::uintptr_t>(entry + i) & 7u) != 0; ++i) {
     if (entry[i] != expected[i]) return false;
@@ -194,7 +195,7 @@ bool same_entry(const char* entry, const char* expected, std::size_t length) {
 
 }  // namespace
 
-bool guard_env_intact(const char* const* envp, const GuardEnv& guard) {
+AGENTGUARD_HOT bool guard_env_intact(const char* const* envp, const GuardEnv& guard) {
   bool preload_seen = false;
   bool preload_ok = false;
   bool seen[kForcedVarCount] = {};

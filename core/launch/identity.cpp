@@ -1,4 +1,5 @@
 #include "core/launch/identity.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -26,7 +27,7 @@ constexpr int kMaxHops = 4;
 // Relative link targets are relative to the link's own directory. /proc/self/fd/N is a
 // symlink too, so fexecve and execveat(AT_EMPTY_PATH) resolve to the real file here.
 // *missing: ENOENT/ENOTDIR if the first readlink (on `path` itself) failed so, else 0.
-bool resolve_links(const char* path, char* out, int* missing = nullptr) {
+AGENTGUARD_HOT bool resolve_links(const char* path, char* out, int* missing = nullptr) {
   if (missing != nullptr) *missing = 0;
   if (!text::copy(out, kMaxPath, path)) return false;
   char target[kMaxPath];
@@ -52,7 +53,7 @@ bool resolve_links(const char* path, char* out, int* missing = nullptr) {
 
 // Basename of a resolved path, without the " (deleted)" that /proc/self/fd/N shows for an
 // unlinked file: the name is still the program's name.
-std::size_t name_length(const char* base) {
+AGENTGUARD_HOT std::size_t name_length(const char* base) {
   std::size_t len = text::length(base);
   constexpr char kDeleted[] = " (deleted)";
   constexpr std::size_t kDeletedLen = sizeof kDeleted - 1;
@@ -62,7 +63,7 @@ std::size_t name_length(const char* base) {
 
 // f= entries: the size first (the caller's stat: it follows the links itself), the hash only on a
 // size match.
-bool content_match(const char* path, const struct stat& st, const char* list, char* name_out) {
+AGENTGUARD_HOT bool content_match(const char* path, const struct stat& st, const char* list, char* name_out) {
   if (!S_ISREG(st.st_mode)) return false;
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (!watch_list_has_size(list, size)) return false;
@@ -129,7 +130,7 @@ struct Hop {
 
 enum class HopOutcome : std::uint8_t { settled, next };
 
-HopOutcome examine(Hop& hop, const char* current_path, const char* current_resolved, Identity& out) {
+AGENTGUARD_HOT HopOutcome examine(Hop& hop, const char* current_path, const char* current_resolved, Identity& out) {
   const char* base = text::basename(current_resolved);
   const std::size_t len = name_length(base);
   if (watch_list_has_name(hop.list, 'p', base, len)) {
@@ -176,7 +177,7 @@ HopOutcome examine(Hop& hop, const char* current_path, const char* current_resol
   return HopOutcome::next;
 }
 
-void judge_executable(const Hop& hop, const char* path, const struct stat& st, Identity& out) {
+AGENTGUARD_HOT void judge_executable(const Hop& hop, const char* path, const struct stat& st, Identity& out) {
   ExecutableFacts facts;
   if (!examine_executable(path, st, facts)) return;
   // Setuid, setgid or file capabilities: the loader may drop LD_PRELOAD inside it, so it goes to the
@@ -204,7 +205,7 @@ __attribute__((noinline)) void identify_nested(Hop& hop, Identity& out) {
 
 }  // namespace
 
-bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out,
+AGENTGUARD_HOT bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out,
               IdentifyMode mode) {
   out.watched = false;
   out.via = Via::none;
