@@ -75,6 +75,32 @@ SessionCa::SessionCa(const std::string& session_id) {
     throw std::runtime_error(openssl_error("cannot sign the session CA"));
 }
 
+SessionCa SessionCa::from_handover(const std::string& pem) {
+  SessionCa ca;
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) throw std::runtime_error(openssl_error("cannot read the session CA"));
+  ca.ca_key_.reset(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
+  ca.ca_cert_.reset(PEM_read_bio_X509(bio, nullptr, nullptr, nullptr));
+  BIO_free(bio);
+  if (!ca.ca_key_ || !ca.ca_cert_ || X509_check_private_key(ca.ca_cert_.get(), ca.ca_key_.get()) != 1)
+    throw std::runtime_error("the session CA handed over is not a key and its certificate");
+  ca.leaf_key_ = new_ec_key();
+  ca.serial_ = 2;
+  return ca;
+}
+
+std::string SessionCa::handover_pem() const {
+  BIO* bio = BIO_new(BIO_s_secmem());
+  if (bio == nullptr) bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, ca_key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  PEM_write_bio_X509(bio, ca_cert_.get());
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
 std::string SessionCa::certificate_pem() const {
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(bio, ca_cert_.get());
