@@ -176,6 +176,11 @@ class SeparatedMode(unittest.TestCase):
                           session.stderr)
             # Nothing was recorded in the state directory instead.
             self.assertFalse(os.path.exists(os.path.join(self.state, "audit.jsonl")))
+            # The human is told why nothing can be shown, not "nothing is waiting".
+            listing = self.as_user(self.approver, [AGENTGUARD, "approvals"])
+            self.assertEqual(listing.status, 1, listing)
+            self.assertNotIn("nothing is waiting", listing.stdout)
+            self.assertIn("does not answer", listing.stderr)
         finally:
             self.start_service()
 

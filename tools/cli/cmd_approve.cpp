@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "approvals/approvals.hpp"
+#include "service_client/service_client.hpp"
 #include "support/guarded.hpp"
 #include "agentguard/shell_quote.hpp"
 
@@ -72,7 +73,17 @@ void print_request(std::FILE* out, const approvals::Request& r) {
                                        : "a one-time code was sent to the webhook(s)");
 }
 
+// With a separated mode's service that does not answer, nothing can be seen or answered: say so
+// instead of "nothing is waiting".
+void require_the_service() {
+  if (service::mode().kind != service::Mode::unavailable) return;
+  std::fprintf(stderr, "agentguard: %s; the approvals are kept there, so none can be shown or answered "
+               "(`agentguard doctor`)\n", service::mode().why.c_str());
+  throw CLI::RuntimeError(1);
+}
+
 approvals::Request load_open(const std::string& id) {
+  require_the_service();
   std::string why;
   auto request = open_request(id, &why);
   if (!request) {
@@ -183,6 +194,7 @@ void add_approval_commands(CLI::App& app) {
   list->footer("Example:\n  agentguard approvals\nStates: holding (a launch waits now), waiting for the agent to repeat it, dead (the\n"
                "waiting process is gone), approved, ran, denied, expired, rejected.");
   list->callback([all, as_json] {
+    require_the_service();
     const auto requests = *all ? approvals::all_requests() : approvals::pending_requests();
     if (*as_json) {
       nlohmann::json out = nlohmann::json::array();

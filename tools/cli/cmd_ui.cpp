@@ -207,7 +207,7 @@ class ApprovalPage {
     const fs::path state = paths::state_dir();
     std::set<std::string> decisions, rules;
     std::map<std::string, ui::SessionRow> sessions;
-    for (const auto& line : events::read_audit_lines(events::audit_log_path(state), 2000)) {
+    for (const auto& line : events::read_audit_lines(events::readable_audit_log(state), 2000)) {
       if (!line.record || !line.record->contains("event")) continue;
       const json& e = (*line.record)["event"];
       const std::string decision = e.value("decision", ""), rule = e.value("rule_id", ""), session = e.value("session", "");
