@@ -41,7 +41,7 @@ void stop(int) {
   ::_exit(0);
 }
 
-[[noreturn]] void usage_error(const std::string& what) {
+[[noreturn]] void usage(const std::string& what, int status) {
   std::fprintf(stderr, "agentguard-service: %s\n", what.c_str());
   std::fprintf(stderr,
                "usage: agentguard-service [--state-dir DIR] [--agent-user NAME]... [--agent-group NAME]...\n"
@@ -50,8 +50,10 @@ void stop(int) {
                "  Approvers: who may answer (default: every user that is not an agent user).\n"
                "  Socket: %s (fixed when agentguard was built).\n",
                service::socket_path());
-  std::exit(2);
+  std::exit(status);
 }
+
+[[noreturn]] void usage_error(const std::string& what) { usage(what, 2); }
 
 uid_t uid_of(const std::string& name) {
   if (const passwd* pw = ::getpwnam(name.c_str())) return pw->pw_uid;
@@ -100,7 +102,7 @@ int main(int argc, char** argv) {
   config.state_dir = "/var/lib/agentguard";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") usage_error("the agentguard service");
+    if (arg == "--help" || arg == "-h") usage("keeps the agent users' approvals and audit log (docs/architecture.md)", 0);
     if (i + 1 >= argc) usage_error(arg + " needs a value");
     const std::string value = argv[++i];
     if (arg == "--state-dir") config.state_dir = fs::absolute(value).lexically_normal().string();
