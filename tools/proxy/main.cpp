@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
     std::string handover = options.listen_fd >= 0 ? read_handover() : std::string();
     ap::SessionCa ca = options.listen_fd >= 0 ? ap::SessionCa::from_handover(handover) : ap::SessionCa(options.session);
     OPENSSL_cleanse(handover.data(), handover.size());
+    ca.leaf_key();  // made now, not on the first inspected connection
     if (options.listen_fd < 0) {
       const std::string tmp = options.ca_out + ".tmp";
       std::ofstream out(tmp);

@@ -37,7 +37,7 @@ class SessionCa {
   // A leaf certificate for `name` (a DNS name, or an IPv4/IPv6 literal), signed by the CA,
   // made once and cached for the session. All leaves share one key (made at start).
   X509* leaf_for(const std::string& name);
-  EVP_PKEY* leaf_key() const { return leaf_key_.get(); }
+  EVP_PKEY* leaf_key();  // made on first use (the proxy makes it at start, off the session's start)
 
  private:
   SessionCa() = default;
