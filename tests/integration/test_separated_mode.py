@@ -176,11 +176,19 @@ class SeparatedMode(unittest.TestCase):
                           session.stderr)
             # Nothing was recorded in the state directory instead.
             self.assertFalse(os.path.exists(os.path.join(self.state, "audit.jsonl")))
-            # The human is told why nothing can be shown, not "nothing is waiting".
+            # The human is told that the agents' requests cannot be shown.
             listing = self.as_user(self.approver, [AGENTGUARD, "approvals"])
-            self.assertEqual(listing.status, 1, listing)
-            self.assertNotIn("nothing is waiting", listing.stdout)
-            self.assertIn("does not answer", listing.stderr)
+            self.assertIn("does not answer", listing.stderr, listing)
+            self.assertIn("the requests of its agent users are not shown", listing.stderr, listing)
+            # Users the service never kept (root here, and the approver) stay in the same-user mode:
+            # a dead service stops only its agent users' sessions.
+            mine = run([AGENTGUARD, "doctor", "--no-webhook-test"], env=clean_env(AGENTGUARD_STATE_DIR=self.state))
+            self.assertIn("WARN  mode: same-user: the agentguard service (" + SOCKET + ") does not answer", mine.stdout, mine)
+            self.assertIn("it does not keep this user's sessions", mine.stdout)
+            root_state = tempfile.mkdtemp(prefix="ag-root-state-", dir=self.base)
+            root_session = run([AGENTGUARD, "run", "--default-only", "--state-dir", root_state, "--", "echo", "root-ran"])
+            self.assertEqual(root_session.status, 0, root_session)
+            self.assertIn("root-ran", root_session.stdout)
         finally:
             self.start_service()
 

@@ -76,6 +76,10 @@ void print_request(std::FILE* out, const approvals::Request& r) {
 // With a separated mode's service that does not answer, nothing can be seen or answered: say so
 // instead of "nothing is waiting".
 void require_the_service() {
+  if (service::mode().service_down) {
+    std::fprintf(stderr, "agentguard: note: %s: the requests of its agent users are not shown\n", service::mode().why.c_str());
+    return;
+  }
   if (service::mode().kind != service::Mode::unavailable) return;
   std::fprintf(stderr, "agentguard: %s; the approvals are kept there, so none can be shown or answered "
                "(`agentguard doctor`)\n", service::mode().why.c_str());

@@ -136,6 +136,11 @@ void check_mode(Doctor& d) {
              "static ones included; answers come only from the users the service lets answer");
       return;
     case service::Mode::same_user:
+      if (mode.service_down) {
+        d.warn("mode: same-user: " + mode.why + "; its agent users' holds and records fail until it is back",
+               "start it: `sudo systemctl start agentguard`");
+        return;
+      }
       d.pass("mode: same-user: " + mode.why + "; approvals and the audit log are in the state directory, kept from "
              "guarded processes by the preload (a static program of this user is not kept out: docs/threat-model.md)");
       return;

@@ -36,9 +36,28 @@ constexpr std::size_t kMaxRequest = 4u << 20;
 constexpr int kMaxConnections = 64;
 std::atomic<int> g_connections{0};
 
+char g_agents_file[4096];
+[[noreturn]] void usage_error(const std::string& what);
+
 void stop(int) {
   ::unlink(service::socket_path());
+  ::unlink(g_agents_file);
   ::_exit(0);
+}
+
+// Whose sessions it keeps, beside the socket, for clients to read when it does not answer: then
+// those users fail closed and everyone else stays in the same-user mode (service_client.hpp).
+void write_agents_file(const service::KeeperConfig& config) {
+  const nlohmann::json list = {{"all", config.agent_users.empty() && config.agent_groups.empty()},
+                               {"users", config.agent_users},
+                               {"groups", config.agent_groups},
+                               {"service_uid", ::geteuid()}};
+  const std::string path = service::agents_file_path(), tmp = path + ".tmp";
+  std::FILE* out = std::fopen(tmp.c_str(), "w");
+  if (!out || std::fputs((list.dump() + "\n").c_str(), out) < 0 || std::fclose(out) != 0 ||
+      ::chmod(tmp.c_str(), 0644) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0)
+    usage_error("cannot write " + path + ": " + std::strerror(errno));
+  std::strncpy(g_agents_file, path.c_str(), sizeof g_agents_file - 1);
 }
 
 [[noreturn]] void usage(const std::string& what, int status) {
@@ -140,6 +159,7 @@ int main(int argc, char** argv) {
   if (::stat(socket_dir.c_str(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)
     usage_error("the socket directory " + socket_dir + " must exist, belong to this user and be writable by it alone "
                 "(systemd's RuntimeDirectory=agentguard makes it)");
+  write_agents_file(config);
   ::unlink(service::socket_path());
   const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};

@@ -3,11 +3,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <grp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <vector>
 #include <stdexcept>
 
 #ifndef AGENTGUARD_SERVICE_SOCKET
@@ -52,9 +56,38 @@ void check_identity(int fd) {
                   " (the service must run under a user of its own)");
 }
 
+// Whether the service, which does not answer now, said it keeps this user's sessions. Unreadable,
+// or not written by the owner of the socket's directory: assume it does (fail closed).
+bool named_as_agent() {
+  const std::string dir = std::filesystem::path(socket_path()).parent_path().string();
+  struct stat dir_st {}, st {};
+  if (::stat(dir.c_str(), &dir_st) != 0 || ::stat(agents_file_path().c_str(), &st) != 0) return true;
+  if (st.st_uid != dir_st.st_uid || (st.st_mode & 022) != 0 || (dir_st.st_mode & 022) != 0) return true;
+  std::ifstream in(agents_file_path());
+  const json list = json::parse(in, nullptr, false);
+  if (list.is_discarded() || !list.is_object()) return true;
+  const long uid = static_cast<long>(::getuid());
+  if (uid == 0 || uid == list.value("service_uid", -1L)) return false;  // never agent users
+  if (list.value("all", true)) return true;
+  for (const auto& u : list.value("users", json::array()))
+    if (u.is_number_integer() && u.get<long>() == uid) return true;
+  std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)) + 1);
+  const int count = ::getgroups(static_cast<int>(groups.size() - 1), groups.data());
+  groups.resize(static_cast<std::size_t>(std::max(count, 0)));
+  groups.push_back(::getgid());
+  for (const auto& g : list.value("groups", json::array()))
+    for (gid_t mine : groups)
+      if (g.is_number_integer() && g.get<long>() == static_cast<long>(mine)) return true;
+  return false;
+}
+
 }  // namespace
 
 const char* socket_path() { return AGENTGUARD_SERVICE_SOCKET; }
+
+std::string agents_file_path() {
+  return (std::filesystem::path(socket_path()).parent_path() / "agents.json").string();
+}
 
 void act_as_the_service() { g_is_service = true; }
 
@@ -106,8 +139,13 @@ const Mode& mode() {
     try {
       out.hello = call({{"op", "hello"}});
     } catch (const std::exception& e) {
-      out.kind = Mode::unavailable;
       out.why = e.what();
+      if (named_as_agent()) {
+        out.kind = Mode::unavailable;
+      } else {
+        out.service_down = true;
+        out.why += "; it does not keep this user's sessions (" + agents_file_path() + ")";
+      }
       return out;
     }
     out.may_answer = out.hello.value("may_answer", false);

@@ -9,8 +9,10 @@
 //   same-user   the socket does not exist (a source build, no root), or the service says this uid's
 //               sessions are not its to keep: approvals and the audit log stay in the state directory;
 //   separated   the service answers and keeps this uid's records;
-//   unavailable the socket exists but no trustworthy service answers: nothing falls back to files
-//               (a forged answer there would be accepted), every approval and audit write fails closed.
+//   unavailable the socket exists but no trustworthy service answers, and the list of agent users it
+//               left beside its socket (agents.json) names this user, or cannot be read: nothing falls
+//               back to files (a forged answer there would be accepted), every approval and audit
+//               write fails closed. A user it never kept stays in the same-user mode.
 // Who may answer a request is decided by the service, from the peer credentials of the connection.
 #include <nlohmann/json.hpp>
 #include <string>
@@ -23,6 +25,9 @@ const char* socket_path();
 struct Mode {
   enum Kind { same_user, separated, unavailable } kind = same_user;
   bool may_answer = false;     // the service lets this uid answer other users' requests
+  // Same-user mode because the service does not answer, and its list of agent users (agents.json,
+  // beside the socket) does not name this user: `doctor` warns, nothing of this user's is affected.
+  bool service_down = false;
   std::string why;             // one sentence: why this mode
   nlohmann::json hello;        // the service's hello answer (empty in same-user mode)
 };
@@ -30,6 +35,10 @@ struct Mode {
 // The mode for this process (asked once; the service process itself is always "same-user": it
 // keeps the files).
 const Mode& mode();
+
+// The file beside the socket where the service says whose sessions it keeps:
+//   {"all": bool, "users": [uid...], "groups": [gid...], "service_uid": uid}
+std::string agents_file_path();
 
 // For the service's own process: never ask a service.
 void act_as_the_service();
