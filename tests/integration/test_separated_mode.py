@@ -20,6 +20,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -56,12 +57,21 @@ class User:
                     os.lchown(name, self.uid, self.gid)
 
     def remove(self):
+        # A notifier of this throw-away user may still be finishing (userdel refuses while it runs).
+        for pid, _ in processes_of(self.uid, None):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 10
+        while processes_of(self.uid, None) and time.time() < deadline:
+            time.sleep(0.05)
         subprocess.run(["userdel", self.name], check=False, capture_output=True)
         subprocess.run(["groupdel", self.name], check=False, capture_output=True)
 
 
 def processes_of(uid, comm):
-    """(pid, cmdline) of the processes of `uid` whose name is `comm`."""
+    """(pid, cmdline) of the processes of `uid` whose name is `comm` (any name: None)."""
     found = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -70,7 +80,7 @@ def processes_of(uid, comm):
             if os.stat(f"/proc/{d}").st_uid != uid:
                 continue
             with open(f"/proc/{d}/comm") as f:
-                if f.read().strip() != comm:
+                if comm is not None and f.read().strip() != comm:
                     continue
             with open(f"/proc/{d}/cmdline", "rb") as f:
                 found.append((int(d), f.read().replace(b"\0", b" ").decode(errors="replace")))
