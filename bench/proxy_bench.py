@@ -128,6 +128,7 @@ def main():
     ap.add_argument("--requests", type=int, default=1000, help="kept-alive requests per round")
     ap.add_argument("--upload-mb", type=int, default=200)
     ap.add_argument("--rules", help="a compiled API rules blob (default: compile policy/default-api-rules.toml)")
+    ap.add_argument("--proxy", default=PROXY, help="the agentguard-proxy binary (default: the build tree's)")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="ag-proxy-bench-")
@@ -146,7 +147,7 @@ def main():
     ca = os.path.join(work, "session-ca.pem")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTGUARD_")}
     env["AGENTGUARD_API_RULES"] = rules
-    proxy = subprocess.Popen([PROXY, "--session", "bench", "--ca-out", ca, "--upstream-ca", crt],
+    proxy = subprocess.Popen([args.proxy, "--session", "bench", "--ca-out", ca, "--upstream-ca", crt],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     proxy_port = int(proxy.stdout.readline())
     with open(os.path.join(work, "both.pem"), "w") as out:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "session_ca.hpp"
+#include "upstream_sessions.hpp"
 
 namespace agentguard::proxy {
 
@@ -16,6 +17,7 @@ struct ProxyShared {
   SessionCa* ca = nullptr;
   asio::ssl::context* server_tls = nullptr;    // toward the client: session leaves, HTTP/1.1 only
   asio::ssl::context* upstream_tls = nullptr;  // toward the endpoint: verified against the system store
+  UpstreamSessions* upstream_sessions = nullptr;  // tickets for resuming toward endpoints
   asio::thread_pool* report_pool = nullptr;    // spawning the gate must not stall other connections
   std::vector<std::string> inspect_hosts;
   const void* rules = nullptr;                 // the session's compiled API rules (mapped read-only)
