@@ -203,10 +203,11 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
   shared.upstream_sessions->prepare(
       ssl, verify_name + " " + dest.endpoint.address().to_string() + " " + std::to_string(dest.endpoint.port()));
 
-  // Both handshakes at once: the endpoint's does not wait for the client's. Nothing of the
+  // Both handshakes at once, the endpoint's first: its ClientHello leaves before we spend our
+  // CPU on the client's flight, so the endpoint works on its side meanwhile. Nothing of the
   // client's is sent before its handshake is done and its request allowed.
-  auto [client_ec, upstream_ec] = co_await (client_tls.handshake(TlsStream::Role::server) &&
-                                            upstream_tls.handshake(TlsStream::Role::client));
+  auto [upstream_ec, client_ec] = co_await (upstream_tls.handshake(TlsStream::Role::client) &&
+                                            client_tls.handshake(TlsStream::Role::server));
   // A client that refuses the session CA (or offers only HTTP/2) ends here: nothing reached the
   // endpoint (fail closed).
   if (client_ec) co_return;
