@@ -22,17 +22,16 @@ char g_missing_marker;
 
 std::atomic<void*> g_real[kCount];
 
-void* lookup(unsigned index) {
-  void* fn = dlsym(RTLD_NEXT, kNames[index]);
-  return fn != nullptr ? fn : static_cast<void*>(&g_missing_marker);
-}
+void* found(void* fn) { return fn != nullptr ? fn : static_cast<void*>(&g_missing_marker); }
+
+void* lookup(unsigned index) { return found(dlsym(RTLD_NEXT, kNames[index])); }
 
 }  // namespace
 
-void resolve_real_functions() {
+void resolve_real_functions(const NextSymbols& next) {
   for (unsigned i = 0; i < kEagerRealFnCount; ++i) {
     if (g_real[i].load(std::memory_order_acquire) == nullptr) {
-      g_real[i].store(lookup(i), std::memory_order_release);
+      g_real[i].store(found(next.find(kNames[i])), std::memory_order_release);
     }
   }
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The libc functions behind our exec and file hooks (the `eager` and `lazy` entries of hooks.def),
-// found with dlsym(RTLD_NEXT) and stored atomically. A
+// the answers of dlsym(RTLD_NEXT) (in the constructor through next_symbol.hpp), stored atomically. A
 // missing function is reported as nullptr and each hook falls back to the raw syscall or fails
 // with ENOSYS: the host is never aborted.
 //
@@ -23,6 +23,8 @@
 //   looked up on their first call, which saves every process that never spawns one (most) four
 //   dlsym calls.
 
+#include "next_symbol.hpp"
+
 namespace agentguard::preload {
 
 // The eager functions first, then the lazy ones, each in the order of hooks.def.
@@ -40,7 +42,7 @@ inline constexpr unsigned kEagerRealFnCount = 0
     ;
 
 // The constructor's part: the eager functions only.
-void resolve_real_functions();
+void resolve_real_functions(const NextSymbols& next);
 void* real_function(RealFn fn);
 
 template <typename F>

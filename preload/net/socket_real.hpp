@@ -1,6 +1,6 @@
 #pragma once
 // The libc socket and descriptor functions behind the plain-HTTP hooks (socket_hooks.cpp),
-// found with dlsym(RTLD_NEXT) in the constructor and stored atomically.
+// what dlsym(RTLD_NEXT) gives, looked up in the constructor (next_symbol.hpp) and stored atomically.
 //
 // All of them are resolved eagerly: write, read, close and dup2 are called in vfork children
 // and signal handlers, where a first-call dlsym must not run (it takes the loader lock; a
@@ -8,6 +8,8 @@
 // (another library's constructor doing I/O) a function is looked up on its first call. A name
 // libc does not define is nullptr: the hook then makes the raw system call (close_range,
 // closefrom: ENOSYS).
+
+#include "../next_symbol.hpp"
 
 namespace agentguard::preload {
 
@@ -19,7 +21,7 @@ enum class SocketFn : unsigned {
 };
 
 // The constructor's part.
-void resolve_socket_functions();
+void resolve_socket_functions(const NextSymbols& next);
 void* socket_function(SocketFn fn);
 
 template <typename F>

@@ -74,6 +74,22 @@ class FileHooks(unittest.TestCase):
         self.assertNotIn(BLOCKED, guarded.stderr)
         self.assertEqual(self.gate_calls(), [])
 
+    def test_a_library_preloaded_after_ours_stays_between_our_hooks_and_libc(self):
+        # The constructor reads libc's symbol table instead of asking dlsym for each real function;
+        # a wrapper loaded between us and libc must still be what our hooks call.
+        shadow = DRIVERS / "libshadow_unlinkat.so"
+        victim = self.work / "scratch.txt"
+        victim.write_text("x")
+        r = self.run_in_work(["/bin/rm", str(victim)], self.env(LD_PRELOAD=f"{LIB}:{shadow}"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.count("shadow-unlinkat"), 1, r.stderr)
+        self.assertFalse(victim.exists())
+        # And a protected path is still refused before the wrapper ever sees it.
+        r = self.run_in_work(["/bin/rm", "-f", "terraform.tfstate"], self.env(LD_PRELOAD=f"{LIB}:{shadow}"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertNotIn("shadow-unlinkat", r.stderr)
+        self.assertTrue((self.work / "terraform.tfstate").exists())
+
     def test_every_hook_refuses_protected_paths_with_eacces(self):
         result = self.run_in_work([str(DRIVERS / "driver_file_guard"), str(self.work)], self.env(gate=False))
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)

@@ -1,5 +1,6 @@
 // `agentguard run [--policy FILE]... -- CMD ARGS...`: the line for an agent's launch script.
 #include <cstdio>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,15 @@ namespace {
 // Static programs (terraform among them) need the gate's seccomp supervisor. Where the kernel
 // refuses it they will be refused, launch by launch; say so once, up front. Returns false if it
 // is unavailable (a strict session then does not start: nothing may run unsupervised).
-bool probe_supervisor(bool strict) {
+// The probe runs while the session's proxy starts (both are process start-ups, ~5-10 ms each);
+// its verdict is told once the proxy is up.
+subprocess::Result probe_supervisor() {
   subprocess::Options options;
   options.timeout = std::chrono::seconds(20);
-  const auto r = subprocess::run({paths::gate_program().string(), protocol::kProbeSupervisor}, options);
+  return subprocess::run({paths::gate_program().string(), protocol::kProbeSupervisor}, options);
+}
+
+bool supervisor_available(const subprocess::Result& r, bool strict) {
   if (r.status == 0) return true;
   const std::string line = r.out.substr(0, r.out.find('\n'));
   const char* what = line.empty() ? "the seccomp supervisor could not be probed" : line.c_str();
@@ -73,8 +79,12 @@ void add_run_command(CLI::App& app) {
       std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());
       throw CLI::RuntimeError(2);
     }
-    if (!probe_supervisor(session.strict) && session.strict) throw CLI::RuntimeError(126);
+    auto probe = std::async(std::launch::async, probe_supervisor);
     SessionProxy proxy = start_session_proxy(session);
+    if (!supervisor_available(probe.get(), session.strict) && session.strict) {
+      stop_session_proxy(proxy);
+      throw CLI::RuntimeError(126);
+    }
     const int status = run_supervised(session, argv->words, guarded_environment(session, current_environment()));
     stop_session_proxy(proxy);
     // Whatever the webhooks did not take yet gets one more try before we go (bounded: the agent has

@@ -46,11 +46,42 @@ void require_file(const fs::path& p, const char* what) {
 
 // The API rules, compiled once into the plain-data blob every guarded process maps read-only on its
 // first TLS write (no TOML parsing inside the agent's processes).
-fs::path write_api_rules(const fs::path& state, const std::string& session_id, const policy::Policy& policy) {
+// The layers' policy and compiled API rules. On layers already seen (same files, same texts: the
+// snapshot key) both come from the policy cache, so starting a session parses no TOML; otherwise
+// the TOML is parsed (which is what reports a broken layer) and both are cached for the next
+// session and for the gate.
+struct SessionPolicy {
+  policy::Policy policy;
+  std::string api_rules;
+};
+
+SessionPolicy load_session_policy(const policy::LoadOptions& load) {
+  const std::vector<policy::LayerText> layers = policy::Policy::read_layers(load);
+  std::string key;
+  try {
+    key = policy_cache::key_for(load, layers);
+  } catch (const std::exception&) {
+    // No key, no cache: parse.
+  }
+  if (!key.empty()) {
+    auto blob = policy_cache::read_api_rules(key);
+    auto cached = blob ? policy_cache::read(key, layers) : std::nullopt;
+    if (cached) return {std::move(*cached), std::move(*blob)};
+  }
+  policy::Policy parsed = policy::Policy::from_layers(layers, load.builtin_default, load.api_rules);
+  std::string blob = policy::compile_api_rules(parsed.api_rules());
+  if (!key.empty()) {
+    // A cache that cannot be written only costs the next session (and the gate's first launch) a parse.
+    policy_cache::write(key, parsed);
+    policy_cache::write_api_rules(key, blob);
+  }
+  return {std::move(parsed), std::move(blob)};
+}
+
+fs::path write_api_rules(const fs::path& state, const std::string& session_id, const std::string& blob) {
   const fs::path dir = state / "sessions";
   fs::create_directories(dir);
   const fs::path file = dir / (session_id + ".api-rules");
-  const std::string blob = policy::compile_api_rules(policy.api_rules());
   const fs::path tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary);
@@ -86,23 +117,18 @@ Session prepare_session(const SessionOptions& options) {
     s.layer_files = layers::files_in_force(named);
   }
 
-  // Validate now, so a broken policy is reported before the agent starts, not at its first launch.
   policy::LoadOptions load;
   load.files = s.layer_files;
   // The project's .agentguard.toml (where the agent starts) also names programs to watch and API rules.
   const std::string project = options.builtin_only ? std::string() : policy::find_project_policy(fs::current_path().string());
   if (!project.empty()) load.project_files.push_back(project);
-  const auto policy = policy::Policy::load(load);
 
   if (!options.state_dir.empty()) setenv(protocol::kEnvStateDir, fs::absolute(options.state_dir).c_str(), 1);
   const fs::path state = paths::ensure_state_dir();
-  state_key::ensure(state);  // before the snapshot below, which carries its MAC
-  // The gate decides every watched launch with these same layers: give it the parsed policy, so
-  // its first launch is already fast (a snapshot that cannot be written only costs that speed).
-  try {
-    policy_cache::write(policy_cache::key_for(load, policy.layer_texts()), policy);
-  } catch (const std::exception&) {
-  }
+  state_key::ensure(state);  // before any snapshot is read or written: they carry its MAC
+  // Validated now, so a broken policy is reported before the agent starts, not at its first launch.
+  const SessionPolicy compiled = load_session_policy(load);
+  const policy::Policy& policy = compiled.policy;
 
   const fs::path lib = paths::preload_library();
   const fs::path gate = paths::gate_program();
@@ -120,7 +146,7 @@ Session prepare_session(const SessionOptions& options) {
   s.vars[protocol::kEnvPolicy] = layers::join(s.layer_files);
   s.vars[protocol::kEnvStateDir] = state.string();
   s.vars[protocol::kEnvSession] = s.id;
-  s.vars[protocol::kEnvApiRules] = write_api_rules(state, s.id, policy).string();
+  s.vars[protocol::kEnvApiRules] = write_api_rules(state, s.id, compiled.api_rules).string();
   guard_session_files(s, policy, state.string());
 
   std::string preload = lib.string();

@@ -54,12 +54,12 @@ std::optional<std::string> read_own_file(const fs::path& file) {
   return out;
 }
 
-// Keeps the newest kKeepSnapshots snapshots (each policy edit makes a new one).
-void prune(const fs::path& dir) {
+// Keeps the newest kKeepSnapshots files of one kind (each policy edit makes a new one).
+void prune(const fs::path& dir, std::string_view extension) {
   std::error_code ec;
   std::vector<std::pair<fs::file_time_type, fs::path>> snaps;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".snap") continue;
+    if (entry.path().extension() != extension) continue;
     const auto when = entry.last_write_time(ec);
     if (!ec) snaps.emplace_back(when, entry.path());
   }
@@ -121,30 +121,61 @@ std::optional<policy::Policy> read(const std::string& key, const std::vector<pol
   }
 }
 
+namespace {
+
+// `image` into `file` atomically (a temporary file, then rename), then prunes that kind of file.
+bool write_image(const fs::path& file, const std::string& image) {
+  const fs::path dir = directory();
+  fs::create_directories(paths::ensure_state_dir() / "policy-cache");
+  ::chmod(dir.c_str(), 0700);
+  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  std::size_t done = 0;
+  while (done < image.size()) {
+    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool ok = ::close(fd) == 0 && done == image.size();
+  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  prune(dir, file.extension().string());
+  return true;
+}
+
+// The compiled API rules are framed under their own key, so a snapshot's bytes can never pass for
+// a blob (or the other way round) even though both carry the same policy key.
+std::string api_rules_key(const std::string& key) { return key + ":api-rules"; }
+
+}  // namespace
+
 bool write(const std::string& key, const policy::Policy& policy) noexcept {
   try {
-    const fs::path dir = directory();
-    fs::create_directories(paths::ensure_state_dir() / "policy-cache");
-    ::chmod(dir.c_str(), 0700);
-    const std::string image = frame(key, policy.to_snapshot());
-    const fs::path file = file_for(key);
-    const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return false;
-    std::size_t done = 0;
-    while (done < image.size()) {
-      const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    const bool ok = ::close(fd) == 0 && done == image.size();
-    if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    prune(dir);
-    return true;
+    return write_image(file_for(key), frame(key, policy.to_snapshot()));
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+fs::path api_rules_file_for(const std::string& key) { return directory() / (key + ".api-rules"); }
+
+std::optional<std::string> read_api_rules(const std::string& key) {
+  try {
+    const auto image = read_own_file(api_rules_file_for(key));
+    if (!image) return std::nullopt;
+    return unframe(api_rules_key(key), *image);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool write_api_rules(const std::string& key, const std::string& compiled) noexcept {
+  try {
+    return write_image(api_rules_file_for(key), frame(api_rules_key(key), compiled));
   } catch (const std::exception&) {
     return false;
   }

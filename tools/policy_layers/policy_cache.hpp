@@ -36,6 +36,13 @@ std::optional<policy::Policy> read(const std::string& key, const std::vector<pol
 // the directory to the newest 32 snapshots. False if it could not be written (the launch goes on).
 bool write(const std::string& key, const policy::Policy& policy) noexcept;
 
+// The session's compiled API rules (policy::compile_api_rules of the same layers, which a snapshot
+// does not hold), framed and MACed the same way in <state>/policy-cache/<key>.api-rules, so
+// `agentguard run` on unchanged layers parses no TOML at all. nullopt: none, or not usable.
+std::filesystem::path api_rules_file_for(const std::string& key);
+std::optional<std::string> read_api_rules(const std::string& key);
+bool write_api_rules(const std::string& key, const std::string& compiled) noexcept;
+
 // The file image write() produces, and the payload read() accepts from it (nullopt: unusable).
 std::string frame(const std::string& key, const std::string& payload);
 std::optional<std::string> unframe(const std::string& key, const std::string& file_image);

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "client_hello.hpp"
 #include "inspected_hosts.hpp"
@@ -188,6 +189,7 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
     co_return;
   }
 
+  if (shared.load_upstream_trust) std::exchange(shared.load_upstream_trust, nullptr)();  // one io thread: no race
   TlsStream upstream_tls(std::move(upstream), shared.upstream_tls->native_handle());
   SSL* ssl = upstream_tls.native_handle();
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);

@@ -66,6 +66,19 @@ Options parse(int argc, char** argv) {
 }
 
 // The session's compiled API rules, mapped read-only as the preload maps them.
+// Upstream TLS is verified against the system store and the session's extra CA files. OpenSSL's
+// default file is Debian's bundle (/usr/lib/ssl/cert.pem links to it): read it once, not twice.
+void load_upstream_trust(asio::ssl::context& upstream_tls, const std::vector<std::string>& extra_cas) {
+  std::error_code ec;
+  upstream_tls.set_default_verify_paths(ec);
+  struct stat st {};
+  if (::stat(X509_get_default_cert_file(), &st) != 0) upstream_tls.load_verify_file("/etc/ssl/certs/ca-certificates.crt", ec);
+  for (const auto& file : extra_cas) {
+    upstream_tls.load_verify_file(file, ec);
+    if (ec) std::fprintf(stderr, "agentguard-proxy: cannot read the CA file %s: %s\n", file.c_str(), ec.message().c_str());
+  }
+}
+
 void load_rules(ap::ProxyShared& shared) {
   const char* path = std::getenv(agentguard::protocol::kEnvApiRules);
   if (path == nullptr || *path == '\0') {
@@ -155,13 +168,6 @@ int main(int argc, char** argv) {
     asio::ssl::context upstream_tls(asio::ssl::context::tls_client);
     upstream_tls.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
                              asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-    upstream_tls.set_default_verify_paths();
-    std::error_code ec;
-    upstream_tls.load_verify_file("/etc/ssl/certs/ca-certificates.crt", ec);
-    for (const auto& file : options.upstream_cas) {
-      upstream_tls.load_verify_file(file, ec);
-      if (ec) std::fprintf(stderr, "agentguard-proxy: cannot read the CA file %s: %s\n", file.c_str(), ec.message().c_str());
-    }
     static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_CTX_set_alpn_protos(upstream_tls.native_handle(), kHttp11, sizeof kHttp11);
 
@@ -182,6 +188,7 @@ int main(int argc, char** argv) {
     shared.report_pool = &report_pool;
     shared.inspect_hosts = options.inspect_hosts;
     load_rules(shared);
+    shared.load_upstream_trust = [&upstream_tls, cas = options.upstream_cas] { load_upstream_trust(upstream_tls, cas); };
 
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     shared.port = acceptor.local_endpoint().port();

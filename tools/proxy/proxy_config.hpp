@@ -3,6 +3,7 @@
 #include <asio/thread_pool.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct ProxyShared {
   asio::ssl::context* server_tls = nullptr;    // toward the client: session leaves, HTTP/1.1 only
   asio::ssl::context* upstream_tls = nullptr;  // toward the endpoint: verified against the system store
   UpstreamSessions* upstream_sessions = nullptr;  // tickets for resuming toward endpoints
+  // Fills upstream_tls's trust store; run once, before the first upstream handshake, and then
+  // emptied. Parsing the system bundle takes ~50 ms, which a session that never reaches an
+  // inspected endpoint should not pay at its start or its end.
+  std::function<void()> load_upstream_trust;
   asio::thread_pool* report_pool = nullptr;    // spawning the gate must not stall other connections
   std::vector<std::string> inspect_hosts;
   const void* rules = nullptr;                 // the session's compiled API rules (mapped read-only)

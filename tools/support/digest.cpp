@@ -1,14 +1,12 @@
 // SHA256_Init/Update/Final: OpenSSL's own SHA-256, deprecated in 3.0 in favour of EVP but kept.
 // EVP's first digest of a process loads the provider and the OpenSSL config (~5 M instructions,
-// more than everything else a gated launch does), and these do not. HMAC still goes through EVP:
-// only webhook signing and the notifier use it, never a gated launch's fast path.
+// more than everything else a gated launch does), and these do not. HMAC is built on them too
+// (RFC 2104): every gated launch checks its policy snapshot's MAC, and OpenSSL's HMAC() would
+// fetch the EVP provider and read openssl.cnf first (~3 ms per launch, measured).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "support/digest.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <stdexcept>
+#include <cstring>
 
 namespace agentguard::digest {
 
@@ -33,12 +31,28 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-            data.size(), digest, &size))
-    throw std::runtime_error("HMAC-SHA256 failed (OpenSSL)");
-  return to_hex(digest, size);
+  constexpr std::size_t kBlock = SHA256_CBLOCK;
+  unsigned char block_key[kBlock] = {};
+  if (key.size() > kBlock) {
+    SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), block_key);
+  } else {
+    std::memcpy(block_key, key.data(), key.size());
+  }
+  unsigned char pad[kBlock];
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  SHA256_CTX ctx;
+  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block_key[i] ^ 0x36;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, kBlock);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(inner, &ctx);
+  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block_key[i] ^ 0x5c;
+  unsigned char mac[SHA256_DIGEST_LENGTH];
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, kBlock);
+  SHA256_Update(&ctx, inner, sizeof inner);
+  SHA256_Final(mac, &ctx);
+  return to_hex(mac, sizeof mac);
 }
 
 FieldHash::FieldHash() { SHA256_Init(&ctx_); }
