@@ -175,6 +175,17 @@ asio::awaitable<std::pair<HelloStatus, ClientHello>> peek_client_hello(tcp::sock
 
 void log_line(const std::string& line) { std::fprintf(stderr, "agentguard-proxy: %s\n", line.c_str()); }
 
+// The client's handshake; when it fails, the endpoint's is abandoned (its socket closed, which
+// ends the wait it is in) instead of being carried on for a connection that will not be used.
+asio::awaitable<std::error_code> client_handshake(TlsStream& client, TlsStream& upstream) {
+  const std::error_code ec = co_await client.handshake(TlsStream::Role::server);
+  if (ec) {
+    std::error_code ignored;
+    upstream.socket().close(ignored);
+  }
+  co_return ec;
+}
+
 asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const ClientHello& hello, const Destination& dest,
                               ProxyShared& shared, unsigned short client_port) {
   // The name the client checks our certificate against: its SNI, else the address it dialled.
@@ -209,7 +220,7 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
   // CPU on the client's flight, so the endpoint works on its side meanwhile. Nothing of the
   // client's is sent before its handshake is done and its request allowed.
   auto [upstream_ec, client_ec] = co_await (upstream_tls.handshake(TlsStream::Role::client) &&
-                                            client_tls.handshake(TlsStream::Role::server));
+                                            client_handshake(client_tls, upstream_tls));
   // A client that refuses the session CA (or offers only HTTP/2) ends here: nothing reached the
   // endpoint (fail closed).
   if (client_ec) co_return;
