@@ -11,6 +11,7 @@ Needs a build (cmake --build build). Prints a Markdown table (wall ratio and CPU
 load average before and after); --json FILE also writes the raw numbers. Exits 1 when a measure
 gave no figure, except the TLS rows while the preload has no TLS hooks (the row says so)."""
 import argparse
+import glob
 import json
 import os
 import re
@@ -115,6 +116,7 @@ class Bench:
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.last_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        self.last_faults = after.ru_minflt - before.ru_minflt
         return wall
 
     def ab(self, argv, cwd=None, variants=None, warm=True):
@@ -130,13 +132,16 @@ class Bench:
             self.time_once(argv, self.plain_env, cwd)  # warm the page cache
         samples = {n: [] for n in names}
         cpu = {n: [] for n in names}
+        faults = {n: [] for n in names}
         for r in range(self.rounds):
             order = names if r % 2 == 0 else list(reversed(names))
             for n in order:
                 samples[n].append(self.time_once(argv, variants[n], cwd))
                 cpu[n].append(self.last_cpu)
+                faults[n].append(self.last_faults)
         medians = {n: statistics.median(s) for n, s in samples.items()}
         medians["cpu"] = {n: statistics.median(c) for n, c in cpu.items()}
+        medians["faults"] = {n: statistics.median(f) for n, f in faults.items()}
         return medians
 
     def add_ratio(self, name, what, medians, target):
@@ -158,6 +163,64 @@ class Bench:
         n = 200 if self.quick else 2000
         m = self.ab(["bash", "-c", f"for i in $(seq {n}); do /bin/true; done"])
         self.add_ratio("exec-heavy shell", f"bash runs /bin/true {n} times", m, "<= 1.03x")
+        # Page faults cost microseconds each in a VM: per launch (the forked bash and /bin/true).
+        f = m["faults"]
+        self.rows.append({"measure": "exec-heavy shell: minor faults per launch", "work": f"the same loop, ru_minflt / {n}",
+                          "unguarded": f"{f['unguarded'] / n:.1f}", "guarded": f"{f['guarded'] / n:.1f}",
+                          "result": f"+{(f['guarded'] - f['unguarded']) / n:.1f}", "target": "-", "snoopy":
+                          f"{f['snoopy'] / n:.1f}" if "snoopy" in f else "-",
+                          "floor": f"{f['floor'] / n:.1f}" if "floor" in f else "-",
+                          "value": (f['guarded'] - f['unguarded']) / n})
+
+    def session_start(self):
+        """`agentguard run -- true` against `true`: what starting a session adds (policy from the cache,
+        the proxy, the supervisor probe, the session record), warm (the same state directory each time)."""
+        state = os.path.join(self.work, "session-start-state")
+        argv_run = [self.cli, "run", "--default-only", "--state-dir", state, "--", "true"]
+        subprocess.run(argv_run, env=self.plain_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        n = 9 if self.quick else 31
+        bare, run = [], []
+        for i in range(n):
+            pair = [(bare, ["true"]), (run, argv_run)]
+            for sink, argv in (pair if i % 2 == 0 else reversed(pair)):
+                sink.append(self.time_once(argv, self.plain_env))
+        added = (statistics.median(run) - statistics.median(bare)) * 1000
+        self.rows.append({"measure": "session start", "work": "`agentguard run --default-only -- true` vs `true` (policy cached)",
+                          "unguarded": f"{statistics.median(bare) * 1000:.1f} ms", "guarded": f"{statistics.median(run) * 1000:.1f} ms",
+                          "result": f"{added:+.1f} ms", "target": "<= +20 ms", "snoopy": "-", "value": added})
+
+    def instructions(self):
+        """Exact instruction counts (callgrind; this VM has no hardware counters): one /bin/true under no
+        preload, the empty preload and the guard (process start), and the guard's execve hook alone
+        (the exec path, from a driver that calls execve: dumped when libc's execve is entered)."""
+        if not shutil.which("valgrind"):
+            return self.skip("instructions", "valgrind not installed", allowed=True)
+        def count(argv, env):
+            out = os.path.join(self.work, "callgrind.out")
+            for f in glob.glob(out + "*"):
+                os.remove(f)
+            subprocess.run(["valgrind", "--tool=callgrind", "--dump-before=execve", f"--callgrind-out-file={out}", *argv],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            totals = []
+            for f in sorted(glob.glob(out + "*")):
+                with open(f) as fh:
+                    m = re.search(r"^summary: (\d+)", fh.read(), re.M)
+                    totals.append(int(m.group(1)) if m else 0)
+            return totals
+        start = {name: sum(count(["/bin/true"], env)) for name, env in
+                 (("unguarded", self.plain_env), ("floor", self.floor_env or self._floor_env()), ("guarded", self.guard_env))}
+        self.rows.append({"measure": "instructions per process start", "work": "/bin/true (callgrind)",
+                          "unguarded": f"{start['unguarded']}", "guarded": f"{start['guarded']}",
+                          "result": f"+{start['guarded'] - start['floor']} vs empty preload", "target": "-", "snoopy": "-",
+                          "floor": f"{start['floor']}", "value": start['guarded'] - start['floor']})
+        driver = os.path.join(self.build, "tests", "preload", "drivers", "driver_execve")
+        if os.path.exists(driver):
+            parts = count([driver, "/bin/true"], self.guard_env)
+            # Parts: before the hook, the hook (up to libc's execve), and nothing after the exec.
+            hook = parts[-1] if len(parts) >= 2 else 0
+            self.rows.append({"measure": "instructions per exec (hook)", "work": "execve of an unwatched /bin/true (callgrind)",
+                              "unguarded": "0", "guarded": f"{hook}", "result": f"+{hook}", "target": "-", "snoopy": "-",
+                              "value": hook})
 
     def python_spawns(self):
         n = 50 if self.quick else 500
@@ -340,9 +403,8 @@ class Bench:
                               for r in self.rows)
 
 
-MEASURES = ["exec_shell", "python_spawns", "make_targets", "real_build", "gated_launch", "file_opens", "tls", "socket_io",
-            "memory",
-            "micro"]
+MEASURES = ["exec_shell", "python_spawns", "make_targets", "real_build", "session_start", "gated_launch", "file_opens",
+            "tls", "socket_io", "memory", "instructions", "micro"]
 
 
 def main():

@@ -1,4 +1,5 @@
 #include "exec_hook.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,7 +13,7 @@
 
 namespace agentguard::preload {
 
-int call_real_execve(const char* path, char* const* argv, char* const* envp) {
+AGENTGUARD_HOT int call_real_execve(const char* path, char* const* argv, char* const* envp) {
 #ifdef AGENTGUARD_EXEC_TOKEN
   // Strict session: this exec is decided, so it carries the token past the session's filter
   // (core/launch/strict_token.hpp). Without a token: libc's execve, which the filter hands to the supervisor.

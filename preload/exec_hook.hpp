@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "launch_plan.hpp"
+#include "core/base/hot_path.hpp"
 
 namespace agentguard::preload {
 
@@ -69,7 +70,7 @@ enum class ExaminedPath : unsigned char {
 // Exec family: returns only on failure, with errno set, like the function it replaces.
 // run_original(envp) makes the caller's own call with the given envp.
 template <ExaminedPath kExamined = ExaminedPath::derived, typename RunOriginal>
-int guarded_exec(const char* examine_path, char* const* argv, char* const* envp, RunOriginal run_original) {
+AGENTGUARD_HOT int guarded_exec(const char* examine_path, char* const* argv, char* const* envp, RunOriginal run_original) {
   IdentitySlot slot;
   core::GuardEnv guard;
   switch (classify_launch(examine_path, kExamined == ExaminedPath::callers, argv, envp, slot.get(), guard)) {
@@ -120,4 +121,4 @@ int guarded_spawn(const char* examine_path, char* const* argv, char* const* envp
 }  // namespace agentguard::preload
 
 // Hooks are the only exported symbols (the version script is made from hooks.def).
-#define AGENTGUARD_HOOK extern "C" __attribute__((visibility("default")))
+#define AGENTGUARD_HOOK extern "C" __attribute__((visibility("default"))) AGENTGUARD_HOT

@@ -1,4 +1,5 @@
 #include "guard_state.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -61,7 +62,7 @@ __attribute__((constructor)) void agentguard_initialize() {
 
 }  // namespace
 
-core::GuardEnv current_guard() {
+AGENTGUARD_HOT core::GuardEnv current_guard() {
   if (g_ready.load(std::memory_order_acquire)) return g_cache.env();
   return core::guard_env_view(environ);
 }

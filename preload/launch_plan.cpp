@@ -1,4 +1,5 @@
 #include "launch_plan.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <errno.h>
 #include <unistd.h>
@@ -75,7 +76,7 @@ void LaunchBuffers::assign(void* memory, char* const* argv, char* const* envp, c
   env_text = reinterpret_cast<char*>(argv_slots + argv_slot_count);
 }
 
-LaunchKind classify_launch(const char* examine_path, bool report_missing, char* const* argv, char* const* envp,
+AGENTGUARD_HOT LaunchKind classify_launch(const char* examine_path, bool report_missing, char* const* argv, char* const* envp,
                            core::Identity& identity, core::GuardEnv& guard) {
   guard = current_guard();
   core::identify(examine_path, argv, guard.value(core::kVarWatch), identity, core::IdentifyMode::stop_if_missing);

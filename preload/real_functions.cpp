@@ -1,4 +1,5 @@
 #include "real_functions.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <dlfcn.h>
 
@@ -36,7 +37,7 @@ void resolve_real_functions(const NextSymbols& next) {
   }
 }
 
-void* real_function(RealFn fn) {
+AGENTGUARD_HOT void* real_function(RealFn fn) {
   const auto index = static_cast<unsigned>(fn);
   void* p = g_real[index].load(std::memory_order_acquire);
   if (p == nullptr) {

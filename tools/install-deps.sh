@@ -12,6 +12,8 @@ packages=(
   util-linux coreutils findutils procps
   # supervisor (seccomp user notification), proxy (Asio), approval page (cpp-httplib), Go wrappers
   libseccomp-dev libasio-dev libcpp-httplib-dev golang-go busybox-static strace
+  # bench: exact instruction counts (callgrind), where the VM has no hardware counters
+  valgrind
   # approval page tests (headless Chromium driven over the DevTools protocol), terminal approvals,
   # man page and completions
   chromium python3-websocket tmux help2man bash-completion zsh fish

@@ -26,6 +26,9 @@ inline long readlinkat(int dirfd, const char* path, char* buffer, std::size_t si
                   static_cast<long>(size));
 }
 inline long fstat(int fd, struct ::stat* st) { return syscall4(SYS_fstat, fd, reinterpret_cast<long>(st), 0, 0); }
+inline long pread(int fd, void* buffer, std::size_t size, long offset) {
+  return syscall4(SYS_pread64, fd, reinterpret_cast<long>(buffer), static_cast<long>(size), offset);
+}
 inline long write(int fd, const void* data, std::size_t size) {
   return syscall4(SYS_write, fd, reinterpret_cast<long>(data), static_cast<long>(size), 0);
 }
@@ -60,6 +63,13 @@ inline long write(int fd, const void* data, std::size_t size) {
 inline long fstat(int fd, struct ::stat* st) {
   const int saved = errno;
   const long r = ::fstat(fd, st) == 0 ? 0 : -errno;
+  errno = saved;
+  return r;
+}
+inline long pread(int fd, void* buffer, std::size_t size, long offset) {
+  const int saved = errno;
+  const ssize_t n = ::pread(fd, buffer, size, static_cast<off_t>(offset));
+  const long r = n >= 0 ? static_cast<long>(n) : -errno;
   errno = saved;
   return r;
 }

@@ -35,10 +35,14 @@ extern const char kBotocoreVersion[];
 extern const std::uint32_t kServiceCount;
 extern const std::uint32_t kAtomCount;
 extern const std::uint32_t kOperationCount;
-extern const char kAtomPool[];
-extern const std::uint8_t kAtomOffsets[];
-extern const std::uint8_t kRoutes[];
-extern const Service kServices[];
+// The tables (~255 KiB) go to a section of their own, after .rodata: in the middle of it they put
+// the exec path's few constants in pages five fault-around windows apart, and a forked child that
+// launches something faulted on each (core/base/hot_path.hpp). Only the HTTP classifier reads them.
+#define AGENTGUARD_MODEL_TABLE __attribute__((section(".agentguard_model")))
+AGENTGUARD_MODEL_TABLE extern const char kAtomPool[];
+AGENTGUARD_MODEL_TABLE extern const std::uint8_t kAtomOffsets[];
+AGENTGUARD_MODEL_TABLE extern const std::uint8_t kRoutes[];
+AGENTGUARD_MODEL_TABLE extern const Service kServices[];
 
 inline constexpr std::uint32_t kLabel = 0, kGreedy = 1, kEmpty = 2;
 

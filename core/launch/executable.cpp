@@ -1,4 +1,5 @@
 #include "core/launch/executable.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <elf.h>
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/base/file_syscalls.hpp"
 #include "core/base/syscalls.hpp"
 #include "core/base/text.hpp"
 
@@ -28,7 +30,7 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdULL;
 }
-std::uint64_t entry_check(std::uint64_t dev, std::uint64_t ino, std::uint64_t size, std::uint64_t mtime,
+AGENTGUARD_HOT std::uint64_t entry_check(std::uint64_t dev, std::uint64_t ino, std::uint64_t size, std::uint64_t mtime,
                           std::uint64_t verdict) {
   return mix(mix(mix(mix(mix(0x5bd1e995ULL, dev), ino), size), mtime), verdict) | 1;  // never 0 (empty)
 }
@@ -72,8 +74,8 @@ void decode(std::uint64_t verdict, ExecutableFacts& out) {
 bool read_at(int fd, void* buffer, std::size_t size, std::uint64_t offset) {
   auto* p = static_cast<unsigned char*>(buffer);
   while (size > 0) {
-    const ssize_t got = pread(fd, p, size, static_cast<off_t>(offset));
-    if (got < 0 && errno == EINTR) continue;
+    const long got = sys::pread(fd, p, size, static_cast<long>(offset));
+    if (got == -EINTR) continue;
     if (got <= 0) return false;
     p += got;
     size -= static_cast<std::size_t>(got);
@@ -157,6 +159,24 @@ struct Elf {
     if (head_size < sizeof eh) return;
     __builtin_memcpy(&eh, head, sizeof eh);
     if (eh.e_phentsize != sizeof(Phdr) || eh.e_phnum == 0 || eh.e_phnum > kMaxProgramHeaders) return;
+    // The common case, a dynamic executable whose program headers are in the first KiB: found
+    // entry by entry in place. Copying them (and the static case's buffers) would put ~10 KiB of
+    // stack under every launch, and a forked child faults on each stack page it writes.
+    if (eh.e_phoff + std::uint64_t{eh.e_phnum} * sizeof(Phdr) <= head_size) {
+      for (std::size_t i = 0; i < eh.e_phnum; ++i) {
+        Phdr phdr;
+        __builtin_memcpy(&phdr, head + eh.e_phoff + i * sizeof(Phdr), sizeof phdr);
+        if (phdr.p_type == PT_INTERP) {
+          out.kind = ExecutableKind::dynamic_elf;
+          return;
+        }
+      }
+    }
+    examine_further(fd, head, head_size, eh, out);
+  }
+
+  __attribute__((noinline)) static void examine_further(int fd, const unsigned char* head, std::size_t head_size,
+                                                        const Ehdr& eh, ExecutableFacts& out) {
     Phdr phdrs[kMaxProgramHeaders];
     const std::size_t phnum = eh.e_phnum;
     const std::uint64_t ph_bytes = phnum * sizeof(Phdr);
@@ -178,8 +198,8 @@ struct Elf {
     unsigned char info[kBlobRead];
     std::size_t got = 0;
     while (got < sizeof info) {
-      const ssize_t n = pread(fd, info + got, sizeof info - got, static_cast<off_t>(blob + got));
-      if (n < 0 && errno == EINTR) continue;
+      const long n = sys::pread(fd, info + got, sizeof info - got, static_cast<long>(blob + got));
+      if (n == -EINTR) continue;
       if (n <= 0) break;
       got += static_cast<std::size_t>(n);
     }
@@ -194,14 +214,17 @@ using Elf64 = Elf<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr>;
 using Elf32 = Elf<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr>;
 
 // Out of line: its buffers are not part of the common (cached) path's stack frame.
-__attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& out) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
+// Raw system calls: this runs in the exec path of every launch (often a fresh forked child, where a
+// first libc call would also bind its PLT slot), and libc's open is our own hook.
+AGENTGUARD_HOT __attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& out) {
+  const long opened = sys::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (opened < 0) {
     out.kind = ExecutableKind::unreadable;
     return;
   }
+  const int fd = static_cast<int>(opened);
   unsigned char head[1024];
-  const ssize_t n = pread(fd, head, sizeof head, 0);
+  const long n = sys::pread(fd, head, sizeof head, 0);
   const std::size_t size = n > 0 ? static_cast<std::size_t>(n) : 0;
   if (n < 0) {
     out.kind = ExecutableKind::unreadable;
@@ -217,10 +240,10 @@ __attribute__((noinline)) void examine_file(const char* path, ExecutableFacts& o
       else if (head[EI_CLASS] == ELFCLASS32) Elf32::examine(fd, head, size, out);
     }
   }
-  close(fd);
+  sys::close(fd);
 }
 
-bool has_file_capabilities(const char* path) {
+AGENTGUARD_HOT bool has_file_capabilities(const char* path) {
 #ifdef AGENTGUARD_RAW_SYSCALLS
   static constexpr char kName[] = "security.capability";
   return sys::syscall4(SYS_getxattr, reinterpret_cast<long>(path), reinterpret_cast<long>(kName), 0, 0) > 0;
@@ -280,15 +303,24 @@ const char* program_for_go_package(const char* package_path) {
 
 bool fd_is_script(int fd) {
   char head[2];
-  return pread(fd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
+  return sys::pread(fd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
 }
 
-bool examine_executable(const char* path, ExecutableFacts& out) {
+AGENTGUARD_HOT bool examine_executable(const char* path, ExecutableFacts& out) {
+  struct stat st;
+  if (sys::stat(path, &st) != 0) {
+    out.kind = ExecutableKind::other;
+    out.go_program[0] = '\0';
+    out.privileged = false;
+    return false;
+  }
+  return examine_executable(path, st, out);
+}
+
+AGENTGUARD_HOT bool examine_executable(const char* path, const struct stat& st, ExecutableFacts& out) {
   out.kind = ExecutableKind::other;
   out.go_program[0] = '\0';
   out.privileged = false;
-  struct stat st;
-  if (sys::stat(path, &st) != 0) return false;
   if (!S_ISREG(st.st_mode)) return true;
   // Setgid without group execute is a mandatory-locking mark, not a privilege.
   out.privileged = (st.st_mode & S_ISUID) != 0 || (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);

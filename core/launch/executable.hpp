@@ -8,6 +8,8 @@
 //
 // Freestanding: allocation-free, async-signal-safe (open/pread/close/fstat only), every read
 // bounded. Answers are cached per process by (device, inode, size, mtime).
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -32,6 +34,8 @@ struct ExecutableFacts {
 
 // Examines the file at `path` (symlinks followed). Returns false if it cannot be stat'ed.
 bool examine_executable(const char* path, ExecutableFacts& out);
+// The same, with the caller's stat of `path` (identify stats the file once for both questions).
+bool examine_executable(const char* path, const struct ::stat& st, ExecutableFacts& out);
 
 // Parses Go build info (the 32-byte "\xff Go buildinf:" header and what follows, Go 1.18+
 // inline format) in `blob`, copying the main package path into `path_out`. Exposed for tests.

@@ -1,6 +1,9 @@
 #include "core/launch/guard_env.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <sys/mman.h>
+
+#include <cstdint>
 
 #include "core/base/text.hpp"
 
@@ -20,11 +23,32 @@ std::size_t name_prefix(const char* entry, const char* name) {
   return entry[i] == '=' ? i + 1 : 0;
 }
 
+constexpr std::size_t name_length(const char* name) {
+  std::size_t n = 0;
+  while (name[n] != '\0') ++n;
+  return n;
+}
+
+// The forced names' lengths, so an entry is compared with the one name of its length and first
+// letter after the common prefix at most twice, not with all eleven.
+struct ForcedNameLengths {
+  std::size_t length[kForcedVarCount] = {};
+  constexpr ForcedNameLengths() {
+    for (std::size_t k = 0; k < kForcedVarCount; ++k) length[k] = name_length(kForcedVarNames[k]);
+  }
+};
+constexpr ForcedNameLengths kForcedNameLengths;
+constexpr std::size_t kCommonPrefixLen = name_length(protocol::kEnvPrefix);
+
 // Index of the forced variable this entry sets, or -1. Cheap reject on the first letter:
-// this runs for every entry of every envp.
-int forced_index(const char* entry) {
+// this runs for every entry of every envp, and twice per launch in a guarded process.
+AGENTGUARD_HOT int forced_index(const char* entry) {
   if (entry[0] != 'A' || !text::starts_with(entry, protocol::kEnvPrefix)) return -1;
+  std::size_t length = kCommonPrefixLen;
+  while (entry[length] != '=' && entry[length] != '\0') ++length;
+  if (entry[length] != '=') return -1;
   for (std::size_t k = 0; k < kForcedVarCount; ++k) {
+    if (kForcedNameLengths.length[k] != length || kForcedVarNames[k][kCommonPrefixLen] != entry[kCommonPrefixLen]) continue;
     if (name_prefix(entry, kForcedVarNames[k]) != 0) return static_cast<int>(k);
   }
   return -1;
@@ -59,7 +83,7 @@ std::size_t write_preload_value(const char* current, const char* library, char* 
 
 }  // namespace
 
-const char* GuardEnv::value(std::size_t index) const {
+AGENTGUARD_HOT const char* GuardEnv::value(std::size_t index) const {
   const char* entry = forced[index];
   if (entry == nullptr) return nullptr;
   while (*entry != '=') ++entry;
@@ -101,7 +125,9 @@ bool GuardEnvCache::capture(const char* const* envp, const char* self_path) {
   bool complete = true;
   for (std::size_t k = 0; k < kForcedVarCount; ++k) {
     if (first[k] == nullptr) continue;
-    env_.forced[k] = store(first[k], text::length(first[k]));
+    const std::size_t length = text::length(first[k]);
+    env_.forced[k] = store(first[k], length);
+    if (env_.forced[k] != nullptr) env_.forced_length[k] = length;
     if (env_.forced[k] == nullptr) complete = false;
   }
   const char* lib = env_.value(kVarLib);
@@ -125,7 +151,7 @@ GuardEnv guard_env_view(const char* const* envp) {
   return view;
 }
 
-bool preload_list_contains(const char* value, const char* library) {
+AGENTGUARD_HOT bool preload_list_contains(const char* value, const char* library) {
   if (value == nullptr || library == nullptr || library[0] == '\0') return false;
   const std::size_t lib_len = text::length(library);
   const char* p = value;
@@ -142,7 +168,34 @@ bool preload_list_contains(const char* value, const char* library) {
   return false;
 }
 
-bool guard_env_intact(const char* const* envp, const GuardEnv& guard) {
+namespace {
+
+// entry == expected, where expected is `length` bytes and a NUL. Word by word where it can: this
+// runs on every launch, and the watch list and the protected paths are long. Loads from `entry`
+// are 8-byte aligned (an aligned load never crosses into the next page, so it cannot fault even
+// past the entry's NUL: a NUL there differs from `expected`, which has none before `length`);
+// loads from `expected` stay inside its `length` + 1 bytes.
+AGENTGUARD_HOT bool same_entry(const char* entry, const char* expected, std::size_t length) {
+  std::size_t i = 0;
+  for (; i <= length && (reinterpret_cast<std::uintptr_t>(entry + i) & 7u) != 0; ++i) {
+    if (entry[i] != expected[i]) return false;
+  }
+  for (; i + 8 <= length; i += 8) {
+    std::uint64_t a;
+    std::uint64_t b;
+    __builtin_memcpy(&a, entry + i, 8);
+    __builtin_memcpy(&b, expected + i, 8);
+    if (a != b) return false;
+  }
+  for (; i <= length; ++i) {
+    if (entry[i] != expected[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+AGENTGUARD_HOT bool guard_env_intact(const char* const* envp, const GuardEnv& guard) {
   bool preload_seen = false;
   bool preload_ok = false;
   bool seen[kForcedVarCount] = {};
@@ -157,7 +210,8 @@ bool guard_env_intact(const char* const* envp, const GuardEnv& guard) {
     const int k = forced_index(entry);
     if (k < 0 || seen[k]) continue;
     seen[k] = true;
-    ok[k] = guard.forced[k] != nullptr && text::equal(entry, guard.forced[k]);
+    ok[k] = guard.forced[k] != nullptr && (guard.forced_length[k] != 0 ? same_entry(entry, guard.forced[k], guard.forced_length[k])
+                                                                         : text::equal(entry, guard.forced[k]));
   }
   if (!preload_ok) return false;
   for (std::size_t k = 0; k < kForcedVarCount; ++k) {

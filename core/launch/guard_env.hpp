@@ -37,6 +37,8 @@ inline constexpr const char (&kCallerPreloadVar)[sizeof protocol::kEnvCallerPrel
 struct GuardEnv {
   const char* library = nullptr;                     // absolute path that LD_PRELOAD must contain
   const char* forced[kForcedVarCount] = {};          // "NAME=value", nullptr if unset at load time
+  // strlen(forced[k]) when known (GuardEnvCache); 0: unknown (guard_env_view), compare bytewise.
+  std::size_t forced_length[kForcedVarCount] = {};
   // The value part of forced[index], or nullptr.
   const char* value(std::size_t index) const;
 };

@@ -1,4 +1,5 @@
 #include "core/launch/identity.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -26,7 +27,7 @@ constexpr int kMaxHops = 4;
 // Relative link targets are relative to the link's own directory. /proc/self/fd/N is a
 // symlink too, so fexecve and execveat(AT_EMPTY_PATH) resolve to the real file here.
 // *missing: ENOENT/ENOTDIR if the first readlink (on `path` itself) failed so, else 0.
-bool resolve_links(const char* path, char* out, int* missing = nullptr) {
+AGENTGUARD_HOT bool resolve_links(const char* path, char* out, int* missing = nullptr) {
   if (missing != nullptr) *missing = 0;
   if (!text::copy(out, kMaxPath, path)) return false;
   char target[kMaxPath];
@@ -52,7 +53,7 @@ bool resolve_links(const char* path, char* out, int* missing = nullptr) {
 
 // Basename of a resolved path, without the " (deleted)" that /proc/self/fd/N shows for an
 // unlinked file: the name is still the program's name.
-std::size_t name_length(const char* base) {
+AGENTGUARD_HOT std::size_t name_length(const char* base) {
   std::size_t len = text::length(base);
   constexpr char kDeleted[] = " (deleted)";
   constexpr std::size_t kDeletedLen = sizeof kDeleted - 1;
@@ -60,10 +61,10 @@ std::size_t name_length(const char* base) {
   return len;
 }
 
-// f= entries: stat for the size (open/stat follow the links themselves), hash only on a size match.
-bool content_match(const char* path, const char* list, char* name_out) {
-  struct stat st;
-  if (sys::stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+// f= entries: the size first (the caller's stat: it follows the links itself), the hash only on a
+// size match.
+AGENTGUARD_HOT bool content_match(const char* path, const struct stat& st, const char* list, char* name_out) {
+  if (!S_ISREG(st.st_mode)) return false;
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (!watch_list_has_size(list, size)) return false;
   std::uint64_t file_size = 0;
@@ -113,7 +114,7 @@ namespace {
 // launched as it is (the preload runs inside a dynamic one, and a script's interpreter is judged
 // when it runs).
 struct Hop;
-void judge_executable(const Hop& hop, const char* path, Identity& out);
+void judge_executable(const Hop& hop, const char* path, const struct stat& st, Identity& out);
 
 // One hop of identify: judges the file at `current_path` (symlinks resolved: `current_resolved`).
 // Either it settles the answer (watched or not), or it names the argv index of the program a
@@ -129,7 +130,7 @@ struct Hop {
 
 enum class HopOutcome : std::uint8_t { settled, next };
 
-HopOutcome examine(Hop& hop, const char* current_path, const char* current_resolved, Identity& out) {
+AGENTGUARD_HOT HopOutcome examine(Hop& hop, const char* current_path, const char* current_resolved, Identity& out) {
   const char* base = text::basename(current_resolved);
   const std::size_t len = name_length(base);
   if (watch_list_has_name(hop.list, 'p', base, len)) {
@@ -140,15 +141,18 @@ HopOutcome examine(Hop& hop, const char* current_path, const char* current_resol
     set_watched(out, Via::wrapper, base, len, hop.index);
     return HopOutcome::settled;
   }
+  const InterpreterKind kind = interpreter_kind(base);
+  // One stat for both questions below (a renamed copy of a watched program; what the file is).
+  struct stat st;
+  const bool stat_ok = (hop.has_content || kind == InterpreterKind::none) && sys::stat(current_path, &st) == 0;
   char content_name[kMaxProgramName];
-  if (hop.has_content && content_match(current_path, hop.list, content_name)) {
+  if (hop.has_content && stat_ok && content_match(current_path, st, hop.list, content_name)) {
     set_watched(out, hop.first ? Via::content : hop.seen_through, content_name, text::length(content_name),
                 hop.index);
     return HopOutcome::settled;
   }
-  const InterpreterKind kind = interpreter_kind(base);
   if (kind == InterpreterKind::none) {  // the common case: not watched by name
-    judge_executable(hop, current_path, out);
+    if (stat_ok) judge_executable(hop, current_path, st, out);  // no stat: the kernel will say why
     return HopOutcome::settled;
   }
   int next = -1;
@@ -173,9 +177,9 @@ HopOutcome examine(Hop& hop, const char* current_path, const char* current_resol
   return HopOutcome::next;
 }
 
-void judge_executable(const Hop& hop, const char* path, Identity& out) {
+AGENTGUARD_HOT void judge_executable(const Hop& hop, const char* path, const struct stat& st, Identity& out) {
   ExecutableFacts facts;
-  if (!examine_executable(path, facts)) return;  // missing or unreachable: the kernel will say so
+  if (!examine_executable(path, st, facts)) return;
   // Setuid, setgid or file capabilities: the loader may drop LD_PRELOAD inside it, so it goes to the
   // gate as well, which applies [launch] unknown_setuid (and runs a dynamic one with execve).
   if (facts.privileged) out.needs_supervision = true;
@@ -201,7 +205,7 @@ __attribute__((noinline)) void identify_nested(Hop& hop, Identity& out) {
 
 }  // namespace
 
-bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out,
+AGENTGUARD_HOT bool identify(const char* path, const char* const* argv, const char* watch_list, Identity& out,
               IdentifyMode mode) {
   out.watched = false;
   out.via = Via::none;

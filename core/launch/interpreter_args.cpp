@@ -1,4 +1,5 @@
 #include "core/launch/interpreter_args.hpp"
+#include "core/base/hot_path.hpp"
 
 #include "core/base/string_table.hpp"
 #include "core/base/text.hpp"
@@ -142,7 +143,7 @@ InterpreterTarget parse_node(const char* const* argv, int at) {
 
 }  // namespace
 
-InterpreterKind interpreter_kind(const char* base) {
+AGENTGUARD_HOT InterpreterKind interpreter_kind(const char* base) {
   if (text::starts_with(base, "ld-") || text::starts_with(base, "ld.so")) {
     for (const char* p = base; *p != '\0'; ++p) {
       if (p[0] == '.' && p[1] == 's' && p[2] == 'o') return InterpreterKind::loader;

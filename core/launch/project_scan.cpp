@@ -1,4 +1,5 @@
 #include "core/launch/project_scan.hpp"
+#include "core/base/hot_path.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,7 +83,7 @@ bool with_suffix(char* dir, unsigned long len, const char* suffix) {
 
 }  // namespace
 
-ProjectScan scan_project_policy(const char* watch_list) {
+AGENTGUARD_HOT ProjectScan scan_project_policy(const char* watch_list) {
   if (watch_list == nullptr) return ProjectScan::off;
   const Span covered = project_field(watch_list);
   if (covered.begin == nullptr) return ProjectScan::off;

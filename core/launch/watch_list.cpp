@@ -1,4 +1,5 @@
 #include "core/launch/watch_list.hpp"
+#include "core/base/hot_path.hpp"
 
 #include "core/base/text.hpp"
 
@@ -86,7 +87,7 @@ struct ContentEntry {
   std::uint64_t hash = 0;
 };
 
-bool parse_content(const char* b, const char* e, ContentEntry& out) {
+AGENTGUARD_HOT bool parse_content(const char* b, const char* e, ContentEntry& out) {
   const char* c1 = b;
   while (c1 < e && *c1 != ':') ++c1;
   if (c1 == e || c1 == b) return false;
@@ -100,11 +101,11 @@ bool parse_content(const char* b, const char* e, ContentEntry& out) {
 
 }  // namespace
 
-bool watch_list_valid(const char* list) {
+AGENTGUARD_HOT bool watch_list_valid(const char* list) {
   return list != nullptr && list[0] == 'v' && list[1] == '1' && (list[2] == '\0' || list[2] == ';');
 }
 
-bool watch_list_has_name(const char* list, char key, const char* name, std::size_t len) {
+AGENTGUARD_HOT bool watch_list_has_name(const char* list, char key, const char* name, std::size_t len) {
   if (len == 0) return false;
   return for_each_field(list, key, [&](Field f) {
     return for_each_item(f, [&](const char* b, const char* e) { return same(b, e, name, len); });
@@ -129,7 +130,7 @@ bool watch_list_module(const char* list, const char* module, char* name_out, std
   });
 }
 
-bool watch_list_has_size(const char* list, std::uint64_t size) {
+AGENTGUARD_HOT bool watch_list_has_size(const char* list, std::uint64_t size) {
   return for_each_field(list, 'f', [&](Field f) {
     return for_each_item(f, [&](const char* b, const char* e) {
       ContentEntry entry;

@@ -16,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from harness import AGENTGUARD, BLOCKED, REFUSED, TERRAFORM, TerraformWorkspace, clean_env, require_build, run
+from harness import AGENTGUARD, BLOCKED, GATE, REFUSED, TERRAFORM, TerraformWorkspace, clean_env, require_build, run
 from test_approvals import at_terminal
 from tf_support import no_stateless_default_policy
 from webhook_sink import WebhookSink
@@ -46,9 +46,9 @@ class SelfGuardCase(unittest.TestCase):
         shutil.rmtree(self.state_dir, ignore_errors=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def agent(self, script, cwd=None, policy=None, shell="bash", prefix=(), **env):
+    def agent(self, script, cwd=None, policy=None, shell="bash", prefix=(), strict=False, **env):
         """Starts the agent (`agentguard run -- bash -c script`); env is run's own environment."""
-        argv = [*prefix, AGENTGUARD, "run", "--state-dir", self.state_dir]
+        argv = [*prefix, AGENTGUARD, "run", "--state-dir", self.state_dir] + (["--strict"] if strict else [])
         argv += ["--policy", policy] if policy else ["--default-only"]
         argv += ["--", shell, "-c", script]
         p = subprocess.Popen(argv, cwd=cwd or self.scratch, env=clean_env(**TF_ENV, **env), stdout=subprocess.PIPE,
@@ -311,6 +311,17 @@ held.wait()
 """
 
     def test_the_held_launchs_parent_cannot_read_the_gates_memory(self):
+        self.check_the_gates_memory_is_unreadable(strict=False)
+
+    def test_in_a_strict_session_too(self):
+        # There every exec the gate makes (terraform plan and show for the review, the notifier)
+        # carries the session's token, so the gate stays unreadable and the review still runs.
+        probe = run([GATE, "--probe-supervisor"])
+        if probe.status != 0:
+            self.skipTest("no seccomp user notification here: " + probe.stdout)
+        self.check_the_gates_memory_is_unreadable(strict=True)
+
+    def check_the_gates_memory_is_unreadable(self, strict):
         ws = TerraformWorkspace()
         self.addCleanup(ws.cleanup)
         policy = no_stateless_default_policy(self.scratch)
@@ -323,7 +334,7 @@ held.wait()
             # ordinary user has none. (Root keeping CAP_SYS_PTRACE or the DAC overrides can read any
             # process: out of reach of any same-user design.)
             prefix = ("setpriv", "--bounding-set=-all", "--inh-caps=-all") if os.getuid() == 0 else ()
-            p = self.agent(f"python3 {peek} '{REPLACE_DB}'", cwd=ws.dir, policy=policy, GO=go, prefix=prefix,
+            p = self.agent(f"python3 {peek} '{REPLACE_DB}'", cwd=ws.dir, policy=policy, GO=go, prefix=prefix, strict=strict,
                            AGENTGUARD_APPROVAL_HOLD="wait", AGENTGUARD_WEBHOOK_URL="json:" + human.url)
             deadline = time.time() + 120
             while not os.path.exists(go) and time.time() < deadline:

@@ -94,6 +94,36 @@ TEST_F(GuardEnvTest, LongValuesAreKeptBeyondTheInlineBuffer) {
   EXPECT_STREQ(big.env().library, kLib);
 }
 
+// The intact check compares the long values word by word: one changed byte anywhere (first,
+// middle, last), a truncation or an extension must each be seen, whatever the entry's alignment.
+TEST_F(GuardEnvTest, IntactSeesEveryByteOfALongValueAtAnyAlignment) {
+  std::string watch = "AGENTGUARD_WATCH=v1;p=terraform";
+  while (watch.size() < 301) watch += ";f=copy:123:0123456789abcdef";
+  Env load({watch, std::string("AGENTGUARD_LIB=") + kLib, std::string("LD_PRELOAD=") + kLib});
+  GuardEnvCache long_cache;
+  ASSERT_TRUE(long_cache.capture(load.get(), nullptr));
+  for (std::size_t shift = 0; shift < 8; ++shift) {
+    auto check = [&](const std::string& value, bool expected) {
+      std::vector<char> storage(shift + value.size() + 1 + 16, 'x');
+      std::copy(value.begin(), value.end(), storage.begin() + static_cast<long>(shift));
+      storage[shift + value.size()] = '\0';
+      const std::string lib = std::string("AGENTGUARD_LIB=") + kLib, preload = std::string("LD_PRELOAD=") + kLib;
+      const char* envp[] = {storage.data() + shift, lib.c_str(), preload.c_str(), nullptr};
+      EXPECT_EQ(guard_env_intact(envp, long_cache.env()), expected) << "shift " << shift << " value " << value.size();
+    };
+    check(watch, true);
+    for (std::size_t at : {std::size_t{17}, watch.size() / 2, watch.size() - 1}) {
+      std::string changed = watch;
+      changed[at] = changed[at] == 'z' ? 'y' : 'z';
+      check(changed, false);
+    }
+    check(watch.substr(0, watch.size() - 1), false);
+    check(watch.substr(0, watch.size() - 9), false);
+    check(watch + "0", false);
+    check(watch + ";f=more:1:2", false);
+  }
+}
+
 TEST_F(GuardEnvTest, FastPathCopiesNothing) {
   Env env({"A=1", std::string("LD_PRELOAD=/other.so:") + kLib + " /third.so", std::string("AGENTGUARD_LIB=") + kLib,
            "AGENTGUARD_GATE=/opt/agentguard/lib/agentguard/agentguard-gate", "AGENTGUARD_WATCH=v1;p=terraform",

@@ -13,10 +13,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include <curl/curl.h>
 
 #include <nlohmann/json.hpp>
 
+#include "notify/curl_library.hpp"
 #include "agentguard/policy.hpp"
 #include "cli_output.hpp"
 #include "core/protocol.hpp"
@@ -143,18 +143,21 @@ void check_state_dir(Doctor& d) {
 // Connects to the webhook's host (and completes TLS for https) without sending a request; "" when
 // that works, else why not.
 std::string connect_only(const std::string& url) {
-  CURL* curl = curl_easy_init();
+  std::string why;
+  const notify::CurlApi* api = notify::curl_api(&why);
+  if (api == nullptr) return why;
+  CURL* curl = api->easy_init();
   if (!curl) return "libcurl did not start";
   char error[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  const CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
+  api->easy_setopt(curl, CURLOPT_URL, url.c_str());
+  api->easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+  api->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  api->easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  api->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  const CURLcode rc = api->easy_perform(curl);
+  api->easy_cleanup(curl);
   if (rc == CURLE_OK) return "";
-  return *error ? error : curl_easy_strerror(rc);
+  return *error ? error : api->easy_strerror(rc);
 }
 
 void check_webhooks(Doctor& d, bool check) {

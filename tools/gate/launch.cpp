@@ -14,6 +14,7 @@
 #include "core/protocol.hpp"
 #include "core/launch/executable.hpp"
 #include "gate/supervisor.hpp"
+#include "support/decided_exec.hpp"
 
 namespace agentguard::gate {
 
@@ -71,18 +72,9 @@ std::vector<std::string> environment_for_program(const std::vector<std::string>&
 }
 
 void execve_decided(const char* path, char* const* argv, char* const* envp) {
-#ifdef AGENTGUARD_EXEC_TOKEN
-  // In a strict session this launch is decided here: it passes the session's filter with the token,
-  // as the preload's decided execs do (core/launch/strict_token.hpp). Without it the supervisor
-  // would have to read this process, which keeps itself unreadable (no peeking at the gate).
-  core::StrictToken token;
-  if (core::parse_strict_token(std::getenv(protocol::kEnvStrict), token)) {
-    const long rc = core::sys::execve_with_token(path, argv, envp, token.word[0], token.word[1]);
-    errno = static_cast<int>(-rc);
-    return;
-  }
-#endif
-  execve(path, argv, envp);
+  // In a strict session this launch is decided here: it passes the session's filter with the token
+  // (support/decided_exec.hpp).
+  support::execve_decided(support::exec_token_from_environment(), path, argv, envp);
 }
 
 int exec_program(const policy::ExecRequest& request) {

@@ -29,12 +29,10 @@ int main(int argc, char** argv) {
   // the approval code while a launch waits, and it supervises static programs. Non-dumpable, the
   // kernel refuses ptrace, process_vm_readv and /proc/<pid>/{mem,environ,maps} to anyone without
   // CAP_SYS_PTRACE, ancestors included (Yama's scope 1 lets ancestors through). The program the
-  // gate finally execs is dumpable again (execve resets it).
-  // Not in a strict session: there the session's supervisor must read every exec this gate makes
-  // (its helpers' too: terraform plan and show), and a non-dumpable gate would have them all refused
-  // when the agent is not root (docs/threat-model.md, "Strict mode").
-  if (const char* strict = std::getenv(protocol::kEnvStrict); strict == nullptr || *strict == '\0')
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // gate finally execs is dumpable again (execve resets it). In a strict session too: every exec
+  // the gate makes, its helpers' included (terraform plan and show, the notifier), carries the
+  // session's token (support/decided_exec.hpp), so the session's supervisor never has to read it.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   try {
     if (argc > 1 && std::string(argv[1]) == protocol::kReportHttp) return gate::report_http(argc, argv);
     if (argc > 1 && std::string(argv[1]) == protocol::kReportFile) return gate::report_file(argc, argv);

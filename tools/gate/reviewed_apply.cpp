@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "support/decided_exec.hpp"
 #include "gate/apply_flags.hpp"
 #include "gate/apply_review.hpp"
 #include "gate/apply_question.hpp"
@@ -49,7 +50,22 @@ int run_in_foreground(const std::string& path, std::vector<std::string> argv, st
   auto args = c_strings(argv);
   auto envp = c_strings(env);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, path.c_str(), nullptr, &attr, args.data(), envp.data());
+  int rc = 0;
+  const support::ExecToken token = support::exec_token_from_environment();
+  if (token.present) {
+    // A strict session: the exec must carry the token (support/decided_exec.hpp), which
+    // posix_spawn cannot do.
+    pid = fork();
+    if (pid == 0) {
+      signal(SIGINT, SIG_DFL);
+      signal(SIGQUIT, SIG_DFL);
+      support::execve_decided(token, path.c_str(), args.data(), envp.data());
+      _exit(127);
+    }
+    if (pid < 0) rc = errno;
+  } else {
+    rc = posix_spawn(&pid, path.c_str(), nullptr, &attr, args.data(), envp.data());
+  }
   posix_spawnattr_destroy(&attr);
   int status = 0;
   if (rc == 0)

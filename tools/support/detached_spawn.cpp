@@ -8,6 +8,8 @@
 
 #include <cerrno>
 
+#include "support/decided_exec.hpp"
+
 extern char** environ;
 
 namespace agentguard::support {
@@ -24,6 +26,7 @@ bool spawn_detached(const DetachedSpawn& spawn) {
     envp.push_back(nullptr);
   }
   char* const* env = spawn.env ? envp.data() : environ;
+  const ExecToken token = exec_token_from_environment();
 
   // A socket pair, not a pipe: if the helper dies before reading, send() fails with EPIPE instead
   // of raising SIGPIPE in our caller.
@@ -51,7 +54,7 @@ bool spawn_detached(const DetachedSpawn& spawn) {
     }
     close_range(3, ~0U, 0);
     if (chdir("/") != 0) _exit(127);
-    execve(argv[0], argv.data(), env);
+    execve_decided(token, argv[0], argv.data(), env);
     _exit(127);
   }
   if (fds[0] >= 0) {

@@ -8,7 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+
+#include "core/launch/path_search.hpp"
+#include "support/decided_exec.hpp"
 
 extern char** environ;
 
@@ -19,6 +23,23 @@ namespace {
 void close_pair(int p[2]) {
   if (p[0] >= 0) close(p[0]);
   if (p[1] >= 0) close(p[1]);
+}
+
+// posix_spawn cannot put a strict session's token in the exec's registers (support/decided_exec.hpp),
+// so with a token the child is forked and execs itself: posix_spawn's file actions by hand, and only
+// async-signal-safe calls after fork() (the CLI may have threads). Returns the pid, or -1.
+pid_t fork_and_exec(const support::ExecToken& token, const char* path, char* const* argv, char* const* envp,
+                    int out_fd, int err_fd, const char* cwd, bool new_process_group) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
+  if (cwd != nullptr && chdir(cwd) != 0) _exit(127);
+  if (new_process_group) setpgid(0, 0);
+  support::execve_decided(token, path, argv, envp);
+  static const char failed[] = "cannot execute the program\n";
+  (void)!write(2, failed, sizeof failed - 1);
+  _exit(127);
 }
 
 }  // namespace
@@ -56,9 +77,27 @@ Result run(const std::vector<std::string>& argv, const Options& options) {
     posix_spawnattr_setpgroup(&attr, 0);
   }
   pid_t pid = -1;
-  const int rc = argv[0].find('/') == std::string::npos
-                     ? posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp)
-                     : posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp);
+  int rc = 0;
+  const support::ExecToken token = support::exec_token_from_environment();
+  if (token.present) {
+    // As posix_spawnp would: a bare name is searched on this process's PATH.
+    char found[4096];
+    const char* path = argv[0].c_str();
+    const char* path_env = std::getenv("PATH");
+    if (argv[0].find('/') == std::string::npos)
+      path = core::find_in_path(argv[0].c_str(), path_env ? path_env : "/usr/bin:/bin", found, sizeof found) ? found : nullptr;
+    if (path == nullptr) {
+      rc = ENOENT;
+    } else {
+      pid = fork_and_exec(token, path, args.data(), envp, out_pipe[1], err_pipe[1],
+                          options.cwd.empty() ? nullptr : options.cwd.c_str(), options.new_process_group);
+      if (pid < 0) rc = errno;
+    }
+  } else {
+    rc = argv[0].find('/') == std::string::npos
+             ? posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp)
+             : posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp);
+  }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   const auto kill_child = [&] { kill(options.new_process_group ? -pid : pid, SIGKILL); };
