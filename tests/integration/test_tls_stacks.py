@@ -33,6 +33,15 @@ def cryptography_binding_available():
     return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
 
 
+def cryptography_openssl_is_bundled():
+    """True for the wheel (OpenSSL linked into `_rust.abi3.so`); False for a distribution's build
+    against the shared libssl (Debian's python3-cryptography), which the TLS hooks already see."""
+    probe = ("from cryptography.hazmat.bindings.openssl.binding import Binding; Binding(); "
+             "print('/libssl.so' in open('/proc/self/maps').read())")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    return proc.returncode == 0 and proc.stdout.strip() == "False"
+
+
 class TlsStacksTest(unittest.TestCase):
     def setUp(self):
         require_build(self)
@@ -87,7 +96,8 @@ class TlsStacksTest(unittest.TestCase):
         self.assertIn("loaded-libssl", delete.stdout)
 
     @unittest.expectedFailure
-    @unittest.skipUnless(cryptography_binding_available(), "python's cryptography (with its OpenSSL binding) is needed")
+    @unittest.skipUnless(cryptography_binding_available() and cryptography_openssl_is_bundled(),
+                         "needs python's cryptography wheel with its own OpenSSL")
     def test_bundled_openssl_next_to_the_shared_libssl_is_not_inspected(self):
         # Out of reach (docs/https-guard.md §1c): once Python's own `ssl` module has loaded the
         # shared libssl, the process is inspected in-process and not redirected, and the bundled
