@@ -1,6 +1,10 @@
 #include "session_proxy.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -20,8 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "support/paths.hpp"
 #include "core/protocol.hpp"
+#include "proxy/session_ca.hpp"
+#include "support/paths.hpp"
 
 extern char** environ;
 
@@ -50,6 +55,23 @@ void write_file(const fs::path& path, const std::string& text) {
   {
     std::ofstream out(tmp, std::ios::binary);
     out << text;
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+// The files, each followed by a newline, then `tail`: streamed file to file (the system store is
+// ~200 KiB; built up in strings it was a tenth of a session's start).
+void write_bundle(const fs::path& path, const std::vector<std::string>& sources, const std::string& tail) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    for (const auto& source : sources) {
+      std::ifstream in(source, std::ios::binary);
+      if (in && in.peek() != std::ifstream::traits_type::eof()) out << in.rdbuf();
+      out << '\n';
+    }
+    out << tail;
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
   }
   fs::rename(tmp, path);
@@ -130,7 +152,7 @@ SessionProxy start_session_proxy(Session& session) {
   const fs::path ca_file = sessions / (session.id + ".proxy-ca.pem");
   const std::vector<std::string> ca_files = caller_ca_files();
 
-  std::vector<std::string> args = {program.string(), "--session", session.id, "--ca-out", ca_file.string()};
+  std::vector<std::string> args = {program.string(), "--session", session.id};
   for (const auto& host : configured_endpoint_hosts()) args.insert(args.end(), {"--inspect-host", host});
   for (const auto& file : ca_files) args.insert(args.end(), {"--upstream-ca", file});
   // The proxy runs unhooked, with the session's variables (the gate it runs for reports needs them).
@@ -143,15 +165,47 @@ SessionProxy start_session_proxy(Session& session) {
   for (const auto& [name, value] : session.vars)
     if (name != "LD_PRELOAD") env.push_back(name + "=" + value);
 
-  int to_proxy[2], from_proxy[2];
-  if (pipe2(to_proxy, O_CLOEXEC) != 0 || pipe2(from_proxy, O_CLOEXEC) != 0) {
+  // The listening socket and the session CA are made here, so the agent starts while the proxy is
+  // still starting (its start is tens of milliseconds: the C++ runtime, OpenSSL); connections that
+  // arrive meanwhile wait in the backlog. If the proxy never comes up, the socket's last copy
+  // closes with it and they are refused: closed, never let through.
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t address_size = sizeof address;
+  if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      listen(listener, SOMAXCONN) != 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&address), &address_size) != 0) {
+    const std::string why = std::string("cannot listen on the loopback: ") + std::strerror(errno);
+    if (listener >= 0) close(listener);
+    mark_unavailable(session, why);
+    return proxy;
+  }
+  const int port = ntohs(address.sin_port);
+  std::string handover;
+  try {
+    const proxy::SessionCa ca(session.id);
+    write_file(ca_file, ca.certificate_pem());
+    handover = ca.handover_pem();
+  } catch (const std::exception& e) {
+    close(listener);
+    mark_unavailable(session, std::string("cannot make the session CA: ") + e.what());
+    return proxy;
+  }
+  args.insert(args.end(), {"--listen-fd", "3"});
+
+  int to_proxy[2];
+  if (pipe2(to_proxy, O_CLOEXEC) != 0) {
+    close(listener);
+    OPENSSL_cleanse(handover.data(), handover.size());
     mark_unavailable(session, std::string("pipe: ") + std::strerror(errno));
     return proxy;
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, to_proxy[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, from_proxy[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, listener, 3);
   std::vector<char*> argv_ptrs, env_ptrs;
   for (auto& a : args) argv_ptrs.push_back(a.data());
   argv_ptrs.push_back(nullptr);
@@ -161,46 +215,46 @@ SessionProxy start_session_proxy(Session& session) {
   const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv_ptrs.data(), env_ptrs.data());
   posix_spawn_file_actions_destroy(&actions);
   close(to_proxy[0]);
-  close(from_proxy[1]);
+  close(listener);
   if (spawned != 0) {
     close(to_proxy[1]);
-    close(from_proxy[0]);
+    OPENSSL_cleanse(handover.data(), handover.size());
     mark_unavailable(session, std::string("cannot start it: ") + std::strerror(spawned));
     return proxy;
   }
   proxy.pid = pid;
   proxy.keepalive_fd = to_proxy[1];
-
-  // Its port, once it listens (it makes the session CA first: a few milliseconds).
-  std::string line;
-  pollfd p{from_proxy[0], POLLIN, 0};
-  while (line.find('\n') == std::string::npos && poll(&p, 1, 10000) > 0) {
-    char buf[64];
-    const ssize_t n = read(from_proxy[0], buf, sizeof buf);
+  // The CA's key, through the pipe (a few KiB: it fits the pipe, so this never blocks), then wiped.
+  const std::string message = std::to_string(handover.size()) + "\n" + handover;
+  OPENSSL_cleanse(handover.data(), handover.size());
+  std::size_t sent = 0;
+  while (sent < message.size()) {
+    const ssize_t n = write(to_proxy[1], message.data() + sent, message.size() - sent);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    line.append(buf, static_cast<std::size_t>(n));
+    sent += static_cast<std::size_t>(n);
   }
-  close(from_proxy[0]);
-  const int port = std::atoi(line.c_str());
-  if (port <= 0 || port > 65535 || access(ca_file.c_str(), R_OK) != 0) {
+  OPENSSL_cleanse(const_cast<char*>(message.data()), message.size());
+  if (sent != message.size()) {
     stop_session_proxy(proxy);
-    mark_unavailable(session, "it did not report a port");
+    mark_unavailable(session, "it did not take the session CA");
     return proxy;
   }
 
   // The trust bundles: the system store and the caller's CAs, plus the session CA.
   const std::string session_ca = read_file(ca_file.string());
-  std::string trust = read_file(kSystemBundle);
-  for (const auto& file : ca_files) trust += "\n" + read_file(file);
-  trust += "\n" + session_ca;
+  // The caller's files that are the system store itself (SSL_CERT_FILE often names it) add nothing.
+  std::vector<std::string> trust_sources = {kSystemBundle};
+  std::error_code ec;
+  for (const auto& file : ca_files)
+    if (!fs::equivalent(file, kSystemBundle, ec)) trust_sources.push_back(file);
   const fs::path trust_file = sessions / (session.id + ".trust.pem");
-  write_file(trust_file, trust);
+  write_bundle(trust_file, trust_sources, session_ca);
   // node adds NODE_EXTRA_CA_CERTS to its own roots and reads one file: the caller's, plus ours.
-  std::string node_extra;
-  if (const std::string v = env_value("NODE_EXTRA_CA_CERTS"); !v.empty()) node_extra = read_file(v) + "\n";
-  node_extra += session_ca;
+  std::vector<std::string> node_sources;
+  if (const std::string v = env_value("NODE_EXTRA_CA_CERTS"); !v.empty()) node_sources.push_back(v);
   const fs::path node_file = sessions / (session.id + ".node-ca.pem");
-  write_file(node_file, node_extra);
+  write_bundle(node_file, node_sources, session_ca);
 
   session.vars[protocol::kEnvProxy] = "127.0.0.1:" + std::to_string(port);
   session.vars["SSL_CERT_FILE"] = trust_file.string();

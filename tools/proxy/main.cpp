@@ -19,10 +19,14 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <openssl/crypto.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,15 +40,23 @@ using asio::ip::tcp;
 
 namespace {
 
+// Two ways to start:
+//  --ca-out FILE: the proxy makes the session CA, writes its certificate to FILE, listens on a
+//    loopback port of its own and prints it (a line) once it listens (bench/proxy_bench.py).
+//  --listen-fd N: what `agentguard run` does. It has made the CA and the listening socket (fd N)
+//    itself, so the agent starts while the proxy is still starting; the CA comes first on standard
+//    input ("<byte count>\n" then the key and certificate as PEM), and connections that arrive
+//    meanwhile wait in the socket's backlog.
 struct Options {
   std::string session;
   std::string ca_out;
+  int listen_fd = -1;
   std::vector<std::string> inspect_hosts;
   std::vector<std::string> upstream_cas;
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "agentguard-proxy: %s\nusage: agentguard-proxy --session ID --ca-out FILE "
+  std::fprintf(stderr, "agentguard-proxy: %s\nusage: agentguard-proxy --session ID (--ca-out FILE | --listen-fd N) "
                "[--inspect-host NAME]... [--upstream-ca FILE]...\n", why);
   std::exit(2);
 }
@@ -57,11 +69,13 @@ Options parse(int argc, char** argv) {
     const std::string value = argv[++i];
     if (arg == "--session") o.session = value;
     else if (arg == "--ca-out") o.ca_out = value;
+    else if (arg == "--listen-fd") o.listen_fd = std::atoi(value.c_str());
     else if (arg == "--inspect-host") o.inspect_hosts.push_back(value);
     else if (arg == "--upstream-ca") o.upstream_cas.push_back(value);
     else usage(("unknown option " + arg).c_str());
   }
-  if (o.session.empty() || o.ca_out.empty()) usage("--session and --ca-out are required");
+  if (o.session.empty() || (o.ca_out.empty() == (o.listen_fd < 0)))
+    usage("--session and one of --ca-out or --listen-fd are required");
   return o;
 }
 
@@ -109,6 +123,32 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ap::ProxyShared& shar
   }
 }
 
+// The CA `agentguard run` hands over on standard input: "<byte count>\n", then that many bytes of
+// PEM (key, certificate). Read with read(2), byte-exact, so what follows stays in the pipe for
+// wait_for_session_end. The caller wipes the text once the key is parsed.
+std::string read_handover() {
+  std::string count_line;
+  char c = 0;
+  while (count_line.size() < 16) {
+    const ssize_t n = ::read(0, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("the session CA was not handed over");
+    if (c == '\n') break;
+    count_line.push_back(c);
+  }
+  const long size = std::strtol(count_line.c_str(), nullptr, 10);
+  if (size <= 0 || size > 65536) throw std::runtime_error("the session CA handover is malformed");
+  std::string pem(static_cast<std::size_t>(size), '\0');
+  std::size_t got = 0;
+  while (got < pem.size()) {
+    const ssize_t n = ::read(0, pem.data() + got, pem.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("the session CA handover ended early");
+    got += static_cast<std::size_t>(n);
+  }
+  return pem;
+}
+
 // The session ends when `agentguard run` closes our standard input.
 asio::awaitable<void> wait_for_session_end(asio::posix::stream_descriptor& input, asio::io_context& io) {
   char byte[64];
@@ -132,8 +172,11 @@ int main(int argc, char** argv) {
   signal(SIGINT, SIG_IGN);  // a Ctrl-C meant for the agent; the session's end is our stdin closing
   const Options options = parse(argc, argv);
   try {
-    ap::SessionCa ca(options.session);
-    {
+    std::string handover = options.listen_fd >= 0 ? read_handover() : std::string();
+    ap::SessionCa ca = options.listen_fd >= 0 ? ap::SessionCa::from_handover(handover) : ap::SessionCa(options.session);
+    OPENSSL_cleanse(handover.data(), handover.size());
+    ca.leaf_key();  // made now, not on the first inspected connection
+    if (options.listen_fd < 0) {
       const std::string tmp = options.ca_out + ".tmp";
       std::ofstream out(tmp);
       out << ca.certificate_pem();
@@ -190,13 +233,15 @@ int main(int argc, char** argv) {
     load_rules(shared);
     shared.load_upstream_trust = [&upstream_tls, cas = options.upstream_cas] { load_upstream_trust(upstream_tls, cas); };
 
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    tcp::acceptor acceptor(io);
+    if (options.listen_fd >= 0) acceptor.assign(tcp::v4(), options.listen_fd);
+    else acceptor = tcp::acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     shared.port = acceptor.local_endpoint().port();
     asio::posix::stream_descriptor input(io, dup(0));
     asio::co_spawn(io, accept_loop(acceptor, shared), asio::detached);
     asio::co_spawn(io, wait_for_session_end(input, io), asio::detached);
 
-    std::printf("%u\n", static_cast<unsigned>(shared.port));
+    if (options.listen_fd < 0) std::printf("%u\n", static_cast<unsigned>(shared.port));
     std::fflush(stdout);
     std::fclose(stdout);
     io.run();
