@@ -28,6 +28,17 @@ using GetErrorFn = int (*)(const void*, int);
 using FreeFn = void (*)(void*);
 using AlpnFn = int (*)(void*, const unsigned char*, unsigned int);
 using GetFdFn = int (*)(const void*);
+using BioWriteFn = int (*)(void*, const void*, int);
+using BioWriteExFn = int (*)(void*, const void*, std::size_t, std::size_t*);
+using BioReadFn = int (*)(void*, void*, int);
+using BioReadExFn = int (*)(void*, void*, std::size_t, std::size_t*);
+using BioMethodTypeFn = int (*)(const void*);
+using BioCtrlFn = long (*)(void*, int, long, void*);
+using BioClearFlagsFn = void (*)(void*, int);
+
+constexpr int kBioTypeSsl = 7 | 0x0200;  // BIO_TYPE_SSL: number 7, a filter
+constexpr int kBioCtrlGetSsl = 110;      // BIO_C_GET_SSL (BIO_get_ssl)
+constexpr int kBioRetryFlags = 0x01 | 0x02 | 0x04 | 0x08;  // BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY
 
 long write_with_ssl_write(void* ssl, const char* data, std::size_t n) {
   auto real = tls_real<WriteFn>(TlsFn::SSL_write);
@@ -46,6 +57,52 @@ long write_with_ssl_write_ex(void* ssl, const char* data, std::size_t n) {
 int socket_of(void* ssl) {
   auto real = tls_real<GetFdFn>(TlsFn::SSL_get_rfd);
   return real != nullptr ? real(ssl) : -1;
+}
+
+ag::TlsConnection* refused_connection(const void* ssl);
+
+// The SSL* of an SSL BIO (BIO_f_ssl), or nullptr for any other BIO. Programs that write through
+// an SSL BIO never call SSL_write: the BIO calls libssl's internal write, which no hook sees, so
+// these requests are inspected at BIO_write, keyed by the same SSL* as SSL_write would be.
+void* ssl_of_bio(void* bio) {
+  if (bio == nullptr) return nullptr;
+  auto type = tls_real<BioMethodTypeFn>(TlsFn::BIO_method_type);
+  auto ctrl = tls_real<BioCtrlFn>(TlsFn::BIO_ctrl);
+  if (type == nullptr || ctrl == nullptr || type(bio) != kBioTypeSsl) return nullptr;
+  void* ssl = nullptr;
+  ctrl(bio, kBioCtrlGetSsl, 0, &ssl);
+  return ssl;
+}
+
+long write_with_bio_write(void* bio, const char* data, std::size_t n) {
+  auto real = tls_real<BioWriteFn>(TlsFn::BIO_write);
+  if (real == nullptr) return -1;
+  return real(bio, data, n > INT_MAX ? INT_MAX : static_cast<int>(n));
+}
+
+long write_with_bio_write_ex(void* bio, const char* data, std::size_t n) {
+  auto real = tls_real<BioWriteExFn>(TlsFn::BIO_write_ex);
+  if (real == nullptr) return 0;
+  std::size_t written = 0;
+  if (real(bio, data, n, &written) != 1) return 0;
+  return static_cast<long>(written);
+}
+
+int socket_of_bio(void* bio) {
+  void* ssl = ssl_of_bio(bio);
+  return ssl != nullptr ? socket_of(ssl) : -1;
+}
+
+// A refused connection's SSL BIO: its retry flags are cleared, so the caller sees the reply and
+// then a plain end of stream rather than "try again".
+ag::TlsConnection* refused_bio(void* bio) {
+  if (!ag::api_rules().inspect) return nullptr;
+  void* ssl = ssl_of_bio(bio);
+  ag::TlsConnection* c = ssl != nullptr ? refused_connection(ssl) : nullptr;
+  if (c != nullptr) {
+    if (auto clear = tls_real<BioClearFlagsFn>(TlsFn::BIO_clear_flags)) clear(bio, kBioRetryFlags);
+  }
+  return c;
 }
 
 // The connection of a guarded process, created on its first write; nullptr when not inspecting.
@@ -135,6 +192,69 @@ __attribute__((visibility("default"))) int SSL_read_ex(void* ssl, void* buf, std
     return 0;
   }
   return real(ssl, buf, num, readbytes);
+}
+
+__attribute__((visibility("default"))) int BIO_write(void* bio, const void* buf, int num) {
+  void* ssl = num > 0 && ag::api_rules().inspect ? ssl_of_bio(bio) : nullptr;
+  bool failed = false;
+  ag::TlsConnection* c = ssl != nullptr ? connection_for_write(ssl, &failed) : nullptr;
+  if (failed) {
+    errno = ENOMEM;
+    return -1;
+  }
+  if (c == nullptr) {
+    auto real = tls_real<BioWriteFn>(TlsFn::BIO_write);
+    return real != nullptr ? real(bio, buf, num) : -1;
+  }
+  ag::TlsTransport t{bio, &write_with_bio_write, &socket_of_bio};
+  return static_cast<int>(ag::guarded_write(*c, t, static_cast<const char*>(buf), static_cast<std::size_t>(num)));
+}
+
+__attribute__((visibility("default"))) int BIO_write_ex(void* bio, const void* buf, std::size_t num,
+                                                        std::size_t* written) {
+  void* ssl = num > 0 && ag::api_rules().inspect ? ssl_of_bio(bio) : nullptr;
+  bool failed = false;
+  ag::TlsConnection* c = ssl != nullptr ? connection_for_write(ssl, &failed) : nullptr;
+  if (failed) {
+    errno = ENOMEM;
+    if (written != nullptr) *written = 0;
+    return 0;
+  }
+  if (c == nullptr) {
+    auto real = tls_real<BioWriteExFn>(TlsFn::BIO_write_ex);
+    if (real == nullptr) {
+      if (written != nullptr) *written = 0;
+      return 0;
+    }
+    return real(bio, buf, num, written);
+  }
+  ag::TlsTransport t{bio, &write_with_bio_write_ex, &socket_of_bio};
+  long r = ag::guarded_write(*c, t, static_cast<const char*>(buf), num);
+  if (written != nullptr) *written = r > 0 ? static_cast<std::size_t>(r) : 0;
+  return r > 0 ? 1 : 0;
+}
+
+__attribute__((visibility("default"))) int BIO_read(void* bio, void* buf, int num) {
+  if (ag::TlsConnection* c = refused_bio(bio)) {
+    if (num <= 0) return 0;
+    return static_cast<int>(ag::read_reply(*c, static_cast<char*>(buf), static_cast<std::size_t>(num)));
+  }
+  auto real = tls_real<BioReadFn>(TlsFn::BIO_read);
+  return real != nullptr ? real(bio, buf, num) : -1;
+}
+
+__attribute__((visibility("default"))) int BIO_read_ex(void* bio, void* buf, std::size_t num, std::size_t* readbytes) {
+  if (ag::TlsConnection* c = refused_bio(bio)) {
+    std::size_t n = ag::read_reply(*c, static_cast<char*>(buf), num);
+    if (readbytes != nullptr) *readbytes = n;
+    return n > 0 ? 1 : 0;
+  }
+  auto real = tls_real<BioReadExFn>(TlsFn::BIO_read_ex);
+  if (real == nullptr) {
+    if (readbytes != nullptr) *readbytes = 0;
+    return 0;
+  }
+  return real(bio, buf, num, readbytes);
 }
 
 // After the synthetic reply has been read, the connection ends the way a clean close_notify

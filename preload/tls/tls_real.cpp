@@ -23,6 +23,7 @@ struct FnInfo {
 constexpr FnInfo kFns[kCount] = {
 #define AGENTGUARD_REAL_ssl(id, symbol) {#symbol, "libssl"},
 #define AGENTGUARD_REAL_gnutls(id, symbol) {#symbol, "libgnutls"},
+#define AGENTGUARD_REAL_crypto(id, symbol) {#symbol, "libcrypto"},
 #include "hooks.def"
 };
 

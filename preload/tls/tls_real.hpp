@@ -10,10 +10,11 @@
 
 namespace agentguard::preload {
 
-// The `ssl` and `gnutls` entries of hooks.def, in its order.
+// The `ssl`, `gnutls` and `crypto` entries of hooks.def, in its order.
 enum class TlsFn : unsigned {
 #define AGENTGUARD_REAL_ssl(id, symbol) id,
 #define AGENTGUARD_REAL_gnutls(id, symbol) id,
+#define AGENTGUARD_REAL_crypto(id, symbol) id,
 #include "hooks.def"
   count,
 };

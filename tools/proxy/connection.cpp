@@ -8,13 +8,14 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read.hpp>
 #include <asio/read_until.hpp>
-#include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
 #include <array>
+#include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -24,6 +25,8 @@
 #include "client_hello.hpp"
 #include "inspected_hosts.hpp"
 #include "request_guard.hpp"
+#include "tls_stream.hpp"
+#include "upstream_sessions.hpp"
 
 namespace agentguard::proxy {
 namespace {
@@ -117,13 +120,38 @@ asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
 }
 
 asio::awaitable<void> pump_tls(TlsStream& from, TlsStream& to) {
-  std::array<char, 64 * 1024> data;
+  constexpr std::size_t kChunk = 64 * 1024;
+  std::unique_ptr<char[]> data(new char[kChunk]);
   for (;;) {
-    std::error_code ec;
-    const std::size_t n = co_await from.async_read_some(asio::buffer(data), asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;
-    co_await asio::async_write(to, asio::buffer(data.data(), n), use_awaitable);
+    std::size_t n = 0;
+    try {
+      n = co_await from.read_some(data.get(), kChunk);
+    } catch (const std::system_error&) {
+      co_return;
+    }
+    co_await to.write(data.get(), n);
   }
+}
+
+// After our last bytes to a client: its unread bytes are read and dropped until it closes (at
+// most a few seconds), so closing our socket does not reset the connection (a TCP RST) before
+// the client has read what we sent, such as a refusal's reply.
+asio::awaitable<void> linger(TlsStream& stream) {
+  asio::steady_timer timer(stream.socket().get_executor());
+  timer.expires_after(std::chrono::seconds(3));
+  auto discard = [&stream]() -> asio::awaitable<void> {
+    std::array<char, 16 * 1024> sink;
+    std::error_code ec;
+    for (;;) {
+      co_await stream.socket().async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      const std::size_t n = stream.socket().read_some(asio::buffer(sink), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      if (ec || n == 0) co_return;
+    }
+  };
+  std::error_code ec;
+  co_await (discard() || timer.async_wait(asio::redirect_error(use_awaitable, ec)));
 }
 
 // The first client bytes, peeked (left in the socket): up to one TLS record.
@@ -147,27 +175,33 @@ asio::awaitable<std::pair<HelloStatus, ClientHello>> peek_client_hello(tcp::sock
 
 void log_line(const std::string& line) { std::fprintf(stderr, "agentguard-proxy: %s\n", line.c_str()); }
 
+// The client's handshake; when it fails, the endpoint's is abandoned (its socket closed, which
+// ends the wait it is in) instead of being carried on for a connection that will not be used.
+asio::awaitable<std::error_code> client_handshake(TlsStream& client, TlsStream& upstream) {
+  const std::error_code ec = co_await client.handshake(TlsStream::Role::server);
+  if (ec) {
+    std::error_code ignored;
+    upstream.socket().close(ignored);
+  }
+  co_return ec;
+}
+
 asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const ClientHello& hello, const Destination& dest,
                               ProxyShared& shared, unsigned short client_port) {
   // The name the client checks our certificate against: its SNI, else the address it dialled.
   const std::string name = !hello.server_name.empty() ? hello.server_name
                            : !dest.host.empty()       ? dest.host
                                                       : dest.endpoint.address().to_string();
-  TlsStream client_tls(std::move(client), *shared.server_tls);
+  TlsStream client_tls(std::move(client), shared.server_tls->native_handle());
   SSL* server_ssl = client_tls.native_handle();
   if (SSL_use_certificate(server_ssl, shared.ca->leaf_for(name)) != 1 ||
       SSL_use_PrivateKey(server_ssl, shared.ca->leaf_key()) != 1) {
     log_line("cannot present a certificate for " + name);
     co_return;
   }
-  std::error_code ec;
-  co_await client_tls.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
-  // A client that refuses the session CA (or offers only HTTP/2) ends here: nothing reached the
-  // endpoint (fail closed).
-  if (ec) co_return;
 
   if (shared.load_upstream_trust) std::exchange(shared.load_upstream_trust, nullptr)();  // one io thread: no race
-  TlsStream upstream_tls(std::move(upstream), *shared.upstream_tls);
+  TlsStream upstream_tls(std::move(upstream), shared.upstream_tls->native_handle());
   SSL* ssl = upstream_tls.native_handle();
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   unsigned char ip[16];
@@ -178,11 +212,23 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
     X509_VERIFY_PARAM_set1_host(param, verify_name.c_str(), 0);
     SSL_set_tlsext_host_name(ssl, verify_name.c_str());
   }
-  upstream_tls.set_verify_mode(asio::ssl::verify_peer);
-  co_await upstream_tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
-  if (ec) {
-    log_line("the endpoint " + verify_name + " failed TLS verification (" + ec.message() + "); connection closed");
-    co_await client_tls.async_shutdown(asio::redirect_error(use_awaitable, ec));
+  SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+  shared.upstream_sessions->prepare(
+      ssl, verify_name + " " + dest.endpoint.address().to_string() + " " + std::to_string(dest.endpoint.port()));
+
+  // Both handshakes at once, the endpoint's first: its ClientHello leaves before we spend our
+  // CPU on the client's flight, so the endpoint works on its side meanwhile. Nothing of the
+  // client's is sent before its handshake is done and its request allowed.
+  auto [upstream_ec, client_ec] = co_await (upstream_tls.handshake(TlsStream::Role::client) &&
+                                            client_handshake(client_tls, upstream_tls));
+  // A client that refuses the session CA (or offers only HTTP/2) ends here: nothing reached the
+  // endpoint (fail closed).
+  if (client_ec) co_return;
+  if (upstream_ec) {
+    log_line("the endpoint " + verify_name + " failed TLS verification (" + upstream_ec.message() +
+             "); connection closed");
+    co_await client_tls.shutdown();
+    co_await linger(client_tls);
     co_return;
   }
 
@@ -192,11 +238,16 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
     std::optional<std::string> reply = std::get<0>(std::move(outcome));
     if (reply && !reply->empty()) {
       // The refused request never reached the endpoint; the client gets the service's own error.
-      upstream_tls.lowest_layer().close(ec);
-      co_await asio::async_write(client_tls, asio::buffer(*reply), asio::redirect_error(use_awaitable, ec));
+      std::error_code ec;
+      upstream_tls.socket().close(ec);
+      try {
+        co_await client_tls.write(reply->data(), reply->size());
+      } catch (const std::system_error&) {
+      }
     }
   }
-  co_await client_tls.async_shutdown(asio::redirect_error(use_awaitable, ec));
+  co_await client_tls.shutdown();
+  co_await linger(client_tls);
 }
 
 }  // namespace

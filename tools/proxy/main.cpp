@@ -214,12 +214,20 @@ int main(int argc, char** argv) {
     static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_CTX_set_alpn_protos(upstream_tls.native_handle(), kHttp11, sizeof kHttp11);
 
+    // No renegotiation either way: a read then never has to write (tls_stream.hpp). One ticket
+    // per client connection is enough for a client that resumes (node's https agent does).
+    SSL_CTX_set_options(server_tls.native_handle(), SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_options(upstream_tls.native_handle(), SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_num_tickets(server_tls.native_handle(), 1);
+    ap::UpstreamSessions upstream_sessions(upstream_tls.native_handle());
+
     asio::io_context io(1);
     asio::thread_pool report_pool(1);
     ap::ProxyShared shared;
     shared.ca = &ca;
     shared.server_tls = &server_tls;
     shared.upstream_tls = &upstream_tls;
+    shared.upstream_sessions = &upstream_sessions;
     shared.report_pool = &report_pool;
     shared.inspect_hosts = options.inspect_hosts;
     load_rules(shared);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "session_ca.hpp"
+#include "upstream_sessions.hpp"
 
 namespace agentguard::proxy {
 
@@ -17,6 +18,7 @@ struct ProxyShared {
   SessionCa* ca = nullptr;
   asio::ssl::context* server_tls = nullptr;    // toward the client: session leaves, HTTP/1.1 only
   asio::ssl::context* upstream_tls = nullptr;  // toward the endpoint: verified against the system store
+  UpstreamSessions* upstream_sessions = nullptr;  // tickets for resuming toward endpoints
   // Fills upstream_tls's trust store; run once, before the first upstream handshake, and then
   // emptied. Parsing the system bundle takes ~50 ms, which a session that never reaches an
   // inspected endpoint should not pay at its start or its end.

@@ -2,8 +2,8 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include <array>
 #include <cstring>
@@ -148,28 +148,32 @@ bool is_end_of_stream(const std::system_error& e) {
          e.code() == asio::error::connection_reset;
 }
 
+// Plaintext taken from the client per wake-up: several records, so an upload's body leaves in
+// large writes (one send of many records each).
+constexpr std::size_t kReadSize = 64 * 1024;
+
 }  // namespace
 
 asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, TlsStream& upstream, ProxyShared& shared,
                                                            unsigned short client_port) {
   auto c = std::make_unique<Connection>();
   c->stream.init(c->buffer.get(), kStreamBuffer, kBodyPeek);
-  std::array<char, 16 * 1024> in;
+  std::unique_ptr<char[]> in(new char[kReadSize]);
   for (;;) {
     std::size_t n = 0;
     try {
-      n = co_await client.async_read_some(asio::buffer(in), asio::use_awaitable);
+      n = co_await client.read_some(in.get(), kReadSize);
     } catch (const std::system_error& e) {
       if (is_end_of_stream(e)) co_return std::nullopt;
       throw;
     }
     if (c->opaque) {
-      co_await asio::async_write(upstream, asio::buffer(in.data(), n), asio::use_awaitable);
+      co_await upstream.write(in.get(), n);
       continue;
     }
     std::size_t off = 0;
     while (off < n) {
-      const http::Step step = c->stream.offer(in.data() + off, n - off);
+      const http::Step step = c->stream.offer(in.get() + off, n - off);
       switch (step.kind) {
         case http::StepKind::hold: {
           if (step.count == 0) {  // cannot happen with bytes offered; never spin
@@ -193,15 +197,15 @@ asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, Tl
             c->passing = !body_complete;
             const http::Text pending = c->stream.pending();
             if (pending.size > 0) {
-              co_await asio::async_write(upstream, asio::buffer(pending.data, pending.size), asio::use_awaitable);
+              co_await upstream.write(pending.data, pending.size);
               c->stream.flushed(pending.size);
             }
           }
           break;
         }
         case http::StepKind::pass:
-          co_await asio::async_write(upstream, asio::buffer(in.data() + off, step.count), asio::use_awaitable);
-          c->stream.passed(in.data() + off, step.count);
+          co_await upstream.write(in.get() + off, step.count);
+          c->stream.passed(in.get() + off, step.count);
           off += step.count;
           break;
         case http::StepKind::flush_first: {
@@ -211,7 +215,7 @@ asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, Tl
             if (reply) co_return reply;
             break;
           }
-          co_await asio::async_write(upstream, asio::buffer(pending.data, pending.size), asio::use_awaitable);
+          co_await upstream.write(pending.data, pending.size);
           c->stream.flushed(pending.size);
           break;
         }
@@ -227,8 +231,8 @@ asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, Tl
       if (c->opaque) {
         // Not HTTP: what the stream held goes first, then the rest of this read, then everything.
         const http::Text held = c->stream.held_bytes();
-        co_await asio::async_write(upstream, asio::buffer(held.data, held.size), asio::use_awaitable);
-        co_await asio::async_write(upstream, asio::buffer(in.data() + off, n - off), asio::use_awaitable);
+        co_await upstream.write(held.data, held.size);
+        co_await upstream.write(in.get() + off, n - off);
         off = n;
       }
     }

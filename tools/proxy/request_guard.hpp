@@ -4,16 +4,14 @@
 // allowed bytes reach the endpoint.
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/ssl/stream.hpp>
 
 #include <optional>
 #include <string>
 
 #include "proxy_config.hpp"
+#include "tls_stream.hpp"
 
 namespace agentguard::proxy {
-
-using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
 // Relays requests from `client` to `upstream` until the client closes. Returns the reply to
 // give the client when a request was refused (the refusal is already recorded), or nothing when
