@@ -104,7 +104,17 @@ class Browser:
 
     def screenshot(self, name):
         os.makedirs(OUTPUT_DIR, exist_ok=True)
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        # Headless Chromium on a loaded machine sometimes has no laid-out viewport yet right after a
+        # navigation ("Cannot take screenshot with 0 width"): the picture is for people, the
+        # assertions are made before it, so wait for a layout and try again (bounded).
+        for attempt in range(20):
+            try:
+                data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+                break
+            except AssertionError as e:
+                if "0 width" not in str(e) or attempt == 19:
+                    raise
+                time.sleep(0.25)
         path = os.path.join(OUTPUT_DIR, name)
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
