@@ -155,6 +155,12 @@ class StrictMode(unittest.TestCase):
         self.assert_refused_and_intact("policy strict", r)
 
     def test_strict_session_does_not_start_where_the_kernel_refuses(self):
+        # An earlier session in the same state directory kept the probe's "yes" (so session starts
+        # skip it); it was kept for an unfiltered process, and must not answer for this one.
+        first = run([AGENTGUARD, "run", "--default-only", "--state-dir", self.state_dir, "--", "true"], env=clean_env(),
+                    timeout=120)
+        self.assertEqual(first.status, 0, first)
+        self.assertTrue(os.path.exists(os.path.join(self.state_dir, "supervisor-probe")), "the probe's answer was not kept")
         marker = os.path.join(self.scripts, "ran")
         r = run([sys.executable, os.path.join(HERE, "supervised", "deny_seccomp.py"), AGENTGUARD, "run",
                  "--default-only", "--state-dir", self.state_dir, "--strict", "--", "touch", marker],

@@ -23,6 +23,7 @@
 #include "session.hpp"
 #include "session_proxy.hpp"
 #include "session_guard.hpp"
+#include "supervisor_probe.hpp"
 
 namespace agentguard::cli {
 
@@ -30,14 +31,8 @@ namespace {
 // Static programs (terraform among them) need the gate's seccomp supervisor. Where the kernel
 // refuses it they will be refused, launch by launch; say so once, up front. Returns false if it
 // is unavailable (a strict session then does not start: nothing may run unsupervised).
-// The probe runs while the session's proxy starts (both are process start-ups, ~5-10 ms each);
-// its verdict is told once the proxy is up.
-subprocess::Result probe_supervisor() {
-  subprocess::Options options;
-  options.timeout = std::chrono::seconds(20);
-  return subprocess::run({paths::gate_program().string(), protocol::kProbeSupervisor}, options);
-}
-
+// The probe (when no earlier "yes" is kept: supervisor_probe.hpp) runs while the session's proxy
+// starts; its verdict is told once the proxy is up.
 bool supervisor_available(const subprocess::Result& r, bool strict) {
   if (r.status == 0) return true;
   const std::string line = r.out.substr(0, r.out.find('\n'));
@@ -125,11 +120,18 @@ void add_run_command(CLI::App& app) {
       std::fprintf(stderr, "agentguard: cannot start a guarded session: %s\n", e.what());
       throw CLI::RuntimeError(2);
     }
-    auto probe = std::async(std::launch::async, probe_supervisor);
+    const std::string probe_key = supervisor_probe_key();
+    const bool known_available = supervisor_known_available(probe_key);
+    std::future<subprocess::Result> probe;
+    if (!known_available) probe = std::async(std::launch::async, probe_supervisor);
     SessionProxy proxy = start_session_proxy(session);
-    if (!supervisor_available(probe.get(), session.strict) && session.strict) {
-      stop_session_proxy(proxy);
-      throw CLI::RuntimeError(126);
+    if (!known_available) {
+      if (supervisor_available(probe.get(), session.strict)) {
+        remember_supervisor_available(probe_key);
+      } else if (session.strict) {
+        stop_session_proxy(proxy);
+        throw CLI::RuntimeError(126);
+      }
     }
     const int status = run_supervised(session, argv->words, guarded_environment(session, current_environment()));
     stop_session_proxy(proxy);
