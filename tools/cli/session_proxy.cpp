@@ -50,16 +50,6 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
-
 // The files, each followed by a newline, then `tail`: streamed file to file (the system store is
 // ~200 KiB; built up in strings it was a tenth of a session's start).
 void write_bundle(const fs::path& path, const std::vector<std::string>& sources, const std::string& tail) {
@@ -186,7 +176,7 @@ SessionProxy start_session_proxy(Session& session) {
   std::string handover;
   try {
     const proxy::SessionCa ca(session.id);
-    write_file(ca_file, ca.certificate_pem());
+    write_bundle(ca_file, {}, ca.certificate_pem());
     handover = ca.handover_pem();
   } catch (const std::exception& e) {
     close(listener);
