@@ -16,7 +16,28 @@ bool Request::has_header(Text name) const {
   return false;
 }
 
-Text Request::path() const { return target.sub(0, find_char(target, '?')); }
+// Absolute-form ("http://host:port/path?query", what a client sends to a forward proxy, RFC 9112
+// §3.2.2): the scheme's length, or 0 for origin-form; the authority runs to the first '/' or '?'.
+static std::size_t absolute_scheme(Text target) {
+  return istarts_with(target, Text("http://")) ? 7 : istarts_with(target, Text("https://")) ? 8 : 0;
+}
+
+static std::size_t authority_end(Text target, std::size_t from) {
+  while (from < target.size && target[from] != '/' && target[from] != '?') ++from;
+  return from;
+}
+
+// REST routes are read the same whichever form the client used.
+Text Request::path() const {
+  const std::size_t scheme = absolute_scheme(target);
+  const Text t = scheme > 0 ? target.sub(authority_end(target, scheme)) : target;
+  return t.sub(0, find_char(t, '?'));
+}
+
+Text Request::authority() const {
+  const std::size_t scheme = absolute_scheme(target);
+  return scheme > 0 ? target.sub(scheme, authority_end(target, scheme) - scheme) : Text();
+}
 
 Text Request::query() const {
   std::size_t q = find_char(target, '?');

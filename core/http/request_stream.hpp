@@ -50,8 +50,9 @@ struct Request {
   // First value of a header (ASCII case-insensitive name), or an empty Text.
   Text header(Text name) const;
   bool has_header(Text name) const;
-  Text path() const;   // target up to '?'
+  Text path() const;   // target up to '?' (for absolute-form, from the '/' after the authority)
   Text query() const;  // after '?', or empty
+  Text authority() const;  // absolute-form's "host[:port]", or empty for origin-form
 };
 
 enum class StepKind : std::uint8_t { hold, decide, pass, flush_first, refused, error };

@@ -111,8 +111,7 @@ class InspectingProxyTest(unittest.TestCase):
             self.assertNotIn("DeleteObject ok", proc.stdout, proc)
             self.assertEqual(ep.operations(), [], proc)
 
-    @unittest.skipUnless(GO, "go is needed")
-    def test_static_go_client_deletes_never_arrive(self):
+    def build_static_go_client(self):
         address = non_loopback_address()
         if address is None:
             self.skipTest("no non-loopback address on this machine (Go never proxies loopback)")
@@ -120,6 +119,36 @@ class InspectingProxyTest(unittest.TestCase):
         build_env = dict(os.environ, CGO_ENABLED="0", GO111MODULE="off", GOFLAGS="")
         subprocess.run([GO, "build", "-o", program, os.path.join(HERE, "go_aws", "main.go")], env=build_env,
                        check=True, capture_output=True, timeout=600)
+        return program, address
+
+    @unittest.skipUnless(GO, "go is needed")
+    def test_static_go_client_over_plain_http_deletes_never_arrive(self):
+        # No preload in a static binary: the gate's HTTP_PROXY sends Go's http:// requests to the
+        # proxy in absolute-form, where they are decided like decrypted ones.
+        program, address = self.build_static_go_client()
+        with HttpsEndpoint(self.tmp, tls=False, host=address) as ep:
+            proc = self.run_guarded([program, ep.url], HTTP_PROXY="http://192.0.2.1:9")
+            lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+            self.assertEqual(lines.get("DescribeDBInstances"), "200 -", proc)
+            self.assertEqual(lines.get("GetObject"), "200 -", proc)
+            self.assertEqual(lines.get("DeleteDBInstance"), "403 AccessDenied", proc)
+            self.assertEqual(lines.get("DeleteObject"), "403 AccessDenied", proc)
+            self.assertEqual(ep.operations(), ["DescribeDBInstances", "GET /full-bucket/a.txt"], proc)
+            # The endpoint got origin-form request lines, as from a direct client.
+            self.assertEqual([r.target for r in ep.requests], ["/", "/full-bucket/a.txt"])
+            self.assert_refusals_recorded(["DeleteDBInstance", "DeleteObject"], "go_aws")
+
+            ep.requests.clear()
+            control = clean_env(NO_PROXY="*")
+            for name in ("HTTP_PROXY", "http_proxy"):
+                control.pop(name, None)
+            proc = subprocess.run([program, ep.url], env=control, capture_output=True, text=True, timeout=300)
+            self.assertIn("DeleteDBInstance", ep.operations(), proc.stdout)
+            self.assertIn("DELETE /full-bucket/a.txt", ep.operations(), proc.stdout)
+
+    @unittest.skipUnless(GO, "go is needed")
+    def test_static_go_client_deletes_never_arrive(self):
+        program, address = self.build_static_go_client()
         with HttpsEndpoint(self.tmp, host=address) as ep:
             proc = self.run_guarded([program, ep.url], SSL_CERT_FILE=ep.cert)
             lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)

@@ -27,9 +27,12 @@ void remove(std::vector<std::string>& env, std::string_view name) {
 void steer_to_proxy(std::vector<std::string>& env) {
   const std::string proxy = value_of(env, protocol::kEnvProxy);
   if (proxy.empty()) return;
-  for (const char* name : {"HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"}) remove(env, name);
-  env.push_back("HTTPS_PROXY=http://" + proxy);
-  env.push_back("https_proxy=http://" + proxy);
+  for (const char* name : {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",
+                           "all_proxy"})
+    remove(env, name);
+  // https:// URLs arrive as CONNECT, http:// ones as absolute-form requests (forward_http.hpp).
+  for (const char* name : {"HTTPS_PROXY=http://", "https_proxy=http://", "HTTP_PROXY=http://", "http_proxy=http://"})
+    env.push_back(name + proxy);
   const std::string state = value_of(env, protocol::kEnvStateDir);
   const std::string session = value_of(env, protocol::kEnvSession);
   const std::string bundle = state + "/sessions/" + session + ".trust.pem";

@@ -23,7 +23,10 @@
 #include <utility>
 
 #include "client_hello.hpp"
+#include "forward_http.hpp"
+#include "idle_watch.hpp"
 #include "inspected_hosts.hpp"
+#include "linger.hpp"
 #include "request_guard.hpp"
 #include "tls_stream.hpp"
 #include "upstream_sessions.hpp"
@@ -38,7 +41,17 @@ using namespace asio::experimental::awaitable_operators;
 struct Destination {
   tcp::endpoint endpoint;
   std::string host;  // the CONNECT target's name; empty for a redirected connection (an address)
+  std::string forward_start;  // non-empty: a plain forward-proxy request, these its first bytes
 };
+
+// The start of an HTTP request line ("GET ", "POST", "DELETE"): a client using us as its
+// HTTP_PROXY for an http:// URL. (CONNECT is told apart before.)
+bool starts_like_request(const unsigned char* p) {
+  if (p[0] < 'A' || p[0] > 'Z') return false;
+  for (int i = 1; i < 4; ++i)
+    if (!((p[i] >= 'A' && p[i] <= 'Z') || p[i] == ' ')) return false;
+  return true;
+}
 
 // "CONNECT host:port HTTP/1.1" (the first four bytes already read).
 std::optional<std::pair<std::string, std::string>> parse_connect(const std::string& head) {
@@ -87,7 +100,12 @@ asio::awaitable<std::optional<Destination>> read_destination(tcp::socket& client
     }
     co_return d;
   }
-  if (std::memcmp(header.data(), "CONN", 4) != 0) co_return std::nullopt;
+  if (std::memcmp(header.data(), "CONN", 4) != 0) {
+    if (!starts_like_request(header.data())) co_return std::nullopt;
+    Destination d;
+    d.forward_start.assign(reinterpret_cast<const char*>(header.data()), 4);
+    co_return d;
+  }
   std::string head(reinterpret_cast<const char*>(header.data()), 4);
   co_await asio::async_read_until(client, asio::dynamic_buffer(head, 8192), "\r\n\r\n", use_awaitable);
   const auto target = parse_connect(head);
@@ -106,7 +124,7 @@ asio::awaitable<std::optional<Destination>> read_destination(tcp::socket& client
   co_return d;
 }
 
-asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
+asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, Activity& activity) {
   std::array<char, 64 * 1024> data;
   for (;;) {
     std::error_code ec;
@@ -115,8 +133,14 @@ asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
       to.shutdown(tcp::socket::shutdown_send, ec);
       co_return;
     }
+    activity.seen = true;
     co_await asio::async_write(to, asio::buffer(data.data(), n), use_awaitable);
   }
+}
+
+// Both ways, untouched.
+asio::awaitable<void> splice(tcp::socket& client, tcp::socket& upstream, Activity& activity) {
+  co_await (pump(client, upstream, activity) && pump(upstream, client, activity));
 }
 
 asio::awaitable<void> pump_tls(TlsStream& from, TlsStream& to) {
@@ -133,26 +157,24 @@ asio::awaitable<void> pump_tls(TlsStream& from, TlsStream& to) {
   }
 }
 
-// After our last bytes to a client: its unread bytes are read and dropped until it closes (at
-// most a few seconds), so closing our socket does not reset the connection (a TCP RST) before
-// the client has read what we sent, such as a refusal's reply.
-asio::awaitable<void> linger(TlsStream& stream) {
-  asio::steady_timer timer(stream.socket().get_executor());
-  timer.expires_after(std::chrono::seconds(3));
-  auto discard = [&stream]() -> asio::awaitable<void> {
-    std::array<char, 16 * 1024> sink;
-    std::error_code ec;
-    for (;;) {
-      co_await stream.socket().async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
-      if (ec) co_return;
-      const std::size_t n = stream.socket().read_some(asio::buffer(sink), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      if (ec || n == 0) co_return;
-    }
-  };
-  std::error_code ec;
-  co_await (discard() || timer.async_wait(asio::redirect_error(use_awaitable, ec)));
-}
+// A decrypted connection: one endpoint, requests go out as the client sent them.
+class TlsRelay final : public RequestRelay {
+ public:
+  TlsRelay(TlsStream& client, TlsStream& upstream) : client_(client), upstream_(upstream) {}
+  asio::awaitable<std::size_t> read_client(char* data, std::size_t size) override {
+    co_return co_await client_.read_some(data, size);
+  }
+  asio::awaitable<std::optional<std::string>> open_request(const core::http::Request&) override {
+    co_return std::nullopt;
+  }
+  asio::awaitable<void> write_upstream(const char* data, std::size_t size) override {
+    co_await upstream_.write(data, size);
+  }
+
+ private:
+  TlsStream& client_;
+  TlsStream& upstream_;
+};
 
 // The first client bytes, peeked (left in the socket): up to one TLS record.
 asio::awaitable<std::pair<HelloStatus, ClientHello>> peek_client_hello(tcp::socket& client) {
@@ -187,12 +209,13 @@ asio::awaitable<std::error_code> client_handshake(TlsStream& client, TlsStream& 
 }
 
 asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const ClientHello& hello, const Destination& dest,
-                              ProxyShared& shared, unsigned short client_port) {
+                              ProxyShared& shared, unsigned short client_port, Activity& activity) {
   // The name the client checks our certificate against: its SNI, else the address it dialled.
   const std::string name = !hello.server_name.empty() ? hello.server_name
                            : !dest.host.empty()       ? dest.host
                                                       : dest.endpoint.address().to_string();
   TlsStream client_tls(std::move(client), shared.server_tls->native_handle());
+  client_tls.count_activity_in(&activity);
   SSL* server_ssl = client_tls.native_handle();
   if (SSL_use_certificate(server_ssl, shared.ca->leaf_for(name)) != 1 ||
       SSL_use_PrivateKey(server_ssl, shared.ca->leaf_key()) != 1) {
@@ -202,6 +225,7 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
 
   if (shared.load_upstream_trust) std::exchange(shared.load_upstream_trust, nullptr)();  // one io thread: no race
   TlsStream upstream_tls(std::move(upstream), shared.upstream_tls->native_handle());
+  upstream_tls.count_activity_in(&activity);
   SSL* ssl = upstream_tls.native_handle();
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   unsigned char ip[16];
@@ -228,11 +252,12 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
     log_line("the endpoint " + verify_name + " failed TLS verification (" + upstream_ec.message() +
              "); connection closed");
     co_await client_tls.shutdown();
-    co_await linger(client_tls);
+    co_await linger(client_tls.socket());
     co_return;
   }
 
-  auto outcome = co_await (guard_requests(client_tls, upstream_tls, shared, client_port) ||
+  TlsRelay relay(client_tls, upstream_tls);
+  auto outcome = co_await (guard_requests(relay, shared, client_port) ||
                            pump_tls(upstream_tls, client_tls));
   if (outcome.index() == 0) {
     std::optional<std::string> reply = std::get<0>(std::move(outcome));
@@ -247,18 +272,20 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
     }
   }
   co_await client_tls.shutdown();
-  co_await linger(client_tls);
+  co_await linger(client_tls.socket());
 }
 
-}  // namespace
-
-asio::awaitable<void> serve_connection(tcp::socket client, ProxyShared& shared) {
+asio::awaitable<void> handle_connection(tcp::socket client, ProxyShared& shared, Activity& activity) {
   try {
     std::error_code ec;
     client.set_option(tcp::no_delay(true), ec);
     const unsigned short client_port = client.remote_endpoint(ec).port();
     std::optional<Destination> dest = co_await read_destination(client);
     if (!dest) co_return;
+    if (!dest->forward_start.empty()) {
+      co_await serve_forward(client, std::move(dest->forward_start), shared, activity, client_port);
+      co_return;
+    }
     tcp::socket upstream(client.get_executor());
     co_await upstream.async_connect(dest->endpoint, asio::redirect_error(use_awaitable, ec));
     const bool via_connect = !dest->host.empty();
@@ -278,7 +305,7 @@ asio::awaitable<void> serve_connection(tcp::socket client, ProxyShared& shared) 
     auto first = co_await (client.async_wait(tcp::socket::wait_read, use_awaitable) ||
                            upstream.async_wait(tcp::socket::wait_read, use_awaitable));
     if (first.index() == 1) {
-      co_await (pump(client, upstream) && pump(upstream, client));
+      co_await splice(client, upstream, activity);
       co_return;
     }
     std::pair<HelloStatus, ClientHello> peeked;
@@ -288,7 +315,7 @@ asio::awaitable<void> serve_connection(tcp::socket client, ProxyShared& shared) 
     if (status == HelloStatus::not_tls) {
       // Plain bytes: a dynamically linked client's plaintext HTTP is inspected in its own process
       // (the socket hooks); other protocols are not ours.
-      co_await (pump(client, upstream) && pump(upstream, client));
+      co_await splice(client, upstream, activity);
       co_return;
     }
     if (status != HelloStatus::complete) {
@@ -297,13 +324,20 @@ asio::awaitable<void> serve_connection(tcp::socket client, ProxyShared& shared) 
       co_return;
     }
     if (!should_inspect(hello.server_name, shared.inspect_hosts)) {
-      co_await (pump(client, upstream) && pump(upstream, client));
+      co_await splice(client, upstream, activity);
       co_return;
     }
-    co_await inspect(std::move(client), std::move(upstream), hello, *dest, shared, client_port);
+    co_await inspect(std::move(client), std::move(upstream), hello, *dest, shared, client_port, activity);
   } catch (const std::exception&) {
     // The connection ends; the client sees it closed. Nothing was passed on uninspected.
   }
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(tcp::socket client, ProxyShared& shared) {
+  Activity activity;
+  co_await (handle_connection(std::move(client), shared, activity) || watch_idle(activity, shared.idle_timeout));
 }
 
 }  // namespace agentguard::proxy

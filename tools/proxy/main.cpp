@@ -3,6 +3,7 @@
 // (the end of the session). Prints its port on standard output once it listens.
 //
 //   agentguard-proxy --session ID --ca-out FILE [--inspect-host NAME]... [--upstream-ca FILE]...
+//                    [--idle-timeout-ms N]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -53,11 +54,12 @@ struct Options {
   int listen_fd = -1;
   std::vector<std::string> inspect_hosts;
   std::vector<std::string> upstream_cas;
+  long idle_timeout_ms = 0;  // 0: the default (idle_watch.hpp)
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr, "agentguard-proxy: %s\nusage: agentguard-proxy --session ID (--ca-out FILE | --listen-fd N) "
-               "[--inspect-host NAME]... [--upstream-ca FILE]...\n", why);
+               "[--inspect-host NAME]... [--upstream-ca FILE]... [--idle-timeout-ms N]\n", why);
   std::exit(2);
 }
 
@@ -72,6 +74,11 @@ Options parse(int argc, char** argv) {
     else if (arg == "--listen-fd") o.listen_fd = std::atoi(value.c_str());
     else if (arg == "--inspect-host") o.inspect_hosts.push_back(value);
     else if (arg == "--upstream-ca") o.upstream_cas.push_back(value);
+    else if (arg == "--idle-timeout-ms") {
+      char* end = nullptr;
+      o.idle_timeout_ms = std::strtol(value.c_str(), &end, 10);
+      if (*end != '\0' || o.idle_timeout_ms <= 0) usage("--idle-timeout-ms takes a positive number of milliseconds");
+    }
     else usage(("unknown option " + arg).c_str());
   }
   if (o.session.empty() || (o.ca_out.empty() == (o.listen_fd < 0)))
@@ -230,6 +237,7 @@ int main(int argc, char** argv) {
     shared.upstream_sessions = &upstream_sessions;
     shared.report_pool = &report_pool;
     shared.inspect_hosts = options.inspect_hosts;
+    if (options.idle_timeout_ms > 0) shared.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
     load_rules(shared);
     shared.load_upstream_trust = [&upstream_tls, cas = options.upstream_cas] { load_upstream_trust(upstream_tls, cas); };
 

@@ -2,11 +2,13 @@
 #include <asio/ssl/context.hpp>
 #include <asio/thread_pool.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "idle_watch.hpp"
 #include "session_ca.hpp"
 #include "upstream_sessions.hpp"
 
@@ -29,6 +31,7 @@ struct ProxyShared {
   std::size_t rules_size = 0;
   std::string rules_problem;                   // non-empty: every AWS request is refused with it
   unsigned short port = 0;                     // our listening port
+  std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;  // a connection silent this long is closed
 };
 
 }  // namespace agentguard::proxy

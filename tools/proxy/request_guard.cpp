@@ -154,7 +154,7 @@ constexpr std::size_t kReadSize = 64 * 1024;
 
 }  // namespace
 
-asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, TlsStream& upstream, ProxyShared& shared,
+asio::awaitable<std::optional<std::string>> guard_requests(RequestRelay& relay, ProxyShared& shared,
                                                            unsigned short client_port) {
   auto c = std::make_unique<Connection>();
   c->stream.init(c->buffer.get(), kStreamBuffer, kBodyPeek);
@@ -162,13 +162,13 @@ asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, Tl
   for (;;) {
     std::size_t n = 0;
     try {
-      n = co_await client.read_some(in.get(), kReadSize);
+      n = co_await relay.read_client(in.get(), kReadSize);
     } catch (const std::system_error& e) {
       if (is_end_of_stream(e)) co_return std::nullopt;
       throw;
     }
     if (c->opaque) {
-      co_await upstream.write(in.get(), n);
+      co_await relay.write_upstream(in.get(), n);
       continue;
     }
     std::size_t off = 0;
@@ -193,18 +193,20 @@ asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, Tl
           d = co_await decide(*c, shared, client_port);
           if (d.verdict == Verdict::refuse) co_return std::move(d.reply);
           if (d.verdict == Verdict::allow) {
+            std::optional<std::string> cannot = co_await relay.open_request(c->stream.request());
+            if (cannot) co_return cannot;
             c->stream.allow();
             c->passing = !body_complete;
             const http::Text pending = c->stream.pending();
             if (pending.size > 0) {
-              co_await upstream.write(pending.data, pending.size);
+              co_await relay.write_upstream(pending.data, pending.size);
               c->stream.flushed(pending.size);
             }
           }
           break;
         }
         case http::StepKind::pass:
-          co_await upstream.write(in.get() + off, step.count);
+          co_await relay.write_upstream(in.get() + off, step.count);
           c->stream.passed(in.get() + off, step.count);
           off += step.count;
           break;
@@ -215,7 +217,7 @@ asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, Tl
             if (reply) co_return reply;
             break;
           }
-          co_await upstream.write(pending.data, pending.size);
+          co_await relay.write_upstream(pending.data, pending.size);
           c->stream.flushed(pending.size);
           break;
         }
@@ -231,8 +233,8 @@ asio::awaitable<std::optional<std::string>> guard_requests(TlsStream& client, Tl
       if (c->opaque) {
         // Not HTTP: what the stream held goes first, then the rest of this read, then everything.
         const http::Text held = c->stream.held_bytes();
-        co_await upstream.write(held.data, held.size);
-        co_await upstream.write(in.get() + off, n - off);
+        co_await relay.write_upstream(held.data, held.size);
+        co_await relay.write_upstream(in.get() + off, n - off);
         off = n;
       }
     }

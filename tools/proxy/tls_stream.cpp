@@ -124,6 +124,7 @@ asio::awaitable<std::error_code> TlsStream::fill() {
     std::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(b.in.get() + b.in_end, kReadChunk - b.in_end), ec);
     if (!ec) {
+      if (activity_ != nullptr) activity_->seen = true;
       b.in_end += n;
       co_return ec;
     }
@@ -142,6 +143,7 @@ bool TlsStream::send_ready_bytes(std::error_code& ec) {
       return false;
     }
     b.out_begin += n;
+    if (activity_ != nullptr) activity_->seen = true;
   }
   b.out.clear();
   b.out_begin = 0;

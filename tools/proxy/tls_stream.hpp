@@ -22,6 +22,8 @@
 #include <system_error>
 #include <vector>
 
+#include "idle_watch.hpp"
+
 namespace agentguard::proxy {
 
 class TlsStream {
@@ -35,6 +37,8 @@ class TlsStream {
   TlsStream& operator=(const TlsStream&) = delete;
 
   SSL* native_handle() const { return ssl_; }
+  // Socket reads and writes that move bytes set activity->seen (the idle timeout, idle_watch.hpp).
+  void count_activity_in(Activity* activity) { activity_ = activity; }
   asio::ip::tcp::socket& socket() { return socket_; }
 
   // The whole handshake; an error code (never throws for TLS or socket failures).
@@ -68,6 +72,7 @@ class TlsStream {
   asio::ip::tcp::socket socket_;
   SSL* ssl_ = nullptr;
   Buffers buffers_;
+  Activity* activity_ = nullptr;
   bool flushing_ = false;       // a writer is waiting for the socket to take bytes
   asio::steady_timer flushed_;  // cancelled when that writer is done (a condition variable)
 };
