@@ -10,6 +10,7 @@
 
 #include "net/plain_http.hpp"
 #include "net/proxy_redirect.hpp"
+#include "net/redirected_peers.hpp"
 #include "net/socket_marks.hpp"
 #include "net/socket_real.hpp"
 
@@ -36,6 +37,7 @@ using RecvFn = ssize_t (*)(int, void*, std::size_t, int);
 using RecvFromFn = ssize_t (*)(int, void*, std::size_t, int, struct sockaddr*, socklen_t*);
 using RecvMsgFn = ssize_t (*)(int, struct msghdr*, int);
 using ConnectFn = int (*)(int, const struct sockaddr*, socklen_t);
+using GetPeerNameFn = int (*)(int, struct sockaddr*, socklen_t*);
 
 // A missing libc function (never on glibc) becomes the raw system call.
 template <typename F, typename... Args>
@@ -60,6 +62,14 @@ __attribute__((visibility("default"))) int connect(int fd, const struct sockaddr
   if (!ag::redirect_to_proxy(fd, address, len, &r))
     r = static_cast<int>(call_real<ConnectFn>(SocketFn::connect, SYS_connect, fd, address, len));
   if (r == 0 || errno == EINPROGRESS) ag::on_connected(fd, address);
+  return r;
+}
+
+// A redirected socket's peer is the destination the program asked for (redirected_peers.hpp).
+__attribute__((visibility("default"))) int getpeername(int fd, struct sockaddr* address, socklen_t* len) {
+  const socklen_t capacity = len != nullptr ? *len : 0;
+  const int r = static_cast<int>(call_real<GetPeerNameFn>(SocketFn::getpeername, SYS_getpeername, fd, address, len));
+  if (r == 0) ag::restore_redirected_peer(fd, address, len, capacity);
   return r;
 }
 

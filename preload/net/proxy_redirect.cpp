@@ -12,6 +12,7 @@
 
 #include "core/launch/guard_env.hpp"
 #include "guard_state.hpp"
+#include "redirected_peers.hpp"
 #include "socket_real.hpp"
 
 namespace agentguard::preload {
@@ -151,6 +152,7 @@ bool redirect_to_proxy(int fd, const struct sockaddr* address, socklen_t len, in
     r = -1;
   }
   if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags);
+  if (r == 0) remember_redirect(fd, port, address, family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
   *result = r;
   errno = r == 0 ? saved_errno : err;
   return true;

@@ -121,6 +121,24 @@ class InspectingProxyTest(unittest.TestCase):
                        check=True, capture_output=True, timeout=600)
         return program, address
 
+    @unittest.skipUnless(NODE, "node is needed")
+    def test_a_redirected_socket_reports_the_destination_it_asked_for(self):
+        # node is redirected at connect() (no shared libssl); getpeername() must still answer the
+        # endpoint's address and port, not the proxy's (socket.remoteAddress / remotePort).
+        address = non_loopback_address() or "127.0.0.1"
+        script = ("const s = require('net').connect(+process.argv[2], process.argv[1], () => {"
+                  " console.log(`${s.remoteAddress} ${s.remotePort} ${s.localPort}`); s.end(); });")
+        with socket.create_server((address, 0)) as listener:
+            port = listener.getsockname()[1]
+            proc = self.run_guarded([NODE, "-e", script, address, str(port)])
+            remote_address, remote_port, local_port = proc.stdout.split()
+            self.assertEqual((remote_address, int(remote_port)), (address, port), proc)
+            # It really went through the proxy: the endpoint's peer is another socket than node's.
+            listener.settimeout(30)
+            conn, peer = listener.accept()
+            conn.close()
+            self.assertNotEqual(peer[1], int(local_port))
+
     @unittest.skipUnless(GO, "go is needed")
     def test_static_go_client_over_plain_http_deletes_never_arrive(self):
         # No preload in a static binary: the gate's HTTP_PROXY sends Go's http:// requests to the
