@@ -56,11 +56,15 @@ blob::Condition condition_at(const View& v, std::size_t i) {
   return read_at<blob::Condition>(v.base, v.header.conditions_offset + i * sizeof(blob::Condition));
 }
 
-bool open_blob(const void* data, std::size_t size, View* v) {
-  if (!data || size < sizeof(blob::Header)) return false;
+void view_blob(const void* data, std::size_t size, View* v) {
   v->base = static_cast<const unsigned char*>(data);
   v->size = size;
   v->header = read_at<blob::Header>(v->base, 0);
+}
+
+bool open_blob(const void* data, std::size_t size, View* v) {
+  if (!data || size < sizeof(blob::Header)) return false;
+  view_blob(data, size, v);
   const blob::Header& h = v->header;
   if (std::memcmp(h.magic, blob::kMagic, sizeof h.magic) != 0 || h.version != blob::kVersion) return false;
   if (h.total_size != size) return false;
@@ -163,17 +167,10 @@ bool api_rule_matches(const void* data, std::size_t size, std::size_t index, con
   return rule_matches(v, rule_at(v, index), request);
 }
 
-ApiDecision decide_api(const void* data, std::size_t size, const Classification& request) {
+namespace {
+
+ApiDecision decide_in(const View& v, const Classification& request) {
   ApiDecision decision;
-  if (!request.aws) return decision;
-  View v;
-  if (!open_blob(data, size, &v)) {
-    decision.action = ApiAction::deny;
-    decision.invalid_rules = true;
-    decision.rule_id = Text("invalid-api-rules");
-    decision.message = Text("The compiled API rules are damaged, so AWS calls are refused until they are rebuilt.");
-    return decision;
-  }
   for (std::size_t i = 0; i < v.header.rule_count; ++i) {
     blob::Rule r = rule_at(v, i);
     if (r.action <= static_cast<std::uint8_t>(decision.action)) continue;  // cannot beat what we have
@@ -185,6 +182,29 @@ ApiDecision decide_api(const void* data, std::size_t size, const Classification&
     if (decision.action == ApiAction::deny) break;
   }
   return decision;
+}
+
+}  // namespace
+
+ApiDecision decide_api(const void* data, std::size_t size, const Classification& request) {
+  if (!request.aws) return ApiDecision();
+  View v;
+  if (!open_blob(data, size, &v)) {
+    ApiDecision decision;
+    decision.action = ApiAction::deny;
+    decision.invalid_rules = true;
+    decision.rule_id = Text("invalid-api-rules");
+    decision.message = Text("The compiled API rules are damaged, so AWS calls are refused until they are rebuilt.");
+    return decision;
+  }
+  return decide_in(v, request);
+}
+
+ApiDecision decide_api_validated(const void* data, std::size_t size, const Classification& request) {
+  if (!request.aws) return ApiDecision();
+  View v;
+  view_blob(data, size, &v);
+  return decide_in(v, request);
 }
 
 }  // namespace agentguard::core::http

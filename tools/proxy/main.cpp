@@ -6,7 +6,6 @@
 //                    [--idle-timeout-ms N]
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -86,7 +86,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// The session's compiled API rules, mapped read-only as the preload maps them.
 // Upstream TLS is verified against the system store and the session's extra CA files. OpenSSL's
 // default file is Debian's bundle (/usr/lib/ssl/cert.pem links to it): read it once, not twice.
 void load_upstream_trust(asio::ssl::context& upstream_tls, const std::vector<std::string>& extra_cas) {
@@ -100,27 +99,29 @@ void load_upstream_trust(asio::ssl::context& upstream_tls, const std::vector<std
   }
 }
 
+// The session's compiled API rules, read into our own memory once and validated once: a copy
+// nobody else can change, so each request is decided without validating it again
+// (decide_api_validated). A mapped file could change under us.
 void load_rules(ap::ProxyShared& shared) {
   const char* path = std::getenv(agentguard::protocol::kEnvApiRules);
   if (path == nullptr || *path == '\0') {
     shared.rules_problem = "the session has no API rules (AGENTGUARD_API_RULES is unset)";
     return;
   }
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st {};
-  if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
-    if (fd >= 0) close(fd);
+  static std::string copy;  // lives as long as the process
+  std::ifstream in(path, std::ios::binary);
+  copy.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) copy.clear();
+  if (copy.empty()) {
     shared.rules_problem = std::string("the API rules file ") + path + " cannot be read";
     return;
   }
-  void* map = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED || !agentguard::core::http::api_rules_valid(map, static_cast<std::size_t>(st.st_size))) {
+  if (!agentguard::core::http::api_rules_valid(copy.data(), copy.size())) {
     shared.rules_problem = std::string("the API rules file ") + path + " is not valid";
     return;
   }
-  shared.rules = map;
-  shared.rules_size = static_cast<std::size_t>(st.st_size);
+  shared.rules = copy.data();
+  shared.rules_size = copy.size();
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ap::ProxyShared& shared) {

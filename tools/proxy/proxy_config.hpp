@@ -27,7 +27,7 @@ struct ProxyShared {
   std::function<void()> load_upstream_trust;
   asio::thread_pool* report_pool = nullptr;    // spawning the gate must not stall other connections
   std::vector<std::string> inspect_hosts;
-  const void* rules = nullptr;                 // the session's compiled API rules (mapped read-only)
+  const void* rules = nullptr;                 // the session's compiled API rules (our validated copy)
   std::size_t rules_size = 0;
   std::string rules_problem;                   // non-empty: every AWS request is refused with it
   unsigned short port = 0;                     // our listening port

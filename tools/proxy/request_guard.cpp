@@ -98,7 +98,7 @@ asio::awaitable<Decided> decide(Connection& c, ProxyShared& shared, unsigned sho
                                     http::Text(shared.rules_problem.data(), shared.rules_problem.size()));
     co_return refused;
   }
-  http::ApiDecision d = http::decide_api(shared.rules, shared.rules_size, cls);
+  http::ApiDecision d = http::decide_api_validated(shared.rules, shared.rules_size, cls);  // our validated copy
   if (cls.uncertain && !request.body_complete && c.stream.keep_holding()) co_return Decided{Verdict::hold_more, {}};
   switch (d.action) {
     case http::ApiAction::deny:
