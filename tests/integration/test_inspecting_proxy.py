@@ -139,52 +139,46 @@ class InspectingProxyTest(unittest.TestCase):
             conn.close()
             self.assertNotEqual(peer[1], int(local_port))
 
+    def assert_go_deletes_refused_and_reads_served(self, program, ep, guard_env, control_env, unset):
+        """The Go client under the guard: the reads reach the endpoint, the deletes get AccessDenied,
+        never arrive, and are in the audit log. The same run without the guard delivers them."""
+        proc = self.run_guarded([program, ep.url], **guard_env)
+        lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+        self.assertEqual(lines.get("DescribeDBInstances"), "200 -", proc)
+        self.assertEqual(lines.get("GetObject"), "200 -", proc)
+        self.assertEqual(lines.get("DeleteDBInstance"), "403 AccessDenied", proc)
+        self.assertEqual(lines.get("DeleteObject"), "403 AccessDenied", proc)
+        self.assertEqual(ep.operations(), ["DescribeDBInstances", "GET /full-bucket/a.txt"], proc)
+        # The endpoint got origin-form request lines, as from a direct client.
+        self.assertEqual([r.target for r in ep.requests], ["/", "/full-bucket/a.txt"])
+        self.assert_refusals_recorded(["DeleteDBInstance", "DeleteObject"], "go_aws")
+
+        ep.requests.clear()
+        control = clean_env(NO_PROXY="*", **control_env)
+        for name in unset:
+            control.pop(name, None)
+        proc = subprocess.run([program, ep.url], env=control, capture_output=True, text=True, timeout=300)
+        self.assertIn("DeleteDBInstance", ep.operations(), proc.stdout)
+        self.assertIn("DELETE /full-bucket/a.txt", ep.operations(), proc.stdout)
+
     @unittest.skipUnless(GO, "go is needed")
     def test_static_go_client_over_plain_http_deletes_never_arrive(self):
         # No preload in a static binary: the gate's HTTP_PROXY sends Go's http:// requests to the
-        # proxy in absolute-form, where they are decided like decrypted ones.
+        # proxy in absolute-form, where they are decided like decrypted ones. The caller's own
+        # HTTP_PROXY (a black hole here) is replaced for the static program.
         program, address = self.build_static_go_client()
         with HttpsEndpoint(self.tmp, tls=False, host=address) as ep:
-            proc = self.run_guarded([program, ep.url], HTTP_PROXY="http://192.0.2.1:9")
-            lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
-            self.assertEqual(lines.get("DescribeDBInstances"), "200 -", proc)
-            self.assertEqual(lines.get("GetObject"), "200 -", proc)
-            self.assertEqual(lines.get("DeleteDBInstance"), "403 AccessDenied", proc)
-            self.assertEqual(lines.get("DeleteObject"), "403 AccessDenied", proc)
-            self.assertEqual(ep.operations(), ["DescribeDBInstances", "GET /full-bucket/a.txt"], proc)
-            # The endpoint got origin-form request lines, as from a direct client.
-            self.assertEqual([r.target for r in ep.requests], ["/", "/full-bucket/a.txt"])
-            self.assert_refusals_recorded(["DeleteDBInstance", "DeleteObject"], "go_aws")
-
-            ep.requests.clear()
-            control = clean_env(NO_PROXY="*")
-            for name in ("HTTP_PROXY", "http_proxy"):
-                control.pop(name, None)
-            proc = subprocess.run([program, ep.url], env=control, capture_output=True, text=True, timeout=300)
-            self.assertIn("DeleteDBInstance", ep.operations(), proc.stdout)
-            self.assertIn("DELETE /full-bucket/a.txt", ep.operations(), proc.stdout)
+            self.assert_go_deletes_refused_and_reads_served(program, ep, {"HTTP_PROXY": "http://192.0.2.1:9"}, {},
+                                                           ("HTTP_PROXY", "http_proxy"))
 
     @unittest.skipUnless(GO, "go is needed")
     def test_static_go_client_deletes_never_arrive(self):
         program, address = self.build_static_go_client()
         with HttpsEndpoint(self.tmp, host=address) as ep:
-            proc = self.run_guarded([program, ep.url], SSL_CERT_FILE=ep.cert)
-            lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
-            self.assertEqual(lines.get("DescribeDBInstances"), "200 -", proc)
-            self.assertEqual(lines.get("GetObject"), "200 -", proc)
-            self.assertEqual(lines.get("DeleteDBInstance"), "403 AccessDenied", proc)
-            self.assertEqual(lines.get("DeleteObject"), "403 AccessDenied", proc)
-            self.assertEqual(ep.operations(), ["DescribeDBInstances", "GET /full-bucket/a.txt"], proc)
-            self.assert_refusals_recorded(["DeleteDBInstance", "DeleteObject"], "go_aws")
-
-            ep.requests.clear()
             # (The endpoint offers h2 first in ALPN but speaks HTTP/1.1: Go is kept on HTTP/1.1.)
-            control = clean_env(SSL_CERT_FILE=ep.cert, NO_PROXY="*", GODEBUG="http2client=0")
-            for name in ("HTTPS_PROXY", "https_proxy"):
-                control.pop(name, None)
-            proc = subprocess.run([program, ep.url], env=control, capture_output=True, text=True, timeout=300)
-            self.assertIn("DeleteDBInstance", ep.operations(), proc.stdout)
-            self.assertIn("DELETE /full-bucket/a.txt", ep.operations(), proc.stdout)
+            self.assert_go_deletes_refused_and_reads_served(program, ep, {"SSL_CERT_FILE": ep.cert},
+                                                           {"SSL_CERT_FILE": ep.cert, "GODEBUG": "http2client=0"},
+                                                           ("HTTPS_PROXY", "https_proxy"))
 
     @unittest.skipUnless(CC and STATIC_LIBSSL, "cc and libssl.a (libssl-dev) are needed")
     def test_static_libssl_program_deletes_never_arrive(self):
