@@ -81,10 +81,10 @@ class TlsStacksTest(unittest.TestCase):
 
     @unittest.skipUnless(CC and HAVE_LIBSSL_DEV, "cc and libssl-dev are needed")
     def test_ssl_bio_program_deletes_never_arrive(self):
-        program = os.path.join(self.tmp, "bio_call")
-        subprocess.run([CC, "-O1", "-o", program, os.path.join(HERE, "c_tls", "bio_call.c"), "-lssl", "-lcrypto"],
+        program = os.path.join(self.tmp, "tls_call")
+        subprocess.run([CC, "-O1", "-o", program, os.path.join(HERE, "c_tls", "tls_call.c"), "-lssl", "-lcrypto"],
                        check=True, capture_output=True, timeout=300)
-        self.check_client(lambda ep, call: [program, "127.0.0.1", str(ep.port)] + call, "bio_call")
+        self.check_client(lambda ep, call: [program, "bio", "127.0.0.1", str(ep.port)] + call, "tls_call")
 
     @unittest.skipUnless(cryptography_binding_available(), "python's cryptography (with its OpenSSL binding) is needed")
     def test_cryptography_bundled_openssl_deletes_never_arrive(self):
