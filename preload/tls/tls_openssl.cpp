@@ -9,6 +9,7 @@
 #include "tls_connection.hpp"
 #include "tls_real.hpp"
 #include "tls_rules.hpp"
+#include "tls_sessions.hpp"
 
 using agentguard::preload::TlsFn;
 using agentguard::preload::tls_real;
@@ -26,6 +27,7 @@ using ReadFn = int (*)(void*, void*, int);
 using ReadExFn = int (*)(void*, void*, std::size_t, std::size_t*);
 using GetErrorFn = int (*)(const void*, int);
 using FreeFn = void (*)(void*);
+using NewFn = void* (*)(void*);
 using AlpnFn = int (*)(void*, const unsigned char*, unsigned int);
 using GetFdFn = int (*)(const void*);
 using BioMethodTypeFn = int (*)(const void*);
@@ -229,7 +231,17 @@ __attribute__((visibility("default"))) int SSL_get_error(const void* ssl, int re
   return real != nullptr ? real(ssl, ret) : kSslErrorSsl;
 }
 
+// Every SSL* of the hooked libssl is remembered, so that its ClientHello is told apart from a
+// private OpenSSL's on the socket (tls_sessions.hpp).
+__attribute__((visibility("default"))) void* SSL_new(void* ctx) {
+  auto real = tls_real<NewFn>(TlsFn::SSL_new);
+  void* ssl = real != nullptr ? real(ctx) : nullptr;
+  if (ssl != nullptr) ag::remember_tls_session(ag::TlsLibrary::openssl, ssl);
+  return ssl;
+}
+
 __attribute__((visibility("default"))) void SSL_free(void* ssl) {
+  ag::forget_tls_session(ssl);
   ag::drop_connection(ssl);
   auto real = tls_real<FreeFn>(TlsFn::SSL_free);
   if (real != nullptr) real(ssl);
