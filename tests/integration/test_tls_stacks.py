@@ -132,6 +132,28 @@ class TlsStacksTest(unittest.TestCase):
         self.assertEqual(ep.operations(), ["DescribeDBInstances", "DescribeDBInstances"], (read, delete))
         self.assertEqual(self.refused_operations().count("DeleteDBInstance"), 2, (read, delete))
 
+    @unittest.skipUnless(shutil.which("curl") and shutil.which("wget"), "curl and wget are needed")
+    def test_curl_and_wget_in_a_session_stay_in_process(self):
+        # curl (the shared libssl) and wget (GnuTLS) trust only the endpoint's certificate: their
+        # ClientHellos must be recognised as the hooked libraries' (SSL_get_client_random,
+        # gnutls_session_get_random) and stay direct, or the handshake with the proxy would fail.
+        auth = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/rds/aws4_request, "
+                "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
+        with HttpsEndpoint(self.tmp) as ep:
+            clients = {
+                "wget": ["wget", "-q", "-O", "-", "--content-on-error", "--tries=1", "--ca-certificate=" + ep.cert,
+                         "--header", "Authorization: " + auth, "--header", "X-Amz-Date: 20260101T000000Z",
+                         "--post-data", "Action=DescribeDBInstances&Version=2014-10-31", ep.url + "/"],
+                "curl": ["curl", "-sS", "--cacert", ep.cert, "--aws-sigv4", "aws:amz:us-east-1:rds",
+                         "--user", "AKIDEXAMPLE:secret", "-d", "Action=DescribeDBInstances&Version=2014-10-31",
+                         ep.url + "/"],
+            }
+            for name, argv in clients.items():
+                proc = self.run_guarded(argv)
+                self.assertEqual(proc.returncode, 0, (name, proc))
+                self.assertIn("<DescribeDBInstancesResponse>", proc.stdout, (name, proc))
+            self.assertEqual(ep.operations(), ["DescribeDBInstances", "DescribeDBInstances"])
+
 
 if __name__ == "__main__":
     unittest.main()
