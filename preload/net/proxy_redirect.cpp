@@ -57,15 +57,6 @@ unsigned proxy_port(const char* value) {
   return port <= 65535 ? port : 0;
 }
 
-bool is_proxy_address(const struct sockaddr* address, unsigned port) {
-  if (address->sa_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
-    return ntohs(in->sin_port) == port && ntohl(in->sin_addr.s_addr) == INADDR_LOOPBACK;
-  }
-  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
-  static const unsigned char mapped_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
-  return ntohs(in6->sin6_port) == port && memcmp(&in6->sin6_addr, mapped_loopback, 16) == 0;
-}
 
 bool send_all(int fd, const unsigned char* data, std::size_t n) {
   auto real_send = socket_real<SendFn>(SocketFn::send);
@@ -81,6 +72,16 @@ bool send_all(int fd, const unsigned char* data, std::size_t n) {
 }
 
 }  // namespace
+
+bool is_proxy_address(const struct sockaddr* address, unsigned port) {
+  if (address->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
+    return ntohs(in->sin_port) == port && ntohl(in->sin_addr.s_addr) == INADDR_LOOPBACK;
+  }
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
+  static const unsigned char mapped_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+  return ntohs(in6->sin6_port) == port && memcmp(&in6->sin6_addr, mapped_loopback, 16) == 0;
+}
 
 namespace {
 

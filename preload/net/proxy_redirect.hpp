@@ -20,4 +20,8 @@ bool redirect_to_proxy(int fd, const struct sockaddr* address, socklen_t len, in
 enum class LateRedirect { not_needed, redirected, failed };
 LateRedirect redirect_unseen_tls(int fd, const char* data, std::size_t n);
 
+// Whether `address` (an AF_INET or AF_INET6 address of at least its family's size) is the proxy:
+// 127.0.0.1:port, or its v4-mapped form on a dual-stack socket.
+bool is_proxy_address(const struct sockaddr* address, unsigned port);
+
 }  // namespace agentguard::preload

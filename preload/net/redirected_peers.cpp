@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "proxy_redirect.hpp"
+
 namespace agentguard::preload {
 namespace {
 
@@ -46,18 +48,11 @@ std::uint16_t local_port_of(int fd) {
   return local.sin6_family == AF_INET6 ? local.sin6_port : reinterpret_cast<sockaddr_in*>(&local)->sin_port;
 }
 
-// Is the kernel's answer the proxy, 127.0.0.1:port (or its v4-mapped form on a dual-stack socket)?
+// Is the kernel's answer, of `len` bytes, the proxy?
 bool is_proxy(const struct sockaddr* address, socklen_t len, unsigned port) {
-  if (address->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
-    return ntohs(in->sin_port) == port && ntohl(in->sin_addr.s_addr) == INADDR_LOOPBACK;
-  }
-  if (address->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
-    static const unsigned char mapped_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
-    return ntohs(in6->sin6_port) == port && memcmp(&in6->sin6_addr, mapped_loopback, 16) == 0;
-  }
-  return false;
+  const bool whole = (address->sa_family == AF_INET && len >= sizeof(sockaddr_in)) ||
+                     (address->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6));
+  return whole && is_proxy_address(address, port);
 }
 
 }  // namespace
