@@ -5,7 +5,8 @@ to it and to loopback endpoints the tests start.
 - Plain http:// as a forward proxy (what HTTP_PROXY sends): keep-alive, a chunked body, two hosts
   on one client connection, a request that is not an AWS call, a refused delete, and the requests
   it will not carry (a Host header that differs from the target, origin-form).
-- The idle timeout: silent connections are closed (the endpoint's side too), busy ones are not."""
+- The idle timeout: silent connections are closed (the endpoint's side too), busy ones are not,
+  nor spliced ones (not HTTP: the program's own long-lived connections)."""
 import hashlib
 import http.client
 import os
@@ -139,6 +140,25 @@ class IdleTimeoutTest(unittest.TestCase):
             with client, endpoint_side:
                 self.assertEqual(client.recv(1), b"")
                 self.assertEqual(endpoint_side.recv(1), b"")
+
+    def test_a_spliced_connection_may_stay_silent(self):
+        # A server that speaks first (SSH, a database) is not HTTP: spliced, and the program's own
+        # business: not timed out for idleness (TCP keep-alive finds dead peers instead).
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            listener.settimeout(60)
+            client = socket.create_connection(("127.0.0.1", self.proxy.port), timeout=60)
+            client.sendall(b"AGP1" + bytes([4, 0]) + struct.pack("!H", listener.getsockname()[1]) +
+                           socket.inet_aton("127.0.0.1") + bytes(12))
+            endpoint_side, _ = listener.accept()
+            endpoint_side.settimeout(60)
+            with client, endpoint_side:
+                endpoint_side.sendall(b"SSH-2.0-test\r\n")
+                self.assertEqual(client.recv(64), b"SSH-2.0-test\r\n")
+                time.sleep(2.0)  # five idle timeouts of silence
+                client.sendall(b"still here")
+                self.assertEqual(endpoint_side.recv(64), b"still here")
+                endpoint_side.sendall(b"so am I")
+                self.assertEqual(client.recv(64), b"so am I")
 
     def test_a_kept_alive_connection_in_use_stays_open_and_closes_once_silent(self):
         with HttpsEndpoint(self.tmp, tls=False) as ep:

@@ -17,7 +17,7 @@ asio::awaitable<void> watch_idle(Activity& activity, std::chrono::milliseconds t
     std::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;  // cancelled: the connection ended first
-    quiet = activity.seen ? 0 : quiet + 1;
+    quiet = activity.seen || activity.exempt ? 0 : quiet + 1;
     activity.seen = false;
   }
 }

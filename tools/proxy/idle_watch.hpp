@@ -1,7 +1,8 @@
 #pragma once
 // The per-connection idle timeout: a connection on which no byte moves, either way, for the
 // session's idle timeout is closed, so a client that opens connections and never speaks (or
-// stops half-way) cannot hold the proxy's sockets and buffers forever.
+// stops half-way) cannot hold the proxy's sockets and buffers forever. It applies until the
+// connection is decided, and to inspected and forward-proxy (HTTP) connections.
 #include <asio/awaitable.hpp>
 
 #include <chrono>
@@ -12,6 +13,10 @@ namespace agentguard::proxy {
 // cleared by the watch. A flag, not a clock read: the kept-alive request path stays a store.
 struct Activity {
   bool seen = false;
+  // A spliced connection (not HTTP, or TLS to a host we do not inspect: SSH, databases, pinned
+  // clients) is the program's own business and may rightly sit idle for hours; it is not timed
+  // out, and TCP keep-alive on both its sockets finds a peer that went away instead.
+  bool exempt = false;
 };
 
 // The default: longer than the keep-alive idle time of the SDKs' own pools (Go's net/http and the
