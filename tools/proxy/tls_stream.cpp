@@ -120,12 +120,18 @@ asio::awaitable<std::error_code> TlsStream::fill() {
     b.in_begin = 0;
   }
   if (b.in_end == kReadChunk) co_return std::error_code();
+  // The last read took less than it could: the socket was empty then, and a read now would most
+  // likely fail (EAGAIN) before the wait that follows it. Wait first: a wait completes at once
+  // when the socket is already readable (asio re-arms the descriptor for it), so nothing is missed.
+  if (drained_) co_await socket_.async_wait(tcp::socket::wait_read, asio::use_awaitable);
   for (;;) {
     std::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(b.in.get() + b.in_end, kReadChunk - b.in_end), ec);
+    const std::size_t space = kReadChunk - b.in_end;
+    const std::size_t n = socket_.read_some(asio::buffer(b.in.get() + b.in_end, space), ec);
     if (!ec) {
       if (activity_ != nullptr) activity_->seen = true;
       b.in_end += n;
+      drained_ = n < space;
       co_return ec;
     }
     if (ec == asio::error::eof) b.in_eof = true;

@@ -73,6 +73,7 @@ class TlsStream {
   SSL* ssl_ = nullptr;
   Buffers buffers_;
   Activity* activity_ = nullptr;
+  bool drained_ = false;        // the last socket read took less than it asked for
   bool flushing_ = false;       // a writer is waiting for the socket to take bytes
   asio::steady_timer flushed_;  // cancelled when that writer is done (a condition variable)
 };
