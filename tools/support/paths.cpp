@@ -39,6 +39,7 @@ fs::path prefix() {
 fs::path preload_library() { return prefix() / "lib/agentguard/libagentguard.so"; }
 fs::path gate_program() { return prefix() / "lib/agentguard/agentguard-gate"; }
 fs::path proxy_program() { return prefix() / "lib/agentguard/agentguard-proxy"; }
+fs::path ui_program() { return prefix() / "lib/agentguard/agentguard-ui"; }
 fs::path cli_program() { return prefix() / "bin/agentguard"; }
 fs::path default_policy_file() { return prefix() / "share/agentguard/default-policy.toml"; }
 fs::path canary_program() { return prefix() / "lib/agentguard/agentguard-canary"; }

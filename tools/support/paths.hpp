@@ -15,6 +15,7 @@ std::filesystem::path prefix();
 
 std::filesystem::path preload_library();   // <prefix>/lib/agentguard/libagentguard.so
 std::filesystem::path proxy_program();     // <prefix>/lib/agentguard/agentguard-proxy
+std::filesystem::path ui_program();        // <prefix>/lib/agentguard/agentguard-ui (the approval page)
 std::filesystem::path gate_program();      // <prefix>/lib/agentguard/agentguard-gate
 std::filesystem::path cli_program();       // <prefix>/bin/agentguard
 std::filesystem::path default_policy_file(); // <prefix>/share/agentguard/default-policy.toml
