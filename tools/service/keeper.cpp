@@ -9,8 +9,11 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "agentguard/api_rules.hpp"
+#include "agentguard/policy.hpp"
 #include "approvals/approvals.hpp"
 #include "events/audit_log.hpp"
+#include "policy_layers/policy_cache.hpp"
 #include "support/state_key.hpp"
 
 namespace agentguard::service {
@@ -85,6 +88,7 @@ json Keeper::dispatch(const Peer& peer, const json& request) {
             {"may_answer", answerer},
             {"uid", peer.uid},
             {"service_user", user_name(self_)},
+            {"service_uid", self_},
             {"state_dir", config_.state_dir},
             {"audit_log", events::audit_log_path(config_.state_dir).string()},
             {"version", AGENTGUARD_VERSION},
@@ -132,6 +136,33 @@ json Keeper::dispatch(const Peer& peer, const json& request) {
     const json record = in ? json::parse(in, nullptr, false) : json();
     if (!record.is_object() || record.value("owner_uid", -1L) != static_cast<long>(peer.uid)) return json::object();
     return {{"channel", record.value("channel", json::object())}};
+  }
+
+  // The policy the agent user's gate and `run` may decide from without parsing: the service parses
+  // the texts itself and files the snapshot and the compiled API rules under the key it computes
+  // from them, in a directory only it writes (policy_cache.hpp, "vouched"). Texts that are not the
+  // real files get a key of their own, which no gate reading the real files ever looks up.
+  if (op == "policy.compile") {
+    if (!agent) throw Refusal("only the agent users' policies are compiled here");
+    const json& given = request.contains("layers") ? request["layers"] : json();
+    if (!given.is_array()) throw Refusal("policy.compile needs the layers");
+    std::vector<policy::LayerText> layers;
+    for (const auto& l : given) {
+      if (!l.is_object() || !l.contains("file") || !l["file"].is_string() || !l.contains("text") || !l["text"].is_string() ||
+          !l.value("project", json(false)).is_boolean())
+        throw Refusal("a layer is {file, text, project}");
+      layers.push_back({l["file"].get<std::string>(), l["text"].get<std::string>(), l.value("project", false)});
+    }
+    const json builtin = request.value("builtin_default", json(true));
+    if (!builtin.is_boolean()) throw Refusal("builtin_default is true or false");
+    policy::LoadOptions options;
+    options.builtin_default = builtin.get<bool>();
+    const std::string key = policy_cache::key_for(options, layers);
+    const fs::path dir = policy_cache::vouched_directory(config_.state_dir, peer.uid);
+    if (fs::exists(dir / (key + ".snap")) && fs::exists(dir / (key + ".api-rules"))) return {{"key", key}};
+    const policy::Policy parsed = policy::Policy::from_layers(layers, options.builtin_default, true);
+    policy_cache::write_vouched(dir, key, parsed, policy::compile_api_rules(parsed.api_rules()));
+    return {{"key", key}};
   }
 
   if (op == "approvals.write_request") {

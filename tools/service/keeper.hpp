@@ -9,6 +9,8 @@
 //   - an answer (approve, deny, a wrong code) may come only from a uid that may answer (the
 //     configured approver users and groups; by default every uid that is not an agent user) and
 //     never from the request's own uid; the service names the answering process itself;
+//   - the policy snapshots and compiled API rules the agent users' gates decide from are made by the
+//     service from the texts a client sends (policy.compile), in a directory only it writes;
 //   - the audit log is appended by the service only, each record stamped with the sender's uid,
 //     user and pid, chained and MAC'd with a key only the service can read.
 #include <sys/types.h>

@@ -5,6 +5,8 @@
  *   read PATH            open it for reading          -> "read PATH: ok N bytes" | "read PATH: refused ERRNO"
  *   write PATH           create/truncate it, write    -> "write PATH: ok" | "write PATH: refused ERRNO"
  *   put PATH TEXT        create/truncate it with TEXT -> "put PATH: ok" | "put PATH: refused ERRNO"
+ *   copy FROM PATH       create/truncate PATH (and its directory, if missing) with FROM's bytes
+ *                                                     -> "copy PATH: ok" | "copy PATH: refused ERRNO"
  *   append PATH          append a line                -> "append PATH: ..."
  *   unlink PATH          remove it                    -> "unlink PATH: ..."
  *   rename FROM TO       rename                       -> "rename FROM: ..."
@@ -148,6 +150,25 @@ int main(int argc, char** argv) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int ok = fd >= 0 && write(fd, argv[3], strlen(argv[3])) == (ssize_t)strlen(argv[3]);
     return report("put", path, ok);
+  }
+  if (!strcmp(cmd, "copy") && argc > 3) {
+    const char* to = argv[3];
+    int from = open(path, O_RDONLY | O_CLOEXEC);
+    if (from < 0) return report("copy", to, 0);
+    size_t n;
+    char* bytes = slurp_fd(from, &n);
+    close(from);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", to);
+    char* slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+      *slash = '\0';
+      mkdir(dir, 0755);
+    }
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int ok = fd >= 0 && write(fd, bytes, n) == (ssize_t)n;
+    free(bytes);
+    return report("copy", to, ok);
   }
   if (!strcmp(cmd, "append")) {
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
