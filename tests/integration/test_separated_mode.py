@@ -351,6 +351,70 @@ echo destroy-status=$?
         self.assertIn(".agentguard.toml", destroy)
         self.assertEqual(ws.ids(), ws.initial_ids)
 
+    # ---- the human channel: sent by the service, with a secret the agent's user never sees
+
+    def channel_session(self, ws, human, secret, script):
+        return self.as_user(self.agent, [AGENTGUARD, "run", "--default-only", "--state-dir", self.state, "--",
+                                         "bash", "-c", script], cwd=ws.dir, **TF_ENV,
+                            AGENTGUARD_WEBHOOK_URL="json:" + human.url, AGENTGUARD_WEBHOOK_SECRET=secret)
+
+    def assert_refusal_reached(self, human, destroy):
+        self.assertTrue(human.wait_for(1, timeout=60), ("the human must hear of the refusal", destroy))
+        [refusal] = [r for r in human.requests if "terraform-destroy" in json.dumps(r.json)]
+        self.assertTrue(refusal.signature_ok, refusal)  # signed with the session's secret, by the service
+
+    def test_an_emptied_spool_does_not_silence_the_human(self):
+        ws = self.guarded_workspace()
+        secret = uuid.uuid4().hex
+        a = self.attacker
+        # The user's notifier cannot send while the static program holds its lock; meanwhile the
+        # program empties the user's spool.
+        script = f"""
+{a} lock $AGENTGUARD_STATE_DIR/notify.lock 5 &
+sleep 1
+terraform destroy -auto-approve -input=false -no-color > {self.scratch}/destroy.out 2>&1
+echo destroy-status=$?
+{a} empty $AGENTGUARD_STATE_DIR/spool
+wait
+"""
+        with WebhookSink(secret=secret) as human:
+            session = self.channel_session(ws, human, secret, script)
+            self.assertEqual(session.status, 0, session)
+            with open(os.path.join(self.scratch, "destroy.out")) as f:
+                destroy = f.read()
+            self.assertIn(f"lock {self.state}/notify.lock: ok", session.stdout)
+            self.assertNotIn("destroy-status=0", session.stdout)
+            self.assertIn("a human has been notified", destroy)
+            self.assert_refusal_reached(human, destroy)
+        self.assertEqual(ws.ids(), ws.initial_ids)
+
+    def test_the_webhook_secret_is_nowhere_the_agents_user_can_read(self):
+        ws = self.guarded_workspace()
+        secret = uuid.uuid4().hex
+        a = self.attacker
+        script = f"""
+{a} ask {SOCKET} '{{"op":"session.channel","session":"'$AGENTGUARD_SESSION'"}}'
+{a} find {secret} $AGENTGUARD_STATE_DIR {self.service_state}
+terraform destroy -auto-approve -input=false -no-color > {self.scratch}/destroy.out 2>&1
+echo destroy-status=$?
+"""
+        with WebhookSink(secret=secret) as human:
+            session = self.channel_session(ws, human, secret, script)
+            self.assertEqual(session.status, 0, session)
+            with open(os.path.join(self.scratch, "destroy.out")) as f:
+                destroy = f.read()
+            # The service tells the session's own user which webhooks there are, not where or how they are signed.
+            answer = re.search(r"^ask: (.*)$", session.stdout, re.M).group(1)
+            self.assertTrue(json.loads(answer)["ok"], answer)
+            self.assertNotIn(secret, answer)
+            self.assertNotIn(human.url, answer)
+            self.assertEqual(json.loads(answer)["channel"]["webhooks"][0]["format"], "json")
+            self.assertIn("find done", session.stdout)
+            self.assertNotIn("found ", session.stdout)
+            # ... and the refusal still reaches the human, signed with that secret.
+            self.assertNotIn("destroy-status=0", session.stdout)
+            self.assert_refusal_reached(human, destroy)
+
     def test_a_static_agent_cannot_reach_the_trust_anchors_and_a_humans_approval_runs_the_launch(self):
         ws = TerraformWorkspace()
         self.addCleanup(ws.cleanup)
@@ -408,7 +472,7 @@ echo held-status=$?
                 approval = human.requests[0].json["approval"]
                 request_id, code = approval["id"], approval["code"]
                 gates = [pid for pid, _ in processes_of(self.agent.uid, "agentguard-gate")]
-                notifiers = [pid for pid, cmd in processes_of(self.agent.uid, "agentguard") if "notify" in cmd]
+                notifiers = [pid for pid, cmd in processes_of(self.service_user.uid, "agentguard") if "notify" in cmd]
                 self.assertTrue(gates, "the held launch's gate must be running")
                 with open(os.path.join(out, "go"), "w") as f:
                     f.write(f"{request_id} {','.join(map(str, gates))} {','.join(map(str, notifiers)) or 0} {code}\n")

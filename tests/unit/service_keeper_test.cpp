@@ -163,10 +163,37 @@ TEST_F(KeeperTest, ASessionsChannelIsRegisteredOnceAndReadByItsUserOnly) {
   EXPECT_TRUE(k.handle(peer(kAgent), {{"op", "session.register"}, {"session", "s_1"}, {"channel", channel}})["ok"]);
   const json again = {{"op", "session.register"}, {"session", "s_1"}, {"channel", {{"webhooks", json::array()}}}};
   EXPECT_FALSE(k.handle(peer(kAgent), again)["ok"]);
-  EXPECT_EQ(k.handle(peer(kAgent), {{"op", "session.channel"}, {"session", "s_1"}})["channel"], channel);
+  // Its own user learns which webhooks there are, never where they are or their secrets: the
+  // service's notifiers send (notify.*).
+  const json told = k.handle(peer(kAgent), {{"op", "session.channel"}, {"session", "s_1"}})["channel"];
+  EXPECT_EQ(told["webhooks"], json::array({{{"name", "session"}, {"format", "json"}}})) << told;
+  EXPECT_EQ(told.dump().find("human.example"), std::string::npos);
   EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "session.channel"}, {"session", "s_1"}}).contains("channel"));
   EXPECT_FALSE(k.handle(peer(kHuman), {{"op", "session.register"}, {"session", "s_2"}, {"channel", channel}})["ok"]);
   EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "session.channel"}, {"session", "../x"}})["ok"]);
+}
+
+TEST_F(KeeperTest, OnlyTheSessionsUserNotifiesItsHumansAndOnlyAboutItsOwnRequests) {
+  Keeper k(config());
+  const json secret_channel = {{"webhooks", json::array({{{"url", "https://human.example/hook"}, {"secret", "s3cret"}}})}};
+  ASSERT_TRUE(k.handle(peer(kAgent), {{"op", "session.register"}, {"session", "s_1"}, {"channel", {{"webhooks", json::array()}}}})["ok"]);
+  ASSERT_TRUE(k.handle(peer(kOtherAgent), {{"op", "session.register"}, {"session", "s_2"}, {"channel", secret_channel}})["ok"]);
+  const json event = {{"op", "notify.event"}, {"session", "s_1"}, {"event", {{"id", "ev_1"}}}};
+  // No webhook: nothing is sent, and the caller is told so (never "a human has been notified").
+  const json none = k.handle(peer(kAgent), event);
+  EXPECT_TRUE(none["ok"]);
+  EXPECT_FALSE(none["sent"]);
+  // Another user's session, a human, no session, no event: refused.
+  EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "notify.event"}, {"session", "s_2"}, {"event", {{"id", "ev_1"}}}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kHuman), event)["ok"]);
+  EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "notify.event"}, {"session", "s_9"}, {"event", {{"id", "ev_1"}}}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.event"}, {"session", "s_2"}})["ok"]);
+  // An approval request or update only about a request of the caller's own.
+  ASSERT_TRUE(k.handle(peer(kAgent), request("ev_7"))["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.approval_update"}, {"session", "s_2"}, {"id", "ev_7"}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.approval_request"}, {"session", "s_2"},
+                                            {"request", {{"approval", {{"id", "ev_7"}, {"code", "123456"}}}}}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.approval_update"}, {"session", "s_2"}, {"id", "ev_nope"}})["ok"]);
 }
 
 TEST_F(KeeperTest, APolicyIsVouchedForUnderTheKeyOfTheTextsTheServiceParsed) {

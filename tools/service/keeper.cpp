@@ -14,6 +14,7 @@
 #include "approvals/approvals.hpp"
 #include "events/audit_log.hpp"
 #include "policy_layers/policy_cache.hpp"
+#include "service/delivery.hpp"
 #include "support/state_key.hpp"
 
 namespace agentguard::service {
@@ -50,6 +51,25 @@ bool same_binding(const approvals::Request& a, const approvals::Request& b) {
 }
 
 }  // namespace
+
+fs::path Keeper::session_file(const std::string& session) const {
+  return fs::path(config_.state_dir) / "sessions" / (session + ".json");
+}
+
+std::string Keeper::session_of(const json& request) const {
+  const std::string session = request.value("session", std::string());
+  if (!approvals::valid_id(session)) throw Refusal("not a session id");
+  return session;
+}
+
+// The channel session `session` registered, when it is `peer`'s; null otherwise.
+json Keeper::channel_of(const std::string& session, const Peer& peer) const {
+  std::ifstream in(session_file(session));
+  json record = in ? json::parse(in, nullptr, false) : json();
+  if (!record.is_object() || record.value("owner_uid", -1L) != static_cast<long>(peer.uid)) return json();
+  record.erase("owner_uid");
+  return record;
+}
 
 Keeper::Keeper(KeeperConfig config) : config_(std::move(config)), self_(::geteuid()) {}
 
@@ -114,17 +134,21 @@ json Keeper::dispatch(const Peer& peer, const json& request) {
   }
 
   // A session's human channel (webhooks, formats, secrets), registered once by `agentguard run` as it
-  // starts and read by its gate and notifiers, which run as the same user; never changed after.
+  // starts, never changed after, and used by the service's own notifiers only: `session.channel`
+  // tells the session's user which webhooks there are (names and formats, for "a human has been
+  // notified"), never their URLs or secrets. The record is the channel as the notifier reads it,
+  // plus its owner.
   if (op == "session.register" || op == "session.channel") {
-    const std::string session = request.value("session", std::string());
-    if (!approvals::valid_id(session)) throw Refusal("not a session id");
-    const fs::path file = fs::path(config_.state_dir) / "sessions" / (session + ".json");
+    const std::string session = session_of(request);
     if (op == "session.register") {
       if (!agent) throw Refusal("only the agent users' sessions are registered here");
       if (!request.contains("channel") || !request["channel"].is_object()) throw Refusal("session.register needs a channel");
+      const fs::path file = session_file(session);
       fs::create_directories(file.parent_path());
       ::chmod(file.parent_path().c_str(), 0700);
-      const std::string text = json{{"owner_uid", peer.uid}, {"channel", request["channel"]}}.dump();
+      json record = request["channel"];
+      record["owner_uid"] = peer.uid;
+      const std::string text = record.dump();
       const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd < 0) throw Refusal("session " + session + " is registered already");
       const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
@@ -132,10 +156,39 @@ json Keeper::dispatch(const Peer& peer, const json& request) {
       if (!written) throw Refusal("cannot record session " + session);
       return json::object();
     }
-    std::ifstream in(file);
-    const json record = in ? json::parse(in, nullptr, false) : json();
-    if (!record.is_object() || record.value("owner_uid", -1L) != static_cast<long>(peer.uid)) return json::object();
-    return {{"channel", record.value("channel", json::object())}};
+    const json channel = channel_of(session, peer);
+    if (channel.is_null()) return json::object();
+    json hooks = json::array();
+    for (const auto& h : channel.value("webhooks", json::array()))
+      if (h.is_object()) hooks.push_back({{"name", h.value("name", "session")}, {"format", h.value("format", "json")}});
+    return {{"channel", {{"webhooks", hooks}, {"delivered_by", "service"}}}};
+  }
+
+  // The session's notifications, sent by the service's own notifiers (service/delivery.hpp).
+  if (op == "notify.event" || op == "notify.approval_request" || op == "notify.approval_update") {
+    if (!agent) throw Refusal("only the agent users' sessions notify through the service");
+    const std::string session = session_of(request);
+    const json channel = channel_of(session, peer);
+    if (channel.is_null()) throw Refusal("no session " + session + " of uid " + std::to_string(peer.uid));
+    if (channel.value("webhooks", json::array()).empty()) return {{"sent", false}};
+    if (op == "notify.event") {
+      if (!request.contains("event") || !request["event"].is_object()) throw Refusal("notify.event needs an event");
+      delivery::deliver_event(config_.state_dir, session, channel, request["event"]);
+      return {{"sent", true}};
+    }
+    // Only about a request of this uid's own.
+    const json& given = op == "notify.approval_request" ? request.value("request", json::object()) : request;
+    const std::string id = given.contains("approval") && given["approval"].is_object()
+                               ? given["approval"].value("id", std::string())
+                               : given.value("id", std::string());
+    const auto held = approvals::valid_id(id) ? approvals::files::read_request(id) : std::nullopt;
+    if (!held || held->owner_uid != static_cast<long>(peer.uid)) throw Refusal("no request " + id + " of uid " + std::to_string(peer.uid));
+    if (op == "notify.approval_update") {
+      delivery::send_approval_update(config_.state_dir, session, id);
+      return {{"sent", true}};
+    }
+    delivery::send_approval_request(config_.state_dir, session, channel, given);
+    return {{"sent", true}};
   }
 
   // The policy the agent user's gate and `run` may decide from without parsing: the service parses

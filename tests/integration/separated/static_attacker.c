@@ -7,6 +7,8 @@
  *   put PATH TEXT        create/truncate it with TEXT -> "put PATH: ok" | "put PATH: refused ERRNO"
  *   copy FROM PATH       create/truncate PATH (and its directory, if missing) with FROM's bytes
  *                                                     -> "copy PATH: ok" | "copy PATH: refused ERRNO"
+ *   lock PATH SECONDS    take flock(PATH) (creating it), hold it that long -> "lock PATH: ok" | "lock PATH: refused ERRNO"
+ *   empty DIR            unlink every file in DIR     -> "empty DIR: ok N removed" | "empty DIR: refused ERRNO"
  *   append PATH          append a line                -> "append PATH: ..."
  *   unlink PATH          remove it                    -> "unlink PATH: ..."
  *   rename FROM TO       rename                       -> "rename FROM: ..."
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -169,6 +172,25 @@ int main(int argc, char** argv) {
     int ok = fd >= 0 && write(fd, bytes, n) == (ssize_t)n;
     free(bytes);
     return report("copy", to, ok);
+  }
+  if (!strcmp(cmd, "lock") && argc > 3) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int ok = fd >= 0 && flock(fd, LOCK_EX) == 0;
+    report("lock", path, ok);
+    if (ok) sleep((unsigned)atoi(argv[3]));
+    return ok ? 0 : 1;
+  }
+  if (!strcmp(cmd, "empty")) {
+    DIR* d = opendir(path);
+    if (d == NULL) return report("empty", path, 0);
+    int removed = 0;
+    for (struct dirent* e; (e = readdir(d)) != NULL;) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      if (unlinkat(dirfd(d), e->d_name, 0) == 0) ++removed;
+    }
+    closedir(d);
+    printf("empty %s: ok %d removed\n", path, removed);
+    return 0;
   }
   if (!strcmp(cmd, "append")) {
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
