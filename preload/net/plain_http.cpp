@@ -10,6 +10,7 @@
 
 #include "core/launch/guard_env.hpp"
 #include "guard_state.hpp"
+#include "proxy_redirect.hpp"
 #include "socket_marks.hpp"
 #include "socket_real.hpp"
 #include "tls/tls_connection.hpp"
@@ -140,11 +141,14 @@ ssize_t plain_write(int fd, int flags, const char* data, std::size_t n) {
   TlsConnection* c = find_connection(fd_key(fd));
   if (c == nullptr && n > 0) {
     const int saved_errno = errno;
-    bool inspect = may_be_inspected_request(data, n) && is_socket(fd) && api_rules().inspect;
+    const bool inspecting = api_rules().inspect;
+    bool inspect = inspecting && may_be_inspected_request(data, n) && is_socket(fd);
     if (inspect) c = find_or_create_connection(fd_key(fd));
     errno = saved_errno;
     if (!inspect) {
       unmark_fd(fd);
+      // TLS from a stack the hooks cannot see goes to the proxy before its first byte leaves.
+      if (inspecting && redirect_unseen_tls(fd, data, n) == LateRedirect::failed) return -1;
     } else if (c == nullptr) {  // no memory for the state: the request cannot be inspected
       errno = ENOMEM;
       return -1;

@@ -13,6 +13,7 @@
 #include "core/launch/guard_env.hpp"
 #include "guard_state.hpp"
 #include "socket_real.hpp"
+#include "tls/tls_sessions.hpp"
 
 namespace agentguard::preload {
 namespace {
@@ -80,6 +81,64 @@ bool send_all(int fd, const unsigned char* data, std::size_t n) {
 
 }  // namespace
 
+namespace {
+
+// Connects `fd` (a TCP socket that is not connected) to the proxy on loopback `port` and sends it
+// the 24-byte header naming `destination`. Returns 0, or -1 with errno. The loopback connect and
+// the header are done blocking (they complete at once on a listening loopback socket), then the
+// caller's flags come back: a non-blocking caller sees a connect that finished immediately, which
+// every event loop handles.
+int connect_to_proxy(int fd, const struct sockaddr* destination, unsigned port) {
+  unsigned char header[24] = {'A', 'G', 'P', '1'};
+  sockaddr_in6 target6{};
+  sockaddr_in target4{};
+  const struct sockaddr* target = nullptr;
+  socklen_t target_len = 0;
+  if (destination->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(destination);
+    header[4] = 4;
+    memcpy(header + 6, &in->sin_port, 2);
+    memcpy(header + 8, &in->sin_addr, 4);
+    target4.sin_family = AF_INET;
+    target4.sin_port = htons(static_cast<uint16_t>(port));
+    target4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    target = reinterpret_cast<const sockaddr*>(&target4);
+    target_len = sizeof target4;
+  } else {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(destination);
+    header[4] = 6;
+    memcpy(header + 6, &in6->sin6_port, 2);
+    memcpy(header + 8, &in6->sin6_addr, 16);
+    // A dual-stack socket reaches our IPv4 listener through the v4-mapped loopback.
+    target6.sin6_family = AF_INET6;
+    target6.sin6_port = htons(static_cast<uint16_t>(port));
+    static const unsigned char mapped_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+    memcpy(&target6.sin6_addr, mapped_loopback, 16);
+    target = reinterpret_cast<const sockaddr*>(&target6);
+    target_len = sizeof target6;
+  }
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  auto real_connect = socket_real<ConnectFn>(SocketFn::connect);
+  int r = real_connect != nullptr ? real_connect(fd, target, target_len)
+                                  : static_cast<int>(syscall(SYS_connect, fd, target, target_len));
+  int err = r == 0 ? 0 : errno;
+  if (r == 0 && !send_all(fd, header, sizeof header)) {
+    err = errno != 0 ? errno : ECONNRESET;
+    r = -1;
+  }
+  if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags);
+  errno = err;
+  return r;
+}
+
+// The start of a TLS ClientHello record: handshake (22), TLS major version 3, handshake type 1.
+bool is_client_hello(const char* data, std::size_t n) {
+  return n >= 6 && data[0] == 0x16 && data[1] == 0x03 && data[5] == 0x01;
+}
+
+}  // namespace
+
 bool redirect_to_proxy(int fd, const struct sockaddr* address, socklen_t len, int* result) {
   const char* proxy = current_guard().value(core::kVarProxy);
   if (proxy == nullptr || address == nullptr) return false;
@@ -109,51 +168,45 @@ bool redirect_to_proxy(int fd, const struct sockaddr* address, socklen_t len, in
     errno = ECONNREFUSED;
     return true;
   }
-  unsigned char header[24] = {'A', 'G', 'P', '1'};
-  sockaddr_in6 target6{};
-  sockaddr_in target4{};
-  const struct sockaddr* target = nullptr;
-  socklen_t target_len = 0;
-  if (family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
-    header[4] = 4;
-    memcpy(header + 6, &in->sin_port, 2);
-    memcpy(header + 8, &in->sin_addr, 4);
-    target4.sin_family = AF_INET;
-    target4.sin_port = htons(static_cast<uint16_t>(port));
-    target4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    target = reinterpret_cast<const sockaddr*>(&target4);
-    target_len = sizeof target4;
-  } else {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
-    header[4] = 6;
-    memcpy(header + 6, &in6->sin6_port, 2);
-    memcpy(header + 8, &in6->sin6_addr, 16);
-    // A dual-stack socket reaches our IPv4 listener through the v4-mapped loopback.
-    target6.sin6_family = AF_INET6;
-    target6.sin6_port = htons(static_cast<uint16_t>(port));
-    static const unsigned char mapped_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
-    memcpy(&target6.sin6_addr, mapped_loopback, 16);
-    target = reinterpret_cast<const sockaddr*>(&target6);
-    target_len = sizeof target6;
-  }
-  // The loopback connect and the 24-byte header are done blocking (they complete at once on a
-  // listening loopback socket), then the caller's flags come back. A non-blocking caller sees a
-  // connect that finished immediately, which every event loop handles.
-  const int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-  auto real_connect = socket_real<ConnectFn>(SocketFn::connect);
-  int r = real_connect != nullptr ? real_connect(fd, target, target_len)
-                                  : static_cast<int>(syscall(SYS_connect, fd, target, target_len));
-  int err = r == 0 ? 0 : errno;
-  if (r == 0 && !send_all(fd, header, sizeof header)) {
-    err = errno != 0 ? errno : ECONNRESET;
-    r = -1;
-  }
-  if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags);
+  const int r = connect_to_proxy(fd, address, port);
   *result = r;
-  errno = r == 0 ? saved_errno : err;
+  if (r == 0) errno = saved_errno;
   return true;
+}
+
+LateRedirect redirect_unseen_tls(int fd, const char* data, std::size_t n) {
+  if (!is_client_hello(data, n)) return LateRedirect::not_needed;
+  const char* proxy = current_guard().value(core::kVarProxy);
+  if (proxy == nullptr) return LateRedirect::not_needed;  // no proxy in this session (`agentguard env`)
+  // The random follows the record header (5 bytes), the handshake header (4) and the version (2).
+  constexpr std::size_t kRandomAt = 11;
+  if (n >= kRandomAt + 32 && hooked_library_sent_client_random(reinterpret_cast<const unsigned char*>(data) + kRandomAt))
+    return LateRedirect::not_needed;  // the hooked libssl/GnuTLS: its writes are inspected in-process
+  const int saved_errno = errno;
+  sockaddr_storage peer{};
+  socklen_t peer_len = sizeof peer;
+  const unsigned port = proxy_port(proxy);
+  // The system call itself: whatever a getpeername() hook answers, this is where the socket goes.
+  if (syscall(SYS_getpeername, fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0 ||
+      (peer.ss_family != AF_INET && peer.ss_family != AF_INET6) ||
+      (port != 0 && is_proxy_address(reinterpret_cast<const sockaddr*>(&peer), port))) {
+    errno = saved_errno;  // not connected (the write fails by itself), or at the proxy already
+    return LateRedirect::not_needed;
+  }
+  // A TLS stack the hooks cannot see (docs/https-guard.md §1c). The connection has carried no
+  // byte yet: it is dissolved (connect with AF_UNSPEC; the endpoint sees a reset) and the same
+  // socket, so every event loop's registration stays valid, is connected to the proxy.
+  sockaddr unspecified{};
+  unspecified.sa_family = AF_UNSPEC;
+  auto real_connect = socket_real<ConnectFn>(SocketFn::connect);
+  const int dissolved = real_connect != nullptr ? real_connect(fd, &unspecified, sizeof unspecified)
+                                                : static_cast<int>(syscall(SYS_connect, fd, &unspecified, sizeof unspecified));
+  if (dissolved != 0 || port == 0 || connect_to_proxy(fd, reinterpret_cast<const sockaddr*>(&peer), port) != 0) {
+    errno = ECONNRESET;  // fail closed: the endpoint is never reached around the proxy
+    return LateRedirect::failed;
+  }
+  errno = saved_errno;
+  return LateRedirect::redirected;
 }
 
 }  // namespace agentguard::preload

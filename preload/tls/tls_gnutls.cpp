@@ -7,6 +7,7 @@
 #include "tls_connection.hpp"
 #include "tls_real.hpp"
 #include "tls_rules.hpp"
+#include "tls_sessions.hpp"
 
 using agentguard::preload::TlsFn;
 using agentguard::preload::tls_real;
@@ -26,6 +27,7 @@ struct Datum {  // gnutls_datum_t
 using SendFn = ssize_t (*)(void*, const void*, std::size_t);
 using RecvFn = ssize_t (*)(void*, void*, std::size_t);
 using DeinitFn = void (*)(void*);
+using InitFn = int (*)(void**, unsigned);
 using AlpnFn = int (*)(void*, const Datum*, unsigned, unsigned);
 using GetIntFn = int (*)(void*);
 
@@ -70,7 +72,18 @@ __attribute__((visibility("default"))) ssize_t gnutls_record_recv(void* session,
   return real != nullptr ? real(session, data, size) : kGnutlsInternalError;
 }
 
+// Every session of the hooked GnuTLS is remembered, so that its ClientHello is told apart from a
+// private TLS stack's on the socket (tls_sessions.hpp).
+__attribute__((visibility("default"))) int gnutls_init(void** session, unsigned flags) {
+  auto real = tls_real<InitFn>(TlsFn::gnutls_init);
+  if (real == nullptr) return kGnutlsInternalError;
+  const int r = real(session, flags);
+  if (r == 0 && session != nullptr) ag::remember_tls_session(ag::TlsLibrary::gnutls, *session);
+  return r;
+}
+
 __attribute__((visibility("default"))) void gnutls_deinit(void* session) {
+  ag::forget_tls_session(session);
   ag::drop_connection(session);
   auto real = tls_real<DeinitFn>(TlsFn::gnutls_deinit);
   if (real != nullptr) real(session);

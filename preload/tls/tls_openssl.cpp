@@ -9,6 +9,7 @@
 #include "tls_connection.hpp"
 #include "tls_real.hpp"
 #include "tls_rules.hpp"
+#include "tls_sessions.hpp"
 
 using agentguard::preload::TlsFn;
 using agentguard::preload::tls_real;
@@ -26,12 +27,9 @@ using ReadFn = int (*)(void*, void*, int);
 using ReadExFn = int (*)(void*, void*, std::size_t, std::size_t*);
 using GetErrorFn = int (*)(const void*, int);
 using FreeFn = void (*)(void*);
+using NewFn = void* (*)(void*);
 using AlpnFn = int (*)(void*, const unsigned char*, unsigned int);
 using GetFdFn = int (*)(const void*);
-using BioWriteFn = int (*)(void*, const void*, int);
-using BioWriteExFn = int (*)(void*, const void*, std::size_t, std::size_t*);
-using BioReadFn = int (*)(void*, void*, int);
-using BioReadExFn = int (*)(void*, void*, std::size_t, std::size_t*);
 using BioMethodTypeFn = int (*)(const void*);
 using BioCtrlFn = long (*)(void*, int, long, void*);
 using BioClearFlagsFn = void (*)(void*, int);
@@ -40,17 +38,21 @@ constexpr int kBioTypeSsl = 7 | 0x0200;  // BIO_TYPE_SSL: number 7, a filter
 constexpr int kBioCtrlGetSsl = 110;      // BIO_C_GET_SSL (BIO_get_ssl)
 constexpr int kBioRetryFlags = 0x01 | 0x02 | 0x04 | 0x08;  // BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY
 
-long write_with_ssl_write(void* ssl, const char* data, std::size_t n) {
-  auto real = tls_real<WriteFn>(TlsFn::SSL_write);
+// The real SSL_write / BIO_write (same signature), for the engine's pass and replay steps.
+template <TlsFn kReal>
+long write_through_int(void* target, const char* data, std::size_t n) {
+  auto real = tls_real<WriteFn>(kReal);
   if (real == nullptr) return -1;
-  return real(ssl, data, n > INT_MAX ? INT_MAX : static_cast<int>(n));
+  return real(target, data, n > INT_MAX ? INT_MAX : static_cast<int>(n));
 }
 
-long write_with_ssl_write_ex(void* ssl, const char* data, std::size_t n) {
-  auto real = tls_real<WriteExFn>(TlsFn::SSL_write_ex);
+// The real SSL_write_ex / BIO_write_ex (same signature).
+template <TlsFn kReal>
+long write_through_ex(void* target, const char* data, std::size_t n) {
+  auto real = tls_real<WriteExFn>(kReal);
   if (real == nullptr) return 0;
   std::size_t written = 0;
-  if (real(ssl, data, n, &written) != 1) return 0;
+  if (real(target, data, n, &written) != 1) return 0;
   return static_cast<long>(written);
 }
 
@@ -72,20 +74,6 @@ void* ssl_of_bio(void* bio) {
   void* ssl = nullptr;
   ctrl(bio, kBioCtrlGetSsl, 0, &ssl);
   return ssl;
-}
-
-long write_with_bio_write(void* bio, const char* data, std::size_t n) {
-  auto real = tls_real<BioWriteFn>(TlsFn::BIO_write);
-  if (real == nullptr) return -1;
-  return real(bio, data, n > INT_MAX ? INT_MAX : static_cast<int>(n));
-}
-
-long write_with_bio_write_ex(void* bio, const char* data, std::size_t n) {
-  auto real = tls_real<BioWriteExFn>(TlsFn::BIO_write_ex);
-  if (real == nullptr) return 0;
-  std::size_t written = 0;
-  if (real(bio, data, n, &written) != 1) return 0;
-  return static_cast<long>(written);
 }
 
 int socket_of_bio(void* bio) {
@@ -129,132 +117,110 @@ int set_alpn(TlsFn fn, void* target, const unsigned char* protos, unsigned int l
   return real(target, filtered, static_cast<unsigned int>(n));
 }
 
+// The hooks' two shapes, shared by SSL_* and BIO_* (same signatures). `target` is what the
+// caller passed (an SSL or a BIO); `ssl` is the connection's key, or nullptr when this write is
+// not inspected.
+template <TlsFn kReal>
+int hook_int_write(void* target, void* ssl, const void* buf, int num, int (*socket)(void*)) {
+  bool failed = false;
+  ag::TlsConnection* c = ssl != nullptr ? connection_for_write(ssl, &failed) : nullptr;
+  if (failed) {
+    errno = ENOMEM;
+    return -1;
+  }
+  if (c == nullptr) {
+    auto real = tls_real<WriteFn>(kReal);
+    return real != nullptr ? real(target, buf, num) : -1;
+  }
+  ag::TlsTransport t{target, &write_through_int<kReal>, socket};
+  return static_cast<int>(ag::guarded_write(*c, t, static_cast<const char*>(buf), static_cast<std::size_t>(num)));
+}
+
+template <TlsFn kReal>
+int hook_ex_write(void* target, void* ssl, const void* buf, std::size_t num, std::size_t* written,
+                  int (*socket)(void*)) {
+  bool failed = false;
+  ag::TlsConnection* c = ssl != nullptr ? connection_for_write(ssl, &failed) : nullptr;
+  if (failed) errno = ENOMEM;
+  if (failed || c == nullptr) {
+    auto real = failed ? nullptr : tls_real<WriteExFn>(kReal);
+    if (real == nullptr) {
+      if (written != nullptr) *written = 0;
+      return 0;
+    }
+    return real(target, buf, num, written);
+  }
+  ag::TlsTransport t{target, &write_through_ex<kReal>, socket};
+  long r = ag::guarded_write(*c, t, static_cast<const char*>(buf), num);
+  if (written != nullptr) *written = r > 0 ? static_cast<std::size_t>(r) : 0;
+  return r > 0 ? 1 : 0;
+}
+
+// Reads: a refused connection reads the synthetic reply; any other goes to the real call.
+template <TlsFn kReal>
+int hook_int_read(void* target, ag::TlsConnection* refused, void* buf, int num) {
+  if (refused != nullptr) {
+    if (num <= 0) return 0;
+    return static_cast<int>(ag::read_reply(*refused, static_cast<char*>(buf), static_cast<std::size_t>(num)));
+  }
+  auto real = tls_real<ReadFn>(kReal);
+  return real != nullptr ? real(target, buf, num) : -1;
+}
+
+template <TlsFn kReal>
+int hook_ex_read(void* target, ag::TlsConnection* refused, void* buf, std::size_t num, std::size_t* readbytes) {
+  if (refused != nullptr) {
+    std::size_t n = ag::read_reply(*refused, static_cast<char*>(buf), num);
+    if (readbytes != nullptr) *readbytes = n;
+    return n > 0 ? 1 : 0;
+  }
+  auto real = tls_real<ReadExFn>(kReal);
+  if (real == nullptr) {
+    if (readbytes != nullptr) *readbytes = 0;
+    return 0;
+  }
+  return real(target, buf, num, readbytes);
+}
+
 }  // namespace
 
 extern "C" {
 
 __attribute__((visibility("default"))) int SSL_write(void* ssl, const void* buf, int num) {
-  bool failed = false;
-  ag::TlsConnection* c = num > 0 ? connection_for_write(ssl, &failed) : nullptr;
-  if (failed) {
-    errno = ENOMEM;
-    return -1;
-  }
-  if (c == nullptr) {
-    auto real = tls_real<WriteFn>(TlsFn::SSL_write);
-    return real != nullptr ? real(ssl, buf, num) : -1;
-  }
-  ag::TlsTransport t{ssl, &write_with_ssl_write, &socket_of};
-  return static_cast<int>(ag::guarded_write(*c, t, static_cast<const char*>(buf), static_cast<std::size_t>(num)));
+  return hook_int_write<TlsFn::SSL_write>(ssl, num > 0 ? ssl : nullptr, buf, num, &socket_of);
 }
 
 __attribute__((visibility("default"))) int SSL_write_ex(void* ssl, const void* buf, std::size_t num,
                                                         std::size_t* written) {
-  bool failed = false;
-  ag::TlsConnection* c = num > 0 ? connection_for_write(ssl, &failed) : nullptr;
-  if (failed) {
-    errno = ENOMEM;
-    if (written != nullptr) *written = 0;
-    return 0;
-  }
-  if (c == nullptr) {
-    auto real = tls_real<WriteExFn>(TlsFn::SSL_write_ex);
-    if (real == nullptr) {
-      if (written != nullptr) *written = 0;
-      return 0;
-    }
-    return real(ssl, buf, num, written);
-  }
-  ag::TlsTransport t{ssl, &write_with_ssl_write_ex, &socket_of};
-  long r = ag::guarded_write(*c, t, static_cast<const char*>(buf), num);
-  if (written != nullptr) *written = r > 0 ? static_cast<std::size_t>(r) : 0;
-  return r > 0 ? 1 : 0;
+  return hook_ex_write<TlsFn::SSL_write_ex>(ssl, num > 0 ? ssl : nullptr, buf, num, written, &socket_of);
 }
 
 __attribute__((visibility("default"))) int SSL_read(void* ssl, void* buf, int num) {
-  if (ag::TlsConnection* c = refused_connection(ssl)) {
-    if (num <= 0) return 0;
-    return static_cast<int>(ag::read_reply(*c, static_cast<char*>(buf), static_cast<std::size_t>(num)));
-  }
-  auto real = tls_real<ReadFn>(TlsFn::SSL_read);
-  return real != nullptr ? real(ssl, buf, num) : -1;
+  return hook_int_read<TlsFn::SSL_read>(ssl, refused_connection(ssl), buf, num);
 }
 
 __attribute__((visibility("default"))) int SSL_read_ex(void* ssl, void* buf, std::size_t num, std::size_t* readbytes) {
-  if (ag::TlsConnection* c = refused_connection(ssl)) {
-    std::size_t n = ag::read_reply(*c, static_cast<char*>(buf), num);
-    if (readbytes != nullptr) *readbytes = n;
-    return n > 0 ? 1 : 0;
-  }
-  auto real = tls_real<ReadExFn>(TlsFn::SSL_read_ex);
-  if (real == nullptr) {
-    if (readbytes != nullptr) *readbytes = 0;
-    return 0;
-  }
-  return real(ssl, buf, num, readbytes);
+  return hook_ex_read<TlsFn::SSL_read_ex>(ssl, refused_connection(ssl), buf, num, readbytes);
 }
 
+// Through an SSL BIO (only looked for while inspecting: the fast path is one load).
 __attribute__((visibility("default"))) int BIO_write(void* bio, const void* buf, int num) {
   void* ssl = num > 0 && ag::api_rules().inspect ? ssl_of_bio(bio) : nullptr;
-  bool failed = false;
-  ag::TlsConnection* c = ssl != nullptr ? connection_for_write(ssl, &failed) : nullptr;
-  if (failed) {
-    errno = ENOMEM;
-    return -1;
-  }
-  if (c == nullptr) {
-    auto real = tls_real<BioWriteFn>(TlsFn::BIO_write);
-    return real != nullptr ? real(bio, buf, num) : -1;
-  }
-  ag::TlsTransport t{bio, &write_with_bio_write, &socket_of_bio};
-  return static_cast<int>(ag::guarded_write(*c, t, static_cast<const char*>(buf), static_cast<std::size_t>(num)));
+  return hook_int_write<TlsFn::BIO_write>(bio, ssl, buf, num, &socket_of_bio);
 }
 
 __attribute__((visibility("default"))) int BIO_write_ex(void* bio, const void* buf, std::size_t num,
                                                         std::size_t* written) {
   void* ssl = num > 0 && ag::api_rules().inspect ? ssl_of_bio(bio) : nullptr;
-  bool failed = false;
-  ag::TlsConnection* c = ssl != nullptr ? connection_for_write(ssl, &failed) : nullptr;
-  if (failed) {
-    errno = ENOMEM;
-    if (written != nullptr) *written = 0;
-    return 0;
-  }
-  if (c == nullptr) {
-    auto real = tls_real<BioWriteExFn>(TlsFn::BIO_write_ex);
-    if (real == nullptr) {
-      if (written != nullptr) *written = 0;
-      return 0;
-    }
-    return real(bio, buf, num, written);
-  }
-  ag::TlsTransport t{bio, &write_with_bio_write_ex, &socket_of_bio};
-  long r = ag::guarded_write(*c, t, static_cast<const char*>(buf), num);
-  if (written != nullptr) *written = r > 0 ? static_cast<std::size_t>(r) : 0;
-  return r > 0 ? 1 : 0;
+  return hook_ex_write<TlsFn::BIO_write_ex>(bio, ssl, buf, num, written, &socket_of_bio);
 }
 
 __attribute__((visibility("default"))) int BIO_read(void* bio, void* buf, int num) {
-  if (ag::TlsConnection* c = refused_bio(bio)) {
-    if (num <= 0) return 0;
-    return static_cast<int>(ag::read_reply(*c, static_cast<char*>(buf), static_cast<std::size_t>(num)));
-  }
-  auto real = tls_real<BioReadFn>(TlsFn::BIO_read);
-  return real != nullptr ? real(bio, buf, num) : -1;
+  return hook_int_read<TlsFn::BIO_read>(bio, refused_bio(bio), buf, num);
 }
 
 __attribute__((visibility("default"))) int BIO_read_ex(void* bio, void* buf, std::size_t num, std::size_t* readbytes) {
-  if (ag::TlsConnection* c = refused_bio(bio)) {
-    std::size_t n = ag::read_reply(*c, static_cast<char*>(buf), num);
-    if (readbytes != nullptr) *readbytes = n;
-    return n > 0 ? 1 : 0;
-  }
-  auto real = tls_real<BioReadExFn>(TlsFn::BIO_read_ex);
-  if (real == nullptr) {
-    if (readbytes != nullptr) *readbytes = 0;
-    return 0;
-  }
-  return real(bio, buf, num, readbytes);
+  return hook_ex_read<TlsFn::BIO_read_ex>(bio, refused_bio(bio), buf, num, readbytes);
 }
 
 // After the synthetic reply has been read, the connection ends the way a clean close_notify
@@ -265,7 +231,17 @@ __attribute__((visibility("default"))) int SSL_get_error(const void* ssl, int re
   return real != nullptr ? real(ssl, ret) : kSslErrorSsl;
 }
 
+// Every SSL* of the hooked libssl is remembered, so that its ClientHello is told apart from a
+// private OpenSSL's on the socket (tls_sessions.hpp).
+__attribute__((visibility("default"))) void* SSL_new(void* ctx) {
+  auto real = tls_real<NewFn>(TlsFn::SSL_new);
+  void* ssl = real != nullptr ? real(ctx) : nullptr;
+  if (ssl != nullptr) ag::remember_tls_session(ag::TlsLibrary::openssl, ssl);
+  return ssl;
+}
+
 __attribute__((visibility("default"))) void SSL_free(void* ssl) {
+  ag::forget_tls_session(ssl);
   ag::drop_connection(ssl);
   auto real = tls_real<FreeFn>(TlsFn::SSL_free);
   if (real != nullptr) real(ssl);

@@ -25,6 +25,22 @@ def make_certificate(directory, host="127.0.0.1"):
     return key, cert
 
 
+def serve(host, handler, cert_and_key=None, alpn=None):
+    """A threading HTTP server for `handler` on a free port of `host`, over TLS when given a
+    certificate and key, served by a daemon thread. Returns (server, thread)."""
+    server = http.server.ThreadingHTTPServer((host, 0), handler)
+    server.daemon_threads = True
+    if cert_and_key:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*cert_and_key)
+        if alpn:
+            context.set_alpn_protocols(alpn)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
 class _LineRecorder:
     """Wraps the handler's rfile so the raw request line and header block are kept byte for byte."""
 
@@ -184,15 +200,8 @@ class HttpsEndpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
-        self.server.daemon_threads = True
-        if self.tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(self.cert, self.key)
-            context.set_alpn_protocols(["h2", "http/1.1"])
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.thread = serve(self.host, Handler, (self.cert, self.key) if self.tls else None,
+                                         alpn=["h2", "http/1.1"])
         self.port = self.server.server_address[1]
         self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
         return self

@@ -4,12 +4,11 @@ calls (ListObjectsV2 with prefix/delimiter, GetObject, HeadObject, PutObject, De
 HeadBucket) and records every request, so a test can assert what reached it and what it holds."""
 import hashlib
 import http.server
-import ssl
 import threading
 import urllib.parse
 from xml.sax.saxutils import escape
 
-from https_endpoint import make_certificate
+from https_endpoint import make_certificate, serve
 
 
 class S3Endpoint:
@@ -135,13 +134,7 @@ class S3Endpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
-        self.server.daemon_threads = True
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, self.key)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.thread = serve(self.host, Handler, (self.cert, self.key))
         self.port = self.server.server_address[1]
         self.url = f"https://{self.host}:{self.port}"
         return self

@@ -141,8 +141,8 @@ class InspectingProxyTest(unittest.TestCase):
 
     @unittest.skipUnless(CC and STATIC_LIBSSL, "cc and libssl.a (libssl-dev) are needed")
     def test_static_libssl_program_deletes_never_arrive(self):
-        program = os.path.join(self.tmp, "https_call")
-        subprocess.run([CC, "-O1", "-o", program, os.path.join(HERE, "c_tls", "https_call.c"),
+        program = os.path.join(self.tmp, "tls_call")
+        subprocess.run([CC, "-O1", "-o", program, os.path.join(HERE, "c_tls", "tls_call.c"),
                         "-Wl,-Bstatic", "-lssl", "-lcrypto", "-Wl,-Bdynamic", "-ldl", "-lpthread"],
                        check=True, capture_output=True, timeout=300)
         with HttpsEndpoint(self.tmp) as ep:
@@ -151,16 +151,16 @@ class InspectingProxyTest(unittest.TestCase):
                      ("DeleteObject", ["s3", "DELETE", "/full-bucket/a.txt"])]
             out = {}
             for name, args in calls:
-                proc = self.run_guarded([program, "127.0.0.1", str(ep.port)] + args, SSL_CERT_FILE=ep.cert)
+                proc = self.run_guarded([program, "ssl", "127.0.0.1", str(ep.port)] + args, SSL_CERT_FILE=ep.cert)
                 out[name] = proc.stdout.strip()
             self.assertEqual(out["DescribeDBInstances"], "HTTP/1.1 200 OK -", out)
             self.assertEqual(out["DeleteDBInstance"], "HTTP/1.1 403 Forbidden AccessDenied", out)
             self.assertEqual(out["DeleteObject"], "HTTP/1.1 403 Forbidden AccessDenied", out)
             self.assertEqual(ep.operations(), ["DescribeDBInstances"])
-            self.assert_refusals_recorded(["DeleteDBInstance", "DeleteObject"], "https_call")
+            self.assert_refusals_recorded(["DeleteDBInstance", "DeleteObject"], "tls_call")
 
             ep.requests.clear()
-            subprocess.run([program, "127.0.0.1", str(ep.port)] + calls[1][1], env=clean_env(SSL_CERT_FILE=ep.cert),
+            subprocess.run([program, "ssl", "127.0.0.1", str(ep.port)] + calls[1][1], env=clean_env(SSL_CERT_FILE=ep.cert),
                            capture_output=True, timeout=60)
             self.assertEqual(ep.operations(), ["DeleteDBInstance"])
 

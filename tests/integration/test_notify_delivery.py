@@ -111,6 +111,38 @@ class FailureInjection(SpoolTest):
         self.assertIn("nothing to deliver", again.stdout)
         self.assertEqual(len(sink.requests), 1)
 
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("unshare"), "needs root and unshare (a private mount namespace)")
+    def test_without_libcurl_events_stay_spooled_and_the_error_says_why(self):
+        # libcurl is loaded on first use (tools/notify/curl_library.cpp). A machine where it cannot
+        # be loaded is a broken installation: nothing is lost and every message says why. The
+        # library is hidden in a private mount namespace by mounting /dev/null over it.
+        libcurl = os.path.realpath(subprocess.run(["sh", "-c", "ldconfig -p | awk '/libcurl.so.4 .*x86-64|libcurl.so.4 /{print $NF; exit}'"],
+                                                  capture_output=True, text=True).stdout.strip())
+        if not os.path.exists(libcurl):
+            self.skipTest("libcurl.so.4 not found by ldconfig")
+        with WebhookSink(secret=None) as sink:
+            event_id = self.spool_event()
+            hidden = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                      'mount --bind /dev/null "$0" && exec "$@"', libcurl]
+            flush = subprocess.run(hidden + [AGENTGUARD, "notify", "flush"], env=self.env(sink.url),
+                                   capture_output=True, text=True, timeout=60)
+            self.assertEqual(flush.returncode, 1, flush)
+            self.assertIn("still spooled", flush.stdout)
+            self.assertIn("cannot load libcurl.so.4", flush.stdout + flush.stderr)
+            self.assertEqual(self.spooled(), [event_id])
+            self.assertIn("libcurl.so.4", self.spool_entry(event_id)["delivery"]["last_error"])
+            doctor = subprocess.run(hidden + [AGENTGUARD, "doctor"], env=self.env(sink.url),
+                                    capture_output=True, text=True, timeout=60)
+            self.assertRegex(doctor.stdout, r"WARN  webhooks cannot be contacted from this installation "
+                                            r"\(cannot load libcurl\.so\.4[^\n]*\n *fix: install libcurl4", doctor)
+            self.assertEqual(sink.requests, [], "nothing can have been sent without libcurl")
+
+            # With the library back, the same event goes out, once.
+            delivered = self.flush(sink.url)
+            self.assertEqual(delivered.returncode, 0, delivered)
+            self.assertEqual([r.event_id for r in sink.requests], [event_id])
+            self.assertEqual(self.spooled(), [])
+
     def test_budget_bounds_a_flush_against_a_hanging_webhook(self):
         with WebhookSink() as sink:
             sink.hang()

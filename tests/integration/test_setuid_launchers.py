@@ -67,10 +67,8 @@ class TestAccount:
         return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", "--", *argv]
 
 
-@unittest.skipUnless(TERRAFORM, "terraform is not installed")
-@unittest.skipUnless(IS_ROOT, "creating a test user needs root")
-class SetuidGroupLaunchers(unittest.TestCase):
-    """sg and newgrp, run by a non-root user (the case where the loader drops LD_PRELOAD)."""
+class WithTestAccount:
+    """A mixin for test classes: a test user for their tests, and the build tree readable by it."""
 
     @classmethod
     def setUpClass(cls):
@@ -81,6 +79,12 @@ class SetuidGroupLaunchers(unittest.TestCase):
     def tearDownClass(cls):
         cls.account.remove()
         restore_modes(cls.opened)
+
+
+@unittest.skipUnless(TERRAFORM, "terraform is not installed")
+@unittest.skipUnless(IS_ROOT, "creating a test user needs root")
+class SetuidGroupLaunchers(WithTestAccount, unittest.TestCase):
+    """sg and newgrp, run by a non-root user (the case where the loader drops LD_PRELOAD)."""
 
     def setUp(self):
         require_build(self)
@@ -146,18 +150,8 @@ class SetuidGroupLaunchers(unittest.TestCase):
 
 @unittest.skipUnless(TERRAFORM, "terraform is not installed")
 @unittest.skipUnless(IS_ROOT, "runuser, setpriv --reuid and chroot need root")
-class RootLaunchers(unittest.TestCase):
+class RootLaunchers(WithTestAccount, unittest.TestCase):
     """runuser, setpriv and chroot (not setuid: root runs them), decided from argv all the same."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.account = TestAccount()
-        cls.opened = reachable_for_others(BUILD_DIR)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.account.remove()
-        restore_modes(cls.opened)
 
     def setUp(self):
         require_build(self)

@@ -206,6 +206,13 @@ void check_webhooks(Doctor& d, bool check) {
     d.warn("no webhook configured: refusals are logged, but nobody is told at once", notify::how_to_configure());
     return;
   }
+  std::string no_libcurl;
+  if (check && notify::curl_api(&no_libcurl) == nullptr) {
+    d.warn("webhooks cannot be contacted from this installation (" + no_libcurl +
+               "): refusals still happen and are logged; their notifications wait in the spool",
+           "install libcurl4 (`apt install libcurl4`), then `agentguard notify test` (which posts a test event)");
+    return;
+  }
   for (const auto& hook : config.webhooks) {
     const std::string label = hook.url + (hook.secret.empty() ? " (unsigned)" : " (signed)");
     if (!check) {

@@ -2,7 +2,6 @@
 // without running it. The decision is the gate's: the same policy layers, decide_exec, and for a
 // terraform/tofu apply the same plan review (gate/apply_review.hpp), which runs `terraform plan`.
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 #include "core/launch/path_search.hpp"
 #include "gate/apply_review.hpp"
 #include "gate/plan_inspector.hpp"
+#include "support/decided_exec.hpp"
 #include "session.hpp"
 
 namespace agentguard::cli {
@@ -70,13 +70,11 @@ int run_plan_quietly(const std::string& path, std::vector<std::string> argv, std
   args.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, 2, 1);
+  support::ChildSetup setup;
+  setup.stdin_from_dev_null = true;
+  setup.dup(2, 1);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  const int rc = support::spawn_decided(pid, path.c_str(), args.data(), envp.data(), setup);
   if (rc != 0) throw std::runtime_error("cannot run " + path + ": " + std::strerror(rc));
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

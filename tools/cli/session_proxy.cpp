@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +25,7 @@
 
 #include "core/protocol.hpp"
 #include "proxy/session_ca.hpp"
+#include "support/decided_exec.hpp"
 #include "support/paths.hpp"
 
 extern char** environ;
@@ -192,18 +192,15 @@ SessionProxy start_session_proxy(Session& session) {
     mark_unavailable(session, std::string("pipe: ") + std::strerror(errno));
     return proxy;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, to_proxy[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, listener, 3);
+  support::ChildSetup setup;
+  setup.dup(to_proxy[0], 0).dup(listener, 3);
   std::vector<char*> argv_ptrs, env_ptrs;
   for (auto& a : args) argv_ptrs.push_back(a.data());
   argv_ptrs.push_back(nullptr);
   for (auto& e : env) env_ptrs.push_back(e.data());
   env_ptrs.push_back(nullptr);
   pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv_ptrs.data(), env_ptrs.data());
-  posix_spawn_file_actions_destroy(&actions);
+  const int spawned = support::spawn_decided(pid, program.c_str(), argv_ptrs.data(), env_ptrs.data(), setup);
   close(to_proxy[0]);
   close(listener);
   if (spawned != 0) {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,34 +38,12 @@ int run_in_foreground(const std::string& path, std::vector<std::string> argv, st
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGINT, &ignore, &old_int);
   sigaction(SIGQUIT, &ignore, &old_quit);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGQUIT);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   auto args = c_strings(argv);
   auto envp = c_strings(env);
+  support::ChildSetup setup;
+  setup.default_interrupt_signals = true;
   pid_t pid = -1;
-  int rc = 0;
-  const support::ExecToken token = support::exec_token_from_environment();
-  if (token.present) {
-    // A strict session: the exec must carry the token (support/decided_exec.hpp), which
-    // posix_spawn cannot do.
-    pid = fork();
-    if (pid == 0) {
-      signal(SIGINT, SIG_DFL);
-      signal(SIGQUIT, SIG_DFL);
-      support::execve_decided(token, path.c_str(), args.data(), envp.data());
-      _exit(127);
-    }
-    if (pid < 0) rc = errno;
-  } else {
-    rc = posix_spawn(&pid, path.c_str(), nullptr, &attr, args.data(), envp.data());
-  }
-  posix_spawnattr_destroy(&attr);
+  const int rc = support::spawn_decided(pid, path.c_str(), args.data(), envp.data(), setup);
   int status = 0;
   if (rc == 0)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
