@@ -57,6 +57,26 @@ std::optional<std::string> read_file_of(const fs::path& file, uid_t owner) {
 
 std::optional<std::string> read_own_file(const fs::path& file) { return read_file_of(file, ::geteuid()); }
 
+// `image` into `file` with `mode`, atomically (a temporary file, then rename). False if it could not.
+bool replace_file(const fs::path& file, const std::string& image, mode_t mode) {
+  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) return false;
+  std::size_t done = 0;
+  while (done < image.size()) {
+    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool written = done == image.size() && ::fchmod(fd, mode) == 0;  // whatever the umask
+  if (::close(fd) != 0 || !written || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
 // Keeps the newest kKeepSnapshots files of one kind (each policy edit makes a new one).
 void prune(const fs::path& dir, std::string_view extension) {
   std::error_code ec;
@@ -143,21 +163,7 @@ bool write_image(const fs::path& file, const std::string& image) {
   const fs::path dir = directory();
   fs::create_directories(paths::ensure_state_dir() / "policy-cache");
   ::chmod(dir.c_str(), 0700);
-  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return false;
-  std::size_t done = 0;
-  while (done < image.size()) {
-    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = ::close(fd) == 0 && done == image.size();
-  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return false;
-  }
+  if (!replace_file(file, image, 0600)) return false;
   prune(dir, file.extension().string());
   return true;
 }
@@ -213,23 +219,9 @@ bool kept_by(const fs::path& dir, uid_t owner) {
   return true;
 }
 
-// `image` into `file` with mode 0644 (a temporary file, then rename).
+// `image` into `file`, world-readable.
 void publish(const fs::path& file, const std::string& image) {
-  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp.string());
-  std::size_t done = 0;
-  while (done < image.size()) {
-    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = ::fchmod(fd, 0644) == 0 && ::fsync(fd) == 0 && ::close(fd) == 0 && done == image.size();
-  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + file.string());
-  }
+  if (!replace_file(file, image, 0644)) throw std::runtime_error("cannot write " + file.string());
 }
 
 }  // namespace
