@@ -34,7 +34,8 @@ class DebianPackage(unittest.TestCase):
 
     def test_layout(self):
         for path in ("usr/bin/agentguard", "usr/lib/agentguard/libagentguard.so", "usr/lib/agentguard/agentguard-gate",
-                     "usr/lib/agentguard/agentguard-canary", "usr/share/agentguard/default-policy.toml",
+                     "usr/lib/agentguard/agentguard-canary", "usr/lib/agentguard/agentguard-ui",
+                     "usr/share/agentguard/default-policy.toml",
                      "etc/agentguard/policy.toml"):
             self.assertTrue(os.path.exists(os.path.join(self.root, path)), path)
 

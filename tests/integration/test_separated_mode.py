@@ -15,6 +15,9 @@ Root only (CI): the test makes three users, the socket directory this build was 
 directory exists already (a real service on this machine). The service keeps only this test's
 agent user, and lets only this test's approver answer, so other tests running at the same time
 (as root or as other users) stay in the same-user mode."""
+import glob
+import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -27,6 +30,7 @@ import time
 import unittest
 import uuid
 
+from https_endpoint import HttpsEndpoint
 from harness import AGENTGUARD, BUILD_DIR, GATE, SOURCE_DIR, TERRAFORM, TerraformWorkspace, clean_env, require_build, run
 from test_setuid_launchers import reachable_for_others, restore_modes
 from tf_support import no_stateless_default_policy
@@ -150,8 +154,8 @@ class SeparatedMode(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def as_user(self, user, argv, **env):
-        return run(user.argv(argv), env=clean_env(HOME=self.scratch, USER=user.name, **env), cwd="/", timeout=300)
+    def as_user(self, user, argv, cwd="/", **env):
+        return run(user.argv(argv), env=clean_env(HOME=self.scratch, USER=user.name, **env), cwd=cwd, timeout=300)
 
     def service_records(self):
         with open(os.path.join(self.service_state, "audit.jsonl")) as f:
@@ -201,6 +205,215 @@ class SeparatedMode(unittest.TestCase):
             self.assertIn("root-ran", root_session.stdout)
         finally:
             self.start_service()
+
+    # ---- the trust files: planted in the user's state directory, never read in the separated mode
+
+    def team_policy(self, text):
+        """A policy layer only root may change (the agent's static program cannot edit it)."""
+        directory = tempfile.mkdtemp(prefix="ag-team-", dir=self.base)
+        os.chmod(directory, 0o755)
+        path = os.path.join(directory, "team-policy.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o644)
+        return path
+
+    def cached_files(self, policy, text):
+        """(key, snapshot payload, compiled API rules) of the layers [builtin default, `policy` with
+        `text`], as a same-user session (root's) caches them: the key depends on the texts alone."""
+        with open(policy) as f:
+            real = f.read()
+        with open(policy, "w") as f:
+            f.write(text)
+        state = tempfile.mkdtemp(prefix="ag-root-cache-", dir=self.base)
+        try:
+            made = run([AGENTGUARD, "run", "--state-dir", state, "--policy", policy, "--", "true"],
+                       env=clean_env(HOME=state))
+            self.assertEqual(made.status, 0, made)
+            [snap] = glob.glob(os.path.join(state, "policy-cache", "*.snap"))
+            with open(snap, "rb") as f:
+                header, key, _check, payload = f.read().split(b"\n", 3)
+            with open(snap[:-len(".snap")] + ".api-rules", "rb") as f:
+                rules = f.read().split(b"\n", 3)[3]
+            return header, key.decode(), payload, rules
+        finally:
+            with open(policy, "w") as f:
+                f.write(real)
+            shutil.rmtree(state, ignore_errors=True)
+
+    def user_key(self):
+        """The agent user's own state key: its static programs can read it (the test reads it as root)."""
+        made = self.as_user(self.agent, [AGENTGUARD, "run", "--state-dir", self.state, "--default-only", "--", "true"])
+        self.assertEqual(made.status, 0, made)
+        with open(os.path.join(self.state, "keys", "state.key"), "rb") as f:
+            return f.read()
+
+    def forged(self, name, data):
+        """A file the static program copies from (readable by the agent's user)."""
+        directory = os.path.join(self.base, "forged-" + os.path.basename(self.scratch))
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        path = os.path.join(directory, name)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+        os.chmod(path, 0o644)
+        return path
+
+    def guarded_workspace(self):
+        ws = TerraformWorkspace()
+        self.addCleanup(ws.cleanup)
+        os.chmod(ws.dir, 0o755)
+        self.agent.owns(ws.dir)
+        return ws
+
+    def session(self, ws, policy, script, **env):
+        return self.as_user(self.agent, [AGENTGUARD, "run", "--state-dir", self.state, "--policy", policy, "--",
+                                         "bash", "-c", script], cwd=ws.dir, **env)
+
+    def test_a_planted_snapshot_and_api_rules_blob_are_never_read(self):
+        strict = f"schema = 1\n# the team's policy ({uuid.uuid4().hex}): the built-in default, nothing disabled\n"
+        lenient = strict + 'disable = ["terraform-destroy", "destroy-by-name"]\n'
+        policy = self.team_policy(strict)
+        header, key, _, _ = self.cached_files(policy, strict)
+        _, lenient_key, lenient_payload, lenient_rules = self.cached_files(policy, lenient)
+        self.assertNotEqual(key, lenient_key)
+        # What a static program of the agent's user can make: the lenient policy's snapshot framed
+        # under the real layers' key with the user's own state key, and the lenient rules' blob.
+        state_key = self.user_key()
+        mac = hmac.new(state_key, key.encode() + b"\n" + lenient_payload, hashlib.sha256).hexdigest()
+        snap = self.forged("snap", header + b"\n" + key.encode() + b"\n" + mac.encode() + b"\n" + lenient_payload)
+        blob = self.forged("api-rules", lenient_rules)
+        ws = self.guarded_workspace()
+        out = self.scratch
+        a = self.attacker
+        with HttpsEndpoint(self.scratch, tls=False) as endpoint:
+            script = f"""
+{a} read $AGENTGUARD_STATE_DIR/keys/state.key
+{a} copy {snap} $AGENTGUARD_STATE_DIR/policy-cache/{key}.snap
+{a} copy {blob} $AGENTGUARD_STATE_DIR/sessions/$AGENTGUARD_SESSION.api-rules
+{a} copy {blob} $AGENTGUARD_API_RULES
+echo api-rules=$AGENTGUARD_API_RULES
+terraform destroy -auto-approve -input=false -no-color > {out}/destroy.out 2>&1
+echo destroy-status=$?
+curl -sS --noproxy '*' --aws-sigv4 aws:amz:us-east-1:rds --user AKIDEXAMPLE:secret -w '\n%{{http_code}}' \
+  -d 'Action=DeleteDBInstance&Version=2014-10-31&DBInstanceIdentifier=db1' {endpoint.url}/
+echo
+echo curl-status=$?
+"""
+            session = self.session(ws, policy, script, **TF_ENV)
+            self.assertEqual(session.status, 0, session)
+            with open(os.path.join(out, "destroy.out")) as f:
+                destroy = f.read()
+            # What it planted decides nothing: the destroy and the API call are refused ...
+            self.assertEqual(endpoint.requests, [], session)
+            self.assertIn("<Code>AccessDenied</Code>", session.stdout, session)
+            self.assertIn("\n403\n", session.stdout)
+            self.assertNotIn("destroy-status=0", session.stdout, (session, destroy))
+            self.assertIn("terraform-destroy", destroy)
+            self.assertEqual(ws.ids(), ws.initial_ids)
+            # ... although the static program wrote the user's copies (its own directory) ...
+            self.assertIn(f"read {self.state}/keys/state.key: ok 32 bytes", session.stdout)
+            self.assertIn(f"copy {self.state}/policy-cache/{key}.snap: ok", session.stdout)
+            self.assertRegex(session.stdout, rf"copy {self.state}/sessions/s_\w+\.api-rules: ok")
+            # ... because the session's rules are the service's file, which it cannot write.
+            rules = re.search(r"api-rules=(\S+)", session.stdout).group(1)
+            self.assertTrue(rules.startswith(os.path.join(self.service_state, "policy-cache", str(self.agent.uid)) + "/"),
+                            session.stdout)
+            self.assertIn(f"copy {rules}: refused 13", session.stdout)
+            self.assertEqual(os.stat(rules).st_uid, self.service_user.uid)
+
+    def test_a_planted_last_good_record_is_never_read(self):
+        strict = f"schema = 1\n# the team's policy ({uuid.uuid4().hex})\n"
+        lenient = strict + 'disable = ["terraform-destroy"]\n'
+        policy = self.team_policy(strict)
+        ws = self.guarded_workspace()
+        project = os.path.join(ws.dir, ".agentguard.toml")
+        # The record the same-user mode would fall back to for these layers (gate/policy_loading.cpp),
+        # holding the lenient text, with a MAC under the user's own key.
+        record_name = hashlib.sha256(f"{policy}\nproject:\n{project}\n".encode()).hexdigest()[:32] + ".json"
+        record = {"hash": "0" * 64, "layers": [{"file": policy, "project": False, "text": lenient}]}
+        record["mac"] = hmac.new(self.user_key(), json.dumps(record, separators=(",", ":"), sort_keys=True).encode(),
+                                 hashlib.sha256).hexdigest()
+        planted = self.forged("last-good.json", json.dumps(record, separators=(",", ":"), sort_keys=True))
+        a = self.attacker
+        script = f"""
+{a} copy {planted} $AGENTGUARD_STATE_DIR/policy-last-good/{record_name}
+echo 'this is [not toml' > .agentguard.toml
+terraform destroy -auto-approve -input=false -no-color > {self.scratch}/destroy.out 2>&1
+echo destroy-status=$?
+"""
+        session = self.session(ws, policy, script, **TF_ENV)
+        self.assertEqual(session.status, 0, session)
+        with open(os.path.join(self.scratch, "destroy.out")) as f:
+            destroy = f.read()
+        self.assertIn(f"copy {self.state}/policy-last-good/{record_name}: ok", session.stdout)
+        # A broken layer in the separated mode refuses: there is no last good policy to fall back to.
+        self.assertNotIn("destroy-status=0", session.stdout, (session, destroy))
+        self.assertIn(".agentguard.toml", destroy)
+        self.assertEqual(ws.ids(), ws.initial_ids)
+
+    # ---- the human channel: sent by the service, with a secret the agent's user never sees
+
+    def channel_session(self, ws, human, secret, script):
+        return self.as_user(self.agent, [AGENTGUARD, "run", "--default-only", "--state-dir", self.state, "--",
+                                         "bash", "-c", script], cwd=ws.dir, **TF_ENV,
+                            AGENTGUARD_WEBHOOK_URL="json:" + human.url, AGENTGUARD_WEBHOOK_SECRET=secret)
+
+    def assert_refusal_reached(self, human, destroy):
+        self.assertTrue(human.wait_for(1, timeout=60), ("the human must hear of the refusal", destroy))
+        [refusal] = [r for r in human.requests if "terraform-destroy" in json.dumps(r.json)]
+        self.assertTrue(refusal.signature_ok, refusal)  # signed with the session's secret, by the service
+
+    def test_an_emptied_spool_does_not_silence_the_human(self):
+        ws = self.guarded_workspace()
+        secret = uuid.uuid4().hex
+        a = self.attacker
+        # The user's notifier cannot send while the static program holds its lock; meanwhile the
+        # program empties the user's spool.
+        script = f"""
+{a} lock $AGENTGUARD_STATE_DIR/notify.lock 5 &
+sleep 1
+terraform destroy -auto-approve -input=false -no-color > {self.scratch}/destroy.out 2>&1
+echo destroy-status=$?
+{a} empty $AGENTGUARD_STATE_DIR/spool
+wait
+"""
+        with WebhookSink(secret=secret) as human:
+            session = self.channel_session(ws, human, secret, script)
+            self.assertEqual(session.status, 0, session)
+            with open(os.path.join(self.scratch, "destroy.out")) as f:
+                destroy = f.read()
+            self.assertIn(f"lock {self.state}/notify.lock: ok", session.stdout)
+            self.assertNotIn("destroy-status=0", session.stdout)
+            self.assertIn("a human has been notified", destroy)
+            self.assert_refusal_reached(human, destroy)
+        self.assertEqual(ws.ids(), ws.initial_ids)
+
+    def test_the_webhook_secret_is_nowhere_the_agents_user_can_read(self):
+        ws = self.guarded_workspace()
+        secret = uuid.uuid4().hex
+        a = self.attacker
+        script = f"""
+{a} ask {SOCKET} '{{"op":"session.channel","session":"'$AGENTGUARD_SESSION'"}}'
+{a} find {secret} $AGENTGUARD_STATE_DIR {self.service_state}
+terraform destroy -auto-approve -input=false -no-color > {self.scratch}/destroy.out 2>&1
+echo destroy-status=$?
+"""
+        with WebhookSink(secret=secret) as human:
+            session = self.channel_session(ws, human, secret, script)
+            self.assertEqual(session.status, 0, session)
+            with open(os.path.join(self.scratch, "destroy.out")) as f:
+                destroy = f.read()
+            # The service tells the session's own user which webhooks there are, not where or how they are signed.
+            answer = re.search(r"^ask: (.*)$", session.stdout, re.M).group(1)
+            self.assertTrue(json.loads(answer)["ok"], answer)
+            self.assertNotIn(secret, answer)
+            self.assertNotIn(human.url, answer)
+            self.assertEqual(json.loads(answer)["channel"]["webhooks"][0]["format"], "json")
+            self.assertIn("find done", session.stdout)
+            self.assertNotIn("found ", session.stdout)
+            # ... and the refusal still reaches the human, signed with that secret.
+            self.assertNotIn("destroy-status=0", session.stdout)
+            self.assert_refusal_reached(human, destroy)
 
     def test_a_static_agent_cannot_reach_the_trust_anchors_and_a_humans_approval_runs_the_launch(self):
         ws = TerraformWorkspace()
@@ -259,7 +472,7 @@ echo held-status=$?
                 approval = human.requests[0].json["approval"]
                 request_id, code = approval["id"], approval["code"]
                 gates = [pid for pid, _ in processes_of(self.agent.uid, "agentguard-gate")]
-                notifiers = [pid for pid, cmd in processes_of(self.agent.uid, "agentguard") if "notify" in cmd]
+                notifiers = [pid for pid, cmd in processes_of(self.service_user.uid, "agentguard") if "notify" in cmd]
                 self.assertTrue(gates, "the held launch's gate must be running")
                 with open(os.path.join(out, "go"), "w") as f:
                     f.write(f"{request_id} {','.join(map(str, gates))} {','.join(map(str, notifiers)) or 0} {code}\n")

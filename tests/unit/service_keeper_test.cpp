@@ -12,6 +12,7 @@
 #include "approvals/approvals.hpp"
 #include "core/protocol.hpp"
 #include "events/audit_log.hpp"
+#include "policy_layers/policy_cache.hpp"
 #include "service/keeper.hpp"
 #include "support/state_key.hpp"
 
@@ -162,10 +163,82 @@ TEST_F(KeeperTest, ASessionsChannelIsRegisteredOnceAndReadByItsUserOnly) {
   EXPECT_TRUE(k.handle(peer(kAgent), {{"op", "session.register"}, {"session", "s_1"}, {"channel", channel}})["ok"]);
   const json again = {{"op", "session.register"}, {"session", "s_1"}, {"channel", {{"webhooks", json::array()}}}};
   EXPECT_FALSE(k.handle(peer(kAgent), again)["ok"]);
-  EXPECT_EQ(k.handle(peer(kAgent), {{"op", "session.channel"}, {"session", "s_1"}})["channel"], channel);
+  // Its own user learns which webhooks there are, never where they are or their secrets: the
+  // service's notifiers send (notify.*).
+  const json told = k.handle(peer(kAgent), {{"op", "session.channel"}, {"session", "s_1"}})["channel"];
+  EXPECT_EQ(told["webhooks"], json::array({{{"name", "session"}, {"format", "json"}}})) << told;
+  EXPECT_EQ(told.dump().find("human.example"), std::string::npos);
   EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "session.channel"}, {"session", "s_1"}}).contains("channel"));
   EXPECT_FALSE(k.handle(peer(kHuman), {{"op", "session.register"}, {"session", "s_2"}, {"channel", channel}})["ok"]);
   EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "session.channel"}, {"session", "../x"}})["ok"]);
+}
+
+TEST_F(KeeperTest, OnlyTheSessionsUserNotifiesItsHumansAndOnlyAboutItsOwnRequests) {
+  Keeper k(config());
+  const json secret_channel = {{"webhooks", json::array({{{"url", "https://human.example/hook"}, {"secret", "s3cret"}}})}};
+  ASSERT_TRUE(k.handle(peer(kAgent), {{"op", "session.register"}, {"session", "s_1"}, {"channel", {{"webhooks", json::array()}}}})["ok"]);
+  ASSERT_TRUE(k.handle(peer(kOtherAgent), {{"op", "session.register"}, {"session", "s_2"}, {"channel", secret_channel}})["ok"]);
+  const json event = {{"op", "notify.event"}, {"session", "s_1"}, {"event", {{"id", "ev_1"}}}};
+  // No webhook: nothing is sent, and the caller is told so (never "a human has been notified").
+  const json none = k.handle(peer(kAgent), event);
+  EXPECT_TRUE(none["ok"]);
+  EXPECT_FALSE(none["sent"]);
+  // Another user's session, a human, no session, no event: refused.
+  EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "notify.event"}, {"session", "s_2"}, {"event", {{"id", "ev_1"}}}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kHuman), event)["ok"]);
+  EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "notify.event"}, {"session", "s_9"}, {"event", {{"id", "ev_1"}}}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.event"}, {"session", "s_2"}})["ok"]);
+  // An approval request or update only about a request of the caller's own.
+  ASSERT_TRUE(k.handle(peer(kAgent), request("ev_7"))["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.approval_update"}, {"session", "s_2"}, {"id", "ev_7"}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.approval_request"}, {"session", "s_2"},
+                                            {"request", {{"approval", {{"id", "ev_7"}, {"code", "123456"}}}}}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kOtherAgent), {{"op", "notify.approval_update"}, {"session", "s_2"}, {"id", "ev_nope"}})["ok"]);
+}
+
+TEST_F(KeeperTest, APolicyIsVouchedForUnderTheKeyOfTheTextsTheServiceParsed) {
+  Keeper k(config());
+  const std::vector<policy::LayerText> strict = {{"/etc/team.toml", "schema = 1\n", false}};
+  const std::vector<policy::LayerText> lenient = {{"/etc/team.toml", "schema = 1\ndisable = [\"terraform-destroy\"]\n", false}};
+  const auto ask = [&](const Peer& p, const std::vector<policy::LayerText>& layers) {
+    json list = json::array();
+    for (const auto& l : layers) list.push_back({{"file", l.file}, {"text", l.text}, {"project", l.project}});
+    // A key the client names is not looked at: the service computes it from the texts.
+    return k.handle(p, {{"op", "policy.compile"}, {"layers", list}, {"builtin_default", true}, {"key", "forged"}});
+  };
+  policy::LoadOptions options;
+  const std::string strict_key = policy_cache::key_for(options, strict), lenient_key = policy_cache::key_for(options, lenient);
+  const fs::path mine = policy_cache::vouched_directory(dir_, kAgent);
+  const policy::ExecRequest destroy{"/nonexistent/bin/terraform", {"terraform", "destroy", "-auto-approve"}, {}, "/work"};
+
+  const json made = ask(peer(kAgent), strict);
+  ASSERT_TRUE(made["ok"]) << made;
+  EXPECT_EQ(made["key"], strict_key);
+  const auto pol = policy_cache::read_vouched(mine, ::geteuid(), strict_key, strict);
+  ASSERT_TRUE(pol.has_value());
+  EXPECT_EQ(pol->decide_exec(destroy).action, policy::Action::deny);
+  const auto blob = policy_cache::vouched_api_rules(mine, ::geteuid(), strict_key);
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_EQ(fs::status(*blob).permissions() & fs::perms::others_read, fs::perms::others_read);  // the preload maps it
+
+  // Lenient texts get their own key, never the real files' one; nothing there is read for another owner.
+  EXPECT_EQ(ask(peer(kAgent), lenient)["key"], lenient_key);
+  EXPECT_NE(lenient_key, strict_key);
+  EXPECT_EQ(policy_cache::read_vouched(mine, ::geteuid(), lenient_key, lenient)->decide_exec(destroy).action,
+            policy::Action::allow);
+  EXPECT_EQ(policy_cache::read_vouched(mine, ::geteuid(), strict_key, strict)->decide_exec(destroy).action,
+            policy::Action::deny);
+  EXPECT_FALSE(policy_cache::read_vouched(mine, ::geteuid() + 1, strict_key, strict).has_value());
+  EXPECT_FALSE(policy_cache::vouched_api_rules(mine, ::geteuid() + 1, strict_key).has_value());
+
+  // A broken layer is refused with its place; only agent users ask; malformed layers are refused.
+  const json broken = ask(peer(kAgent), {{"/etc/team.toml", "schema = 1\n[[exec]\n", false}});
+  EXPECT_FALSE(broken["ok"]);
+  EXPECT_NE(broken["error"].get<std::string>().find("/etc/team.toml:2:"), std::string::npos) << broken;
+  EXPECT_FALSE(ask(peer(kHuman), strict)["ok"]);
+  EXPECT_FALSE(fs::exists(policy_cache::vouched_directory(dir_, kHuman)));
+  EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "policy.compile"}, {"layers", json::array({{{"file", 1}}})}})["ok"]);
+  EXPECT_FALSE(k.handle(peer(kAgent), {{"op", "policy.compile"}})["ok"]);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -17,6 +18,8 @@
 #include "policy_layers/layers.hpp"
 #include "support/paths.hpp"
 #include "policy_layers/policy_cache.hpp"
+#include "policy_layers/vouched_policy.hpp"
+#include "service_client/service_client.hpp"
 #include "core/launch/path_search.hpp"
 #include "core/launch/project_scan.hpp"
 #include "support/state_key.hpp"
@@ -53,9 +56,34 @@ void require_file(const fs::path& p, const char* what) {
 struct SessionPolicy {
   policy::Policy policy;
   std::string api_rules;
+  std::optional<fs::path> vouched_api_rules;  // the separated mode: the service's file, for the preload
 };
 
+// The separated mode: the snapshot and the compiled API rules come from the service's directory
+// (policy_cache.hpp, "vouched"), never from the user's state directory, which a program the
+// preload is not in could rewrite; on layers the service has not seen, the session parses them
+// (which reports a broken layer as always) and asks the service to make both. A service that does
+// not keep them means no session (fail closed).
+SessionPolicy load_vouched_session_policy(const policy::LoadOptions& load) {
+  const auto cache = vouched_policy::cache();
+  if (!cache) throw std::runtime_error(service::mode().why);
+  const std::vector<policy::LayerText> layers = policy::Policy::read_layers(load);
+  const std::string key = policy_cache::key_for(load, layers);
+  std::optional<policy::Policy> pol = policy_cache::read_vouched(cache->dir, cache->owner, key, layers);
+  auto blob = pol ? policy_cache::vouched_api_rules(cache->dir, cache->owner, key) : std::nullopt;
+  if (!pol || !blob) {
+    pol.emplace(policy::Policy::from_layers(layers, load.builtin_default, load.api_rules));
+    vouched_policy::request(layers, load.builtin_default);
+    blob = policy_cache::vouched_api_rules(cache->dir, cache->owner, key);
+    if (!blob)
+      throw std::runtime_error("the agentguard service did not keep this policy's API rules where only it can write (" +
+                               (cache->dir / (key + ".api-rules")).string() + ")");
+  }
+  return {std::move(*pol), "", std::move(blob)};
+}
+
 SessionPolicy load_session_policy(const policy::LoadOptions& load) {
+  if (vouched_policy::kept_by_service()) return load_vouched_session_policy(load);
   const std::vector<policy::LayerText> layers = policy::Policy::read_layers(load);
   std::string key;
   try {
@@ -66,7 +94,7 @@ SessionPolicy load_session_policy(const policy::LoadOptions& load) {
   if (!key.empty()) {
     auto blob = policy_cache::read_api_rules(key);
     auto cached = blob ? policy_cache::read(key, layers) : std::nullopt;
-    if (cached) return {std::move(*cached), std::move(*blob)};
+    if (cached) return {std::move(*cached), std::move(*blob), std::nullopt};
   }
   policy::Policy parsed = policy::Policy::from_layers(layers, load.builtin_default, load.api_rules);
   std::string blob = policy::compile_api_rules(parsed.api_rules());
@@ -75,7 +103,7 @@ SessionPolicy load_session_policy(const policy::LoadOptions& load) {
     policy_cache::write(key, parsed);
     policy_cache::write_api_rules(key, blob);
   }
-  return {std::move(parsed), std::move(blob)};
+  return {std::move(parsed), std::move(blob), std::nullopt};
 }
 
 fs::path write_api_rules(const fs::path& state, const std::string& session_id, const std::string& blob) {
@@ -146,7 +174,8 @@ Session prepare_session(const SessionOptions& options) {
   s.vars[protocol::kEnvPolicy] = layers::join(s.layer_files);
   s.vars[protocol::kEnvStateDir] = state.string();
   s.vars[protocol::kEnvSession] = s.id;
-  s.vars[protocol::kEnvApiRules] = write_api_rules(state, s.id, compiled.api_rules).string();
+  s.vars[protocol::kEnvApiRules] = compiled.vouched_api_rules ? compiled.vouched_api_rules->string()
+                                                               : write_api_rules(state, s.id, compiled.api_rules).string();
   guard_session_files(s, policy, state.string());
 
   std::string preload = lib.string();

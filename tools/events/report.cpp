@@ -21,6 +21,7 @@
 #include "events/notifier_wake.hpp"
 #include "events/redact.hpp"
 #include "events/spool.hpp"
+#include "service_client/service_client.hpp"
 #include "support/detached_spawn.hpp"
 
 namespace agentguard::events {
@@ -61,6 +62,19 @@ bool report_event(Event event, bool notify) {
       durable = false;
     }
     if (!notify) return durable;
+    // The separated mode: the service spools and sends it with its own notifier, out of reach of
+    // this user's programs (service/delivery.hpp); nothing goes to this user's spool.
+    if (const char* session = std::getenv(protocol::kEnvSession);
+        session && *session && service::mode().kind != service::Mode::same_user) {
+      try {
+        service::call({{"op", "notify.event"}, {"session", session}, {"event", json}});
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "agentguard: could not hand the event to the agentguard service for notification: %s\n",
+                     error.what());
+        durable = false;
+      }
+      return durable;
+    }
     try {
       spool_event(state, json);
     } catch (const std::exception& error) {

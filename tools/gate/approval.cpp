@@ -16,11 +16,13 @@
 #include "approvals/approvals.hpp"
 #include "events/audit_log.hpp"
 #include "events/audit_only.hpp"
+#include "core/protocol.hpp"
 #include "support/paths.hpp"
 #include "events/event_json.hpp"
 #include "gate/launch.hpp"
 #include "gate/refusal.hpp"
 #include "notify/settings.hpp"
+#include "service_client/service_client.hpp"
 #include "support/detached_spawn.hpp"
 
 namespace agentguard::gate {
@@ -44,9 +46,25 @@ void start_notifier(const std::vector<std::string>& args, const std::string& inp
   support::spawn_detached(notifier);
 }
 
+// The separated mode's session, whose notifications the service sends (service/delivery.hpp); "" otherwise.
+std::string service_session() {
+  const char* session = std::getenv(protocol::kEnvSession);
+  return session && *session && service::mode().kind != service::Mode::same_user ? session : "";
+}
+
 // Tells every webhook the request's new state (in order: the notifier orders by sequence number).
 void notify_update(const std::string& id) {
-  if (webhook_configured()) start_notifier({"send-approval-update", id}, "");
+  if (!webhook_configured()) return;
+  if (const std::string session = service_session(); !session.empty()) {
+    try {
+      service::call({{"op", "notify.approval_update"}, {"session", session}, {"id", id}});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "agentguard: could not have the agentguard service send the update of request %s: %s\n",
+                   id.c_str(), e.what());
+    }
+    return;
+  }
+  start_notifier({"send-approval-update", id}, "");
 }
 
 events::Event event_for(const HeldLaunch& held, const std::string& decision, const std::string& message) {
@@ -136,6 +154,7 @@ int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
   }
 
   std::string code;
+  bool code_sent = true;  // false: the service would not send it (the separated mode)
   if (is_new) {
     events::Event ev = event_for(held, "ask", held.decision.message);
     request.id = ev.id;
@@ -173,15 +192,27 @@ int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
                              {"seq", 1},
                              {"approve_command", "agentguard approve " + ev.id + " " + code},
                              {"deny_command", "agentguard deny " + ev.id + " --reason '...'"}};
-      // The channel as it is now: the notifier may read it after the session (and its record) ended.
-      try {
-        payload["channel"] = notify::channel_to_json(notify::notify_settings());
-      } catch (const std::exception&) {
-        // The notifier looks the channel up itself and says what is wrong.
+      std::string text;
+      if (const std::string session = service_session(); !session.empty()) {
+        // The separated mode: the service sends it with the channel the session registered, from a
+        // notifier of its own user (service/delivery.hpp).
+        try {
+          service::call({{"op", "notify.approval_request"}, {"session", session}, {"request", payload}});
+        } catch (const std::exception& e) {
+          code_sent = false;
+          std::fprintf(stderr, "agentguard: the agentguard service could not send the approval request: %s\n", e.what());
+        }
+      } else {
+        // The channel as it is now: the notifier may read it after the session (and its record) ended.
+        try {
+          payload["channel"] = notify::channel_to_json(notify::notify_settings());
+        } catch (const std::exception&) {
+          // The notifier looks the channel up itself and says what is wrong.
+        }
+        text = payload.dump();
+        start_notifier({"send-approval-request"}, text);
       }
-      std::string text = payload.dump();
-      start_notifier({"send-approval-request"}, text);
-      // The code lives here only until the notifier has it: wipe every copy (the hash stays).
+      // The code lives here only until the notifier (or the service) has it: wipe every copy (the hash stays).
       OPENSSL_cleanse(text.data(), text.size());
       auto& in_payload = payload["approval"]["code"].get_ref<std::string&>();
       OPENSSL_cleanse(in_payload.data(), in_payload.size());
@@ -198,7 +229,9 @@ int hold_for_approval(const HeldLaunch& held, const HoldSettings& settings) {
   const bool waits_to_the_end = settings.mode == "wait";
   const auto deadline = waits_to_the_end ? request.expires_unix : std::min(request.expires_unix, now + settings.hold_seconds);
   const std::string who_answers =
-      !request.code.hash_hex.empty()
+      !code_sent ? "The notification could not be sent, so nobody was notified: a person must answer it from their own "
+                   "terminal (`agentguard approvals`)."
+      : !request.code.hash_hex.empty()
           ? "A notification with a one-time approval code is being sent to the person responsible."
           : "No webhook is configured, so nobody was notified: a person must answer it from their own terminal "
             "(`agentguard approvals`).";

@@ -7,6 +7,7 @@
 
 #include "support/paths.hpp"
 #include "policy_layers/policy_cache.hpp"
+#include "policy_layers/vouched_policy.hpp"
 #include "support/digest.hpp"
 #include "support/state_key.hpp"
 #include "events/durable_file.hpp"
@@ -85,9 +86,36 @@ void report_broken(const fs::path& record, const std::string& why) {
   if (events::report(ev)) events::write_file_durably(marker, why);
 }
 
+// The separated mode: a snapshot only from the service's directory (it parsed the texts itself),
+// never from the user's state directory, and no last-good fallback. The service cannot tell
+// whether texts a client sends were ever the real files, and a record the user's own programs
+// can write is one a static program can forge; so a broken layer refuses every watched launch
+// until it is fixed (docs/policy.md, "A broken policy"). Fail closed, never "allow everything".
+LoadedPolicy load_vouched(const policy::LoadOptions& options) {
+  const std::vector<policy::LayerText> layers = policy::Policy::read_layers(options);
+  const auto cache = vouched_policy::cache();
+  std::string key;
+  try {
+    key = policy_cache::key_for(options, layers);
+  } catch (const std::exception&) {
+    // No key, no snapshot: parse.
+  }
+  if (cache && !key.empty())
+    if (auto pol = policy_cache::read_vouched(cache->dir, cache->owner, key, layers)) return {std::move(*pol), ""};
+  policy::Policy pol = policy::Policy::from_layers(layers, options.builtin_default, options.api_rules);
+  try {
+    // So that the next launch finds it (`agentguard run` normally has asked already).
+    if (cache) vouched_policy::request(layers, options.builtin_default);
+  } catch (const std::exception&) {
+    // Only the next launch's speed depends on it.
+  }
+  return {std::move(pol), ""};
+}
+
 }  // namespace
 
 LoadedPolicy load_policy(const policy::LoadOptions& options) {
+  if (vouched_policy::kept_by_service()) return load_vouched(options);
   const fs::path record = record_for(options);
   try {
     const std::vector<policy::LayerText> layers = policy::Policy::read_layers(options);

@@ -12,6 +12,8 @@
 //     <key>\n
 //     <SHA-256 of the payload>\n
 //     <payload: Policy::to_snapshot()>
+#include <sys/types.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -46,5 +48,27 @@ bool write_api_rules(const std::string& key, const std::string& compiled) noexce
 // The file image write() produces, and the payload read() accepts from it (nullopt: unusable).
 std::string frame(const std::string& key, const std::string& payload);
 std::optional<std::string> unframe(const std::string& key, const std::string& file_image);
+
+// The separated mode's vouched cache (docs/architecture.md, "The separated mode"): the service
+// parses the layer texts a client sends, computes their key itself and writes the snapshot and the
+// compiled API rules into a directory only it writes, <service state>/policy-cache/<uid>/. Its
+// files are framed like the ones above but checked with a plain SHA-256 (the reader cannot know
+// the service's key): what makes them trustworthy is their owner. So a snapshot or an API-rules
+// blob planted in the user's own state directory is simply never read in that mode, and the
+// service vouches only for what it derived itself (a lenient text gets its own key, never the key
+// of the real files).
+//   <dir>/<key>.snap        the snapshot, framed
+//   <dir>/<key>.api-rules   the compiled API rules, raw: the preload maps this file
+std::filesystem::path vouched_directory(const std::filesystem::path& service_state_dir, uid_t uid);
+// The snapshot under `key` in `dir`, when `dir`, the directory above it and the file belong to
+// `owner` and nobody else may write them; nullopt otherwise (parse the TOML).
+std::optional<policy::Policy> read_vouched(const std::filesystem::path& dir, uid_t owner, const std::string& key,
+                                           const std::vector<policy::LayerText>& layers);
+// The blob file under `key` in `dir`, on the same conditions (and a valid compiled rule set).
+std::optional<std::filesystem::path> vouched_api_rules(const std::filesystem::path& dir, uid_t owner,
+                                                       const std::string& key);
+// For the service: both files, world-readable, atomically. Throws std::runtime_error.
+void write_vouched(const std::filesystem::path& dir, const std::string& key, const policy::Policy& policy,
+                   const std::string& compiled_api_rules);
 
 }  // namespace agentguard::policy_cache

@@ -9,8 +9,12 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "agentguard/api_rules.hpp"
+#include "agentguard/policy.hpp"
 #include "approvals/approvals.hpp"
 #include "events/audit_log.hpp"
+#include "policy_layers/policy_cache.hpp"
+#include "service/delivery.hpp"
 #include "support/state_key.hpp"
 
 namespace agentguard::service {
@@ -47,6 +51,25 @@ bool same_binding(const approvals::Request& a, const approvals::Request& b) {
 }
 
 }  // namespace
+
+fs::path Keeper::session_file(const std::string& session) const {
+  return fs::path(config_.state_dir) / "sessions" / (session + ".json");
+}
+
+std::string Keeper::session_of(const json& request) const {
+  const std::string session = request.value("session", std::string());
+  if (!approvals::valid_id(session)) throw Refusal("not a session id");
+  return session;
+}
+
+// The channel session `session` registered, when it is `peer`'s; null otherwise.
+json Keeper::channel_of(const std::string& session, const Peer& peer) const {
+  std::ifstream in(session_file(session));
+  json record = in ? json::parse(in, nullptr, false) : json();
+  if (!record.is_object() || record.value("owner_uid", -1L) != static_cast<long>(peer.uid)) return json();
+  record.erase("owner_uid");
+  return record;
+}
 
 Keeper::Keeper(KeeperConfig config) : config_(std::move(config)), self_(::geteuid()) {}
 
@@ -85,6 +108,7 @@ json Keeper::dispatch(const Peer& peer, const json& request) {
             {"may_answer", answerer},
             {"uid", peer.uid},
             {"service_user", user_name(self_)},
+            {"service_uid", self_},
             {"state_dir", config_.state_dir},
             {"audit_log", events::audit_log_path(config_.state_dir).string()},
             {"version", AGENTGUARD_VERSION},
@@ -110,17 +134,21 @@ json Keeper::dispatch(const Peer& peer, const json& request) {
   }
 
   // A session's human channel (webhooks, formats, secrets), registered once by `agentguard run` as it
-  // starts and read by its gate and notifiers, which run as the same user; never changed after.
+  // starts, never changed after, and used by the service's own notifiers only: `session.channel`
+  // tells the session's user which webhooks there are (names and formats, for "a human has been
+  // notified"), never their URLs or secrets. The record is the channel as the notifier reads it,
+  // plus its owner.
   if (op == "session.register" || op == "session.channel") {
-    const std::string session = request.value("session", std::string());
-    if (!approvals::valid_id(session)) throw Refusal("not a session id");
-    const fs::path file = fs::path(config_.state_dir) / "sessions" / (session + ".json");
+    const std::string session = session_of(request);
     if (op == "session.register") {
       if (!agent) throw Refusal("only the agent users' sessions are registered here");
       if (!request.contains("channel") || !request["channel"].is_object()) throw Refusal("session.register needs a channel");
+      const fs::path file = session_file(session);
       fs::create_directories(file.parent_path());
       ::chmod(file.parent_path().c_str(), 0700);
-      const std::string text = json{{"owner_uid", peer.uid}, {"channel", request["channel"]}}.dump();
+      json record = request["channel"];
+      record["owner_uid"] = peer.uid;
+      const std::string text = record.dump();
       const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd < 0) throw Refusal("session " + session + " is registered already");
       const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
@@ -128,10 +156,66 @@ json Keeper::dispatch(const Peer& peer, const json& request) {
       if (!written) throw Refusal("cannot record session " + session);
       return json::object();
     }
-    std::ifstream in(file);
-    const json record = in ? json::parse(in, nullptr, false) : json();
-    if (!record.is_object() || record.value("owner_uid", -1L) != static_cast<long>(peer.uid)) return json::object();
-    return {{"channel", record.value("channel", json::object())}};
+    const json channel = channel_of(session, peer);
+    if (channel.is_null()) return json::object();
+    json hooks = json::array();
+    for (const auto& h : channel.value("webhooks", json::array()))
+      if (h.is_object()) hooks.push_back({{"name", h.value("name", "session")}, {"format", h.value("format", "json")}});
+    return {{"channel", {{"webhooks", hooks}, {"delivered_by", "service"}}}};
+  }
+
+  // The session's notifications, sent by the service's own notifiers (service/delivery.hpp).
+  if (op == "notify.event" || op == "notify.approval_request" || op == "notify.approval_update") {
+    if (!agent) throw Refusal("only the agent users' sessions notify through the service");
+    const std::string session = session_of(request);
+    const json channel = channel_of(session, peer);
+    if (channel.is_null()) throw Refusal("no session " + session + " of uid " + std::to_string(peer.uid));
+    if (channel.value("webhooks", json::array()).empty()) return {{"sent", false}};
+    if (op == "notify.event") {
+      if (!request.contains("event") || !request["event"].is_object()) throw Refusal("notify.event needs an event");
+      delivery::deliver_event(config_.state_dir, session, channel, request["event"]);
+      return {{"sent", true}};
+    }
+    // Only about a request of this uid's own.
+    const json& given = op == "notify.approval_request" ? request.value("request", json::object()) : request;
+    const std::string id = given.contains("approval") && given["approval"].is_object()
+                               ? given["approval"].value("id", std::string())
+                               : given.value("id", std::string());
+    const auto held = approvals::valid_id(id) ? approvals::files::read_request(id) : std::nullopt;
+    if (!held || held->owner_uid != static_cast<long>(peer.uid)) throw Refusal("no request " + id + " of uid " + std::to_string(peer.uid));
+    if (op == "notify.approval_update") {
+      delivery::send_approval_update(config_.state_dir, session, id);
+      return {{"sent", true}};
+    }
+    delivery::send_approval_request(config_.state_dir, session, channel, given);
+    return {{"sent", true}};
+  }
+
+  // The policy the agent user's gate and `run` may decide from without parsing: the service parses
+  // the texts itself and files the snapshot and the compiled API rules under the key it computes
+  // from them, in a directory only it writes (policy_cache.hpp, "vouched"). Texts that are not the
+  // real files get a key of their own, which no gate reading the real files ever looks up.
+  if (op == "policy.compile") {
+    if (!agent) throw Refusal("only the agent users' policies are compiled here");
+    const json& given = request.contains("layers") ? request["layers"] : json();
+    if (!given.is_array()) throw Refusal("policy.compile needs the layers");
+    std::vector<policy::LayerText> layers;
+    for (const auto& l : given) {
+      if (!l.is_object() || !l.contains("file") || !l["file"].is_string() || !l.contains("text") || !l["text"].is_string() ||
+          !l.value("project", json(false)).is_boolean())
+        throw Refusal("a layer is {file, text, project}");
+      layers.push_back({l["file"].get<std::string>(), l["text"].get<std::string>(), l.value("project", false)});
+    }
+    const json builtin = request.value("builtin_default", json(true));
+    if (!builtin.is_boolean()) throw Refusal("builtin_default is true or false");
+    policy::LoadOptions options;
+    options.builtin_default = builtin.get<bool>();
+    const std::string key = policy_cache::key_for(options, layers);
+    const fs::path dir = policy_cache::vouched_directory(config_.state_dir, peer.uid);
+    if (fs::exists(dir / (key + ".snap")) && fs::exists(dir / (key + ".api-rules"))) return {{"key", key}};
+    const policy::Policy parsed = policy::Policy::from_layers(layers, options.builtin_default, true);
+    policy_cache::write_vouched(dir, key, parsed, policy::compile_api_rules(parsed.api_rules()));
+    return {{"key", key}};
   }
 
   if (op == "approvals.write_request") {

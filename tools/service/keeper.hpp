@@ -9,10 +9,16 @@
 //   - an answer (approve, deny, a wrong code) may come only from a uid that may answer (the
 //     configured approver users and groups; by default every uid that is not an agent user) and
 //     never from the request's own uid; the service names the answering process itself;
+//   - the policy snapshots and compiled API rules the agent users' gates decide from are made by the
+//     service from the texts a client sends (policy.compile), in a directory only it writes;
+//   - a session's channel (webhook URLs, secrets) is used by the service's own notifiers only: the
+//     agent user's gate hands it events and approval requests (notify.*), and learns only which
+//     webhooks there are;
 //   - the audit log is appended by the service only, each record stamped with the sender's uid,
 //     user and pid, chained and MAC'd with a key only the service can read.
 #include <sys/types.h>
 
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -39,6 +45,9 @@ class Keeper {
 
  private:
   nlohmann::json dispatch(const Peer& peer, const nlohmann::json& request);
+  std::filesystem::path session_file(const std::string& session) const;
+  std::string session_of(const nlohmann::json& request) const;
+  nlohmann::json channel_of(const std::string& session, const Peer& peer) const;
   KeeperConfig config_;
   uid_t self_;
   std::mutex mutex_;

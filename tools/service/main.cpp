@@ -25,6 +25,7 @@
 #include "service/peer.hpp"
 #include "service_client/service_client.hpp"
 #include "core/protocol.hpp"
+#include "support/paths.hpp"
 #include "support/state_key.hpp"
 
 namespace fs = std::filesystem;
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
                 "a user of its own (the .deb's `agentguard`; by hand: setpriv --reuid=agentguard --regid=agentguard "
                 "--init-groups agentguard-service)");
   service::act_as_the_service();
+  paths::share_state_dir();
   ::umask(022);
 
   // Its own records, in its own directory: readable by all (the audit log), writable by the service.

@@ -39,6 +39,7 @@ fs::path prefix() {
 fs::path preload_library() { return prefix() / "lib/agentguard/libagentguard.so"; }
 fs::path gate_program() { return prefix() / "lib/agentguard/agentguard-gate"; }
 fs::path proxy_program() { return prefix() / "lib/agentguard/agentguard-proxy"; }
+fs::path ui_program() { return prefix() / "lib/agentguard/agentguard-ui"; }
 fs::path cli_program() { return prefix() / "bin/agentguard"; }
 fs::path default_policy_file() { return prefix() / "share/agentguard/default-policy.toml"; }
 fs::path canary_program() { return prefix() / "lib/agentguard/agentguard-canary"; }
@@ -56,13 +57,19 @@ fs::path state_dir() {
   return fs::path(home_dir()) / ".local/state/agentguard";
 }
 
+namespace {
+bool g_shared_state_dir = false;
+}  // namespace
+
+void share_state_dir() { g_shared_state_dir = true; }
+
 fs::path ensure_state_dir() {
   fs::path dir = state_dir();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create the state directory " + dir.string() + ": " + ec.message() +
                                    " (set AGENTGUARD_STATE_DIR to a writable directory)");
-  ::chmod(dir.c_str(), 0700);
+  ::chmod(dir.c_str(), g_shared_state_dir ? 0755 : 0700);
   return dir;
 }
 

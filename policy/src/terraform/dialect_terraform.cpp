@@ -13,6 +13,7 @@
 // subcommand's words, its arguments (and, when terraform refuses to run, what makes it refuse).
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "dialects.hpp"
@@ -56,7 +57,7 @@ struct CliRoute {
   std::vector<std::string> top_flags;  // flags before the subcommand: an error, nothing runs
 };
 
-CliRoute cli_route(const std::vector<std::string>& args) {
+CliRoute cli_route(std::span<const std::string> args) {
   CliRoute route;
   route.args_from = args.size();
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -156,14 +157,16 @@ void merge_env(std::string_view prefix, std::string_view suffix, const std::stri
 // Both merges, keyed by the subcommand of the arguments before merging, as main.go does.
 void merge_env_args_in_place(std::vector<std::string>& args, std::size_t from, const std::vector<std::string>& env,
                              std::vector<std::string>* notes) {
-  const std::vector<std::string> before(args.begin() + static_cast<long>(from), args.end());
+  // Keyed by the arguments before merging: the route is taken before either insert.
+  const std::span<const std::string> before(args.data() + from, args.size() - from);
   const CliRoute route = cli_route(before);
+  const std::string child = is_parent_command(route.subcommand) && route.args_from < before.size()
+                                ? before[route.args_from] : std::string();
   const std::string& subcommand = route.subcommand;
   // A nested command this table does not know (a newer terraform or tofu, e.g. `state identities`)
   // would read TF_CLI_ARGS_<parent>_<child>: if that is set the guard cannot tell where it goes.
-  if (is_parent_command(subcommand) && route.args_from < before.size()) {
-    const std::string& child = before[route.args_from];
-    if (!child.empty() && child[0] != '-' && !is_command(subcommand + " " + child)) {
+  if (!child.empty()) {
+    if (child[0] != '-' && !is_command(subcommand + " " + child)) {
       std::string suffix = subcommand + "_" + child;
       std::replace(suffix.begin(), suffix.end(), '-', '_');
       auto value = env_view(env, "TF_CLI_ARGS_", suffix);

@@ -5,6 +5,10 @@
  *   read PATH            open it for reading          -> "read PATH: ok N bytes" | "read PATH: refused ERRNO"
  *   write PATH           create/truncate it, write    -> "write PATH: ok" | "write PATH: refused ERRNO"
  *   put PATH TEXT        create/truncate it with TEXT -> "put PATH: ok" | "put PATH: refused ERRNO"
+ *   copy FROM PATH       create/truncate PATH (and its directory, if missing) with FROM's bytes
+ *                                                     -> "copy PATH: ok" | "copy PATH: refused ERRNO"
+ *   lock PATH SECONDS    take flock(PATH) (creating it), hold it that long -> "lock PATH: ok" | "lock PATH: refused ERRNO"
+ *   empty DIR            unlink every file in DIR     -> "empty DIR: ok N removed" | "empty DIR: refused ERRNO"
  *   append PATH          append a line                -> "append PATH: ..."
  *   unlink PATH          remove it                    -> "unlink PATH: ..."
  *   rename FROM TO       rename                       -> "rename FROM: ..."
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -148,6 +153,44 @@ int main(int argc, char** argv) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int ok = fd >= 0 && write(fd, argv[3], strlen(argv[3])) == (ssize_t)strlen(argv[3]);
     return report("put", path, ok);
+  }
+  if (!strcmp(cmd, "copy") && argc > 3) {
+    const char* to = argv[3];
+    int from = open(path, O_RDONLY | O_CLOEXEC);
+    if (from < 0) return report("copy", to, 0);
+    size_t n;
+    char* bytes = slurp_fd(from, &n);
+    close(from);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", to);
+    char* slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+      *slash = '\0';
+      mkdir(dir, 0755);
+    }
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int ok = fd >= 0 && write(fd, bytes, n) == (ssize_t)n;
+    free(bytes);
+    return report("copy", to, ok);
+  }
+  if (!strcmp(cmd, "lock") && argc > 3) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int ok = fd >= 0 && flock(fd, LOCK_EX) == 0;
+    report("lock", path, ok);
+    if (ok) sleep((unsigned)atoi(argv[3]));
+    return ok ? 0 : 1;
+  }
+  if (!strcmp(cmd, "empty")) {
+    DIR* d = opendir(path);
+    if (d == NULL) return report("empty", path, 0);
+    int removed = 0;
+    for (struct dirent* e; (e = readdir(d)) != NULL;) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      if (unlinkat(dirfd(d), e->d_name, 0) == 0) ++removed;
+    }
+    closedir(d);
+    printf("empty %s: ok %d removed\n", path, removed);
+    return 0;
   }
   if (!strcmp(cmd, "append")) {
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
