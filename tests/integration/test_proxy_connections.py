@@ -125,40 +125,40 @@ class IdleTimeoutTest(unittest.TestCase):
         self.proxy.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def redirected_connection(self):
+        """A connection to the proxy as the preload makes one (the redirect header naming a loopback
+        listener), and the listener's side of the proxy's connection to it."""
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            listener.settimeout(60)
+            client = socket.create_connection(("127.0.0.1", self.proxy.port), timeout=60)
+            client.sendall(b"AGP1" + bytes([4, 0]) + struct.pack("!H", listener.getsockname()[1]) +
+                           socket.inet_aton("127.0.0.1") + bytes(12))
+            endpoint_side, _ = listener.accept()
+            endpoint_side.settimeout(60)
+            return client, endpoint_side
+
     def test_a_connection_that_never_speaks_is_closed(self):
         with socket.create_connection(("127.0.0.1", self.proxy.port), timeout=60) as s:
             self.assertEqual(s.recv(1), b"")  # the proxy closed it (recv would time out otherwise)
 
     def test_a_silent_redirected_connection_is_closed_on_both_sides(self):
-        with socket.create_server(("127.0.0.1", 0)) as listener:
-            listener.settimeout(60)
-            client = socket.create_connection(("127.0.0.1", self.proxy.port), timeout=60)
-            client.sendall(b"AGP1" + bytes([4, 0]) + struct.pack("!H", listener.getsockname()[1]) +
-                           socket.inet_aton("127.0.0.1") + bytes(12))
-            endpoint_side, _ = listener.accept()
-            endpoint_side.settimeout(60)
-            with client, endpoint_side:
-                self.assertEqual(client.recv(1), b"")
-                self.assertEqual(endpoint_side.recv(1), b"")
+        client, endpoint_side = self.redirected_connection()
+        with client, endpoint_side:
+            self.assertEqual(client.recv(1), b"")
+            self.assertEqual(endpoint_side.recv(1), b"")
 
     def test_a_spliced_connection_may_stay_silent(self):
         # A server that speaks first (SSH, a database) is not HTTP: spliced, and the program's own
         # business: not timed out for idleness (TCP keep-alive finds dead peers instead).
-        with socket.create_server(("127.0.0.1", 0)) as listener:
-            listener.settimeout(60)
-            client = socket.create_connection(("127.0.0.1", self.proxy.port), timeout=60)
-            client.sendall(b"AGP1" + bytes([4, 0]) + struct.pack("!H", listener.getsockname()[1]) +
-                           socket.inet_aton("127.0.0.1") + bytes(12))
-            endpoint_side, _ = listener.accept()
-            endpoint_side.settimeout(60)
-            with client, endpoint_side:
-                endpoint_side.sendall(b"SSH-2.0-test\r\n")
-                self.assertEqual(client.recv(64), b"SSH-2.0-test\r\n")
-                time.sleep(2.0)  # five idle timeouts of silence
-                client.sendall(b"still here")
-                self.assertEqual(endpoint_side.recv(64), b"still here")
-                endpoint_side.sendall(b"so am I")
-                self.assertEqual(client.recv(64), b"so am I")
+        client, endpoint_side = self.redirected_connection()
+        with client, endpoint_side:
+            endpoint_side.sendall(b"SSH-2.0-test\r\n")
+            self.assertEqual(client.recv(64), b"SSH-2.0-test\r\n")
+            time.sleep(2.0)  # five idle timeouts of silence
+            client.sendall(b"still here")
+            self.assertEqual(endpoint_side.recv(64), b"still here")
+            endpoint_side.sendall(b"so am I")
+            self.assertEqual(client.recv(64), b"so am I")
 
     def test_a_kept_alive_connection_in_use_stays_open_and_closes_once_silent(self):
         with HttpsEndpoint(self.tmp, tls=False) as ep:
