@@ -21,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import AGENTGUARD, BUILD_DIR, audit_records, clean_env, require_build  # noqa: E402
+from connect_proxy import ConnectProxy  # noqa: E402
 from https_endpoint import HttpsEndpoint  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -180,12 +181,44 @@ class InspectingProxyTest(unittest.TestCase):
                                                            {"SSL_CERT_FILE": ep.cert, "GODEBUG": "http2client=0"},
                                                            ("HTTPS_PROXY", "https_proxy"))
 
-    @unittest.skipUnless(CC and STATIC_LIBSSL, "cc and libssl.a (libssl-dev) are needed")
-    def test_static_libssl_program_deletes_never_arrive(self):
+    def static_libssl_program(self):
         program = os.path.join(self.tmp, "tls_call")
         subprocess.run([CC, "-O1", "-o", program, os.path.join(HERE, "c_tls", "tls_call.c"),
                         "-Wl,-Bstatic", "-lssl", "-lcrypto", "-Wl,-Bdynamic", "-ldl", "-lpthread"],
                        check=True, capture_output=True, timeout=300)
+        return program
+
+    @unittest.skipUnless(CC and STATIC_LIBSSL, "cc and libssl.a (libssl-dev) are needed")
+    def test_a_client_of_another_proxy_is_inspected_inside_its_tunnel(self):
+        # A client configured with its own outbound proxy (a company's; here a loopback CONNECT
+        # proxy) connects to that proxy and opens a tunnel: the redirect brings it to the session's
+        # proxy first, which sets the tunnel up through the client's proxy and decides what goes
+        # through it like any other connection. Before this was built, the CONNECT made the session
+        # proxy splice the tunnel unread, and the delete arrived.
+        program = self.static_libssl_program()
+        with HttpsEndpoint(self.tmp) as ep, ConnectProxy() as company_proxy:
+            describe = ["rds", "POST", "/", "Action=DescribeDBInstances&Version=2014-10-31"]
+            delete = ["rds", "POST", "/", "Action=DeleteDBInstance&Version=2014-10-31&DBInstanceIdentifier=db1"]
+            read = self.run_guarded([program, "ssl", "127.0.0.1", str(ep.port)] + describe, SSL_CERT_FILE=ep.cert,
+                                    TLS_CALL_VIA=company_proxy.address)
+            refused = self.run_guarded([program, "ssl", "127.0.0.1", str(ep.port)] + delete, SSL_CERT_FILE=ep.cert,
+                                       TLS_CALL_VIA=company_proxy.address)
+            self.assertEqual(read.stdout.strip(), "HTTP/1.1 200 OK -", read)
+            self.assertEqual(refused.stdout.strip(), "HTTP/1.1 403 Forbidden AccessDenied", refused)
+            self.assertEqual(ep.operations(), ["DescribeDBInstances"])
+            self.assertEqual(company_proxy.targets, [f"127.0.0.1:{ep.port}"] * 2, "both went through the client's proxy")
+            self.assert_refusals_recorded(["DeleteDBInstance"], "tls_call")
+
+            # Unguarded, the same tunnel carries the delete (the test can fail).
+            ep.requests.clear()
+            subprocess.run([program, "ssl", "127.0.0.1", str(ep.port)] + delete,
+                           env=clean_env(SSL_CERT_FILE=ep.cert, TLS_CALL_VIA=company_proxy.address),
+                           capture_output=True, timeout=60)
+            self.assertEqual(ep.operations(), ["DeleteDBInstance"])
+
+    @unittest.skipUnless(CC and STATIC_LIBSSL, "cc and libssl.a (libssl-dev) are needed")
+    def test_static_libssl_program_deletes_never_arrive(self):
+        program = self.static_libssl_program()
         with HttpsEndpoint(self.tmp) as ep:
             calls = [("DescribeDBInstances", ["rds", "POST", "/", "Action=DescribeDBInstances&Version=2014-10-31"]),
                      ("DeleteDBInstance", ["rds", "POST", "/", "Action=DeleteDBInstance&Version=2014-10-31&DBInstanceIdentifier=db1"]),

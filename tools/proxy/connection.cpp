@@ -291,6 +291,53 @@ asio::awaitable<void> inspect(tcp::socket client, tcp::socket upstream, const Cl
   co_await linger(client_tls.socket());
 }
 
+// Whether a redirected client's first bytes open a tunnel through another HTTP proxy ("CONNECT "):
+// a client configured with its own proxy (node with a proxy agent, a program given HTTPS_PROXY)
+// connects to that proxy, and its connect was redirected to us on the way.
+asio::awaitable<bool> opens_tunnel(tcp::socket& client) {
+  static constexpr char kConnect[] = "CONNECT ";
+  char peeked[sizeof kConnect - 1];
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const std::size_t n = co_await client.async_receive(asio::buffer(peeked), tcp::socket::message_peek, use_awaitable);
+    if (n == 0 || std::memcmp(peeked, kConnect, n) != 0) co_return false;
+    if (n == sizeof peeked) co_return true;
+    asio::steady_timer pause(client.get_executor(), std::chrono::milliseconds(2));  // the rest of the line is coming
+    co_await pause.async_wait(use_awaitable);
+  }
+  co_return false;
+}
+
+// Sets up the client's tunnel through its own proxy (`upstream`): its CONNECT goes there as sent,
+// the proxy's answer comes back as sent. True when the tunnel is open: `dest` then names its
+// target, and what goes through it is decided as if the client had dialled that target (its TLS
+// to an inspected host is decrypted here, like any other). False when the connection was dealt
+// with (a refused or odd tunnel: relayed as it is, or closed).
+asio::awaitable<bool> open_tunnel(tcp::socket& client, tcp::socket& upstream, Destination& dest, Activity& activity) {
+  std::string request;
+  co_await asio::async_read_until(client, asio::dynamic_buffer(request, 8192), "\r\n\r\n", use_awaitable);
+  const auto target = parse_connect(request);
+  // A client that sends its TLS before the proxy's answer cannot be peeked at through the tunnel:
+  // it is closed, never passed on unread.
+  if (!target || request.find("\r\n\r\n") + 4 != request.size()) {
+    log_line("a tunnel request through another proxy the proxy cannot follow; closed");
+    co_return false;
+  }
+  co_await asio::async_write(upstream, asio::buffer(request), use_awaitable);
+  std::string answer;
+  co_await asio::async_read_until(upstream, asio::dynamic_buffer(answer, 16384), "\r\n\r\n", use_awaitable);
+  co_await asio::async_write(client, asio::buffer(answer), use_awaitable);
+  const bool open = answer.rfind("HTTP/1.1 200", 0) == 0 || answer.rfind("HTTP/1.0 200", 0) == 0;
+  if (!open || answer.find("\r\n\r\n") + 4 != answer.size()) {
+    co_await splice(client, upstream, activity);  // the proxy's refusal (and its body) as it sent it
+    co_return false;
+  }
+  dest.host = target->first;
+  std::error_code ec;
+  const asio::ip::address literal = asio::ip::make_address(target->first, ec);
+  if (!ec) dest.endpoint = tcp::endpoint(literal, static_cast<unsigned short>(std::stoi(target->second)));
+  co_return true;
+}
+
 asio::awaitable<void> handle_connection(tcp::socket client, ProxyShared& shared, Activity& activity) {
   try {
     std::error_code ec;
@@ -323,6 +370,9 @@ asio::awaitable<void> handle_connection(tcp::socket client, ProxyShared& shared,
     if (first.index() == 1) {
       co_await splice(client, upstream, activity);
       co_return;
+    }
+    if (!via_connect && co_await opens_tunnel(client)) {
+      if (!co_await open_tunnel(client, upstream, *dest, activity)) co_return;
     }
     std::pair<HelloStatus, ClientHello> peeked;
     peeked = co_await peek_client_hello(client);
