@@ -181,6 +181,20 @@ class InspectingProxyTest(unittest.TestCase):
                                                            {"SSL_CERT_FILE": ep.cert, "GODEBUG": "http2client=0"},
                                                            ("HTTPS_PROXY", "https_proxy"))
 
+    @unittest.skipUnless(GO, "go is needed")
+    def test_static_go_client_reaches_its_endpoint_through_the_callers_proxy(self):
+        # The caller's own HTTPS_PROXY (a company's outbound proxy; here a loopback CONNECT proxy)
+        # is replaced by the session proxy for the static program, and the session proxy opens the
+        # program's tunnels through it: the calls leave the way the program would have sent them,
+        # and are decided on the way (before this, they went direct, around the caller's proxy).
+        program, address = self.build_static_go_client()
+        with HttpsEndpoint(self.tmp, host=address) as ep, ConnectProxy() as company_proxy:
+            self.assert_go_deletes_refused_and_reads_served(
+                program, ep, {"SSL_CERT_FILE": ep.cert, "HTTPS_PROXY": "http://" + company_proxy.address},
+                {"SSL_CERT_FILE": ep.cert, "GODEBUG": "http2client=0"}, ("HTTPS_PROXY", "https_proxy"))
+            self.assertTrue(company_proxy.targets, "the guarded run's tunnels went through the caller's proxy")
+            self.assertEqual(set(company_proxy.targets), {f"{address}:{ep.port}"})
+
     def static_libssl_program(self):
         program = os.path.join(self.tmp, "tls_call")
         subprocess.run([CC, "-O1", "-o", program, os.path.join(HERE, "c_tls", "tls_call.c"),

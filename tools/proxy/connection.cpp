@@ -21,6 +21,8 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "client_hello.hpp"
@@ -43,6 +45,8 @@ struct Destination {
   tcp::endpoint endpoint;
   std::string host;  // the CONNECT target's name; empty for a redirected connection (an address)
   std::string forward_start;  // non-empty: a plain forward-proxy request, these its first bytes
+  std::string port;           // the CONNECT target's port, as sent
+  bool chained = false;       // the tunnel goes through the caller's own HTTPS proxy (not resolved here)
 };
 
 // The start of an HTTP request line ("GET ", "POST", "DELETE"): a client using us as its
@@ -76,7 +80,7 @@ std::optional<std::pair<std::string, std::string>> parse_connect(const std::stri
   return std::make_pair(host, port);
 }
 
-asio::awaitable<std::optional<Destination>> read_destination(tcp::socket& client) {
+asio::awaitable<std::optional<Destination>> read_destination(tcp::socket& client, const ProxyShared& shared) {
   std::array<unsigned char, kRedirectHeaderSize> header{};
   co_await asio::async_read(client, asio::buffer(header.data(), 4), use_awaitable);
   if (std::memcmp(header.data(), kRedirectMagic, 4) == 0) {
@@ -116,12 +120,18 @@ asio::awaitable<std::optional<Destination>> read_destination(tcp::socket& client
                                use_awaitable);
     co_return std::nullopt;
   }
+  Destination d;
+  d.host = target->first;
+  d.port = target->second;
+  // Through the caller's own proxy, the name is resolved there (this machine may not resolve it).
+  if (shared.https_upstream && !shared.https_upstream->bypassed_for(d.host, d.port)) {
+    d.chained = true;
+    co_return d;
+  }
   tcp::resolver resolver(client.get_executor());
   auto results = co_await resolver.async_resolve(target->first, target->second, use_awaitable);
   if (results.empty()) co_return std::nullopt;
-  Destination d;
   d.endpoint = results.begin()->endpoint();
-  d.host = target->first;
   co_return d;
 }
 
@@ -338,19 +348,67 @@ asio::awaitable<bool> open_tunnel(tcp::socket& client, tcp::socket& upstream, De
   co_return true;
 }
 
+// Reads an HTTP answer's head from `from`, and nothing after it (a server that speaks first in a
+// tunnel must not lose its first bytes): peeked, then exactly the head taken.
+asio::awaitable<std::string> read_answer_head(tcp::socket& from) {
+  std::array<char, 8192> peeked{};
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::size_t n = co_await from.async_receive(asio::buffer(peeked), tcp::socket::message_peek, use_awaitable);
+    if (n == 0) break;
+    const std::string_view seen(peeked.data(), n);
+    if (const std::size_t end = seen.find("\r\n\r\n"); end != std::string_view::npos) {
+      std::string head(end + 4, '\0');
+      co_await asio::async_read(from, asio::buffer(head), use_awaitable);
+      co_return head;
+    }
+    if (n == peeked.size()) break;
+    asio::steady_timer pause(from.get_executor(), std::chrono::milliseconds(2));  // the rest is coming
+    co_await pause.async_wait(use_awaitable);
+  }
+  throw std::system_error(asio::error::connection_aborted);
+}
+
+// A tunnel to dest through the caller's own HTTPS proxy; an empty error once it answered 200.
+asio::awaitable<std::error_code> connect_through_caller_proxy(tcp::socket& upstream, const UpstreamProxy& via,
+                                                              Destination& dest) {
+  tcp::resolver resolver(upstream.get_executor());
+  std::error_code ec;
+  auto proxies = co_await resolver.async_resolve(via.host, via.port, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return ec;
+  const tcp::endpoint reached = co_await asio::async_connect(upstream, proxies, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return ec;
+  dest.endpoint = reached;
+  const std::string authority =
+      (dest.host.find(':') != std::string::npos ? "[" + dest.host + "]" : dest.host) + ":" + dest.port;
+  std::string request = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+  if (!via.authorization.empty()) request += "Proxy-Authorization: " + via.authorization + "\r\n";
+  request += "\r\n";
+  co_await asio::async_write(upstream, asio::buffer(request), use_awaitable);
+  const std::string answer = co_await read_answer_head(upstream);
+  if (answer.rfind("HTTP/1.1 200", 0) != 0 && answer.rfind("HTTP/1.0 200", 0) != 0) {
+    log_line("the caller's proxy " + via.host + ":" + via.port + " refused a tunnel to " + authority + ": " +
+             answer.substr(0, answer.find('\r')));
+    co_return asio::error::connection_refused;
+  }
+  co_return std::error_code();
+}
+
 asio::awaitable<void> handle_connection(tcp::socket client, ProxyShared& shared, Activity& activity) {
   try {
     std::error_code ec;
     client.set_option(tcp::no_delay(true), ec);
     const unsigned short client_port = client.remote_endpoint(ec).port();
-    std::optional<Destination> dest = co_await read_destination(client);
+    std::optional<Destination> dest = co_await read_destination(client, shared);
     if (!dest) co_return;
     if (!dest->forward_start.empty()) {
       co_await serve_forward(client, std::move(dest->forward_start), shared, activity, client_port);
       co_return;
     }
     tcp::socket upstream(client.get_executor());
-    co_await upstream.async_connect(dest->endpoint, asio::redirect_error(use_awaitable, ec));
+    if (dest->chained)
+      ec = co_await connect_through_caller_proxy(upstream, *shared.https_upstream, *dest);
+    else
+      co_await upstream.async_connect(dest->endpoint, asio::redirect_error(use_awaitable, ec));
     const bool via_connect = !dest->host.empty();
     if (ec) {
       if (via_connect)

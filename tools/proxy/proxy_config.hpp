@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "idle_watch.hpp"
 #include "session_ca.hpp"
+#include "upstream_proxy.hpp"
 #include "upstream_sessions.hpp"
 
 namespace agentguard::proxy {
@@ -32,6 +34,7 @@ struct ProxyShared {
   std::string rules_problem;                   // non-empty: every AWS request is refused with it
   unsigned short port = 0;                     // our listening port
   std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;  // a connection silent this long is closed
+  std::optional<UpstreamProxy> https_upstream;  // the caller's HTTPS proxy: CONNECT tunnels go through it
 };
 
 }  // namespace agentguard::proxy
