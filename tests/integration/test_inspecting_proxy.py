@@ -165,12 +165,23 @@ class InspectingProxyTest(unittest.TestCase):
     @unittest.skipUnless(GO, "go is needed")
     def test_static_go_client_over_plain_http_deletes_never_arrive(self):
         # No preload in a static binary: the gate's HTTP_PROXY sends Go's http:// requests to the
-        # proxy in absolute-form, where they are decided like decrypted ones. The caller's own
-        # HTTP_PROXY (a black hole here) is replaced for the static program.
+        # proxy in absolute-form, where they are decided like decrypted ones.
         program, address = self.build_static_go_client()
         with HttpsEndpoint(self.tmp, tls=False, host=address) as ep:
-            self.assert_go_deletes_refused_and_reads_served(program, ep, {"HTTP_PROXY": "http://192.0.2.1:9"}, {},
+            self.assert_go_deletes_refused_and_reads_served(program, ep, {}, {}, ("HTTP_PROXY", "http_proxy"))
+
+    @unittest.skipUnless(GO, "go is needed")
+    def test_static_go_client_over_plain_http_goes_through_the_callers_proxy(self):
+        # The caller's own HTTP_PROXY (a company's, with credentials in its URL) is replaced for the
+        # static program by the session proxy, which sends the allowed requests on through it in
+        # absolute-form with the caller's credentials; the deletes are refused before.
+        program, address = self.build_static_go_client()
+        with HttpsEndpoint(self.tmp, tls=False, host=address) as ep, ConnectProxy() as company_proxy:
+            via = f"http://agent%40corp:s3cret@{company_proxy.address}"
+            self.assert_go_deletes_refused_and_reads_served(program, ep, {"HTTP_PROXY": via}, {},
                                                            ("HTTP_PROXY", "http_proxy"))
+            self.assertEqual(company_proxy.targets, [f"{address}:{ep.port}"] * 2, "the reads went through it")
+            self.assertEqual(company_proxy.authorizations, ["Basic YWdlbnRAY29ycDpzM2NyZXQ="] * 2)
 
     @unittest.skipUnless(GO, "go is needed")
     def test_static_go_client_deletes_never_arrive(self):

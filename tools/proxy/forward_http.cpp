@@ -81,6 +81,9 @@ class Signal {
   asio::steady_timer timer_;
 };
 
+// authority_ of a connection to the caller's own HTTP proxy, which carries requests for any host.
+const std::string kThroughCallersProxy = "(the caller's proxy)";
+
 class ForwardRelay final : public RequestRelay {
  public:
   ForwardRelay(tcp::socket& client, std::string first, ProxyShared& shared, Activity& activity)
@@ -108,11 +111,31 @@ class ForwardRelay final : public RequestRelay {
     // The classifier read the Host header; the request goes to the target's host. They must agree.
     if (!http::iequals(http::trim(request.header(http::Text("Host"))), authority))
       co_return plain_reply("400 Bad Request", "the Host header does not match the request's target");
-    const std::string wanted = lowered(authority);
+    std::string wanted = lowered(authority);
+    std::string host, port;
+    if (!split_authority(wanted, host, port)) co_return plain_reply("400 Bad Request", "malformed host in the request target");
+    // Through the caller's own HTTP proxy, as the program would have sent it (upstream_proxy.hpp).
+    const UpstreamProxy* via =
+        shared_.http_upstream && !shared_.http_upstream->bypassed_for(host, port) ? &*shared_.http_upstream : nullptr;
+    if (via != nullptr) wanted = kThroughCallersProxy;
     if (!open_ || wanted != authority_) {
       co_await release_upstream();
-      std::optional<std::string> problem = co_await connect_to(wanted);
+      // (Not one conditional expression with a co_await in each arm: GCC 12 destroys the result
+      // of the arm taken too early.)
+      std::optional<std::string> problem;
+      if (via != nullptr)
+        problem = co_await connect_to(via->host, via->port, wanted);
+      else
+        problem = co_await connect_to(wanted);
       if (problem) co_return problem;
+    }
+    const std::size_t line_size = static_cast<std::size_t>(request.version.data + request.version.size - request.head.data);
+    if (via != nullptr) {
+      // The request line stays in absolute-form, as a proxy takes it, with the caller's credentials.
+      line_.assign(request.head.data, line_size);
+      if (!via->authorization.empty()) line_ += "\r\nProxy-Authorization: " + via->authorization;
+      skip_ = line_size;
+      co_return std::nullopt;
     }
     // The request line goes out in origin-form; the rest of the head as the client sent it.
     const http::Text origin =
@@ -198,6 +221,13 @@ class ForwardRelay final : public RequestRelay {
   asio::awaitable<std::optional<std::string>> connect_to(const std::string& authority) {
     std::string host, port;
     if (!split_authority(authority, host, port)) co_return plain_reply("400 Bad Request", "malformed host in the request target");
+    co_return co_await connect_to(host, port, authority);
+  }
+
+  // Connects upstream_ to host:port, which `key` then names (the target's authority, or
+  // kThroughCallersProxy).
+  asio::awaitable<std::optional<std::string>> connect_to(const std::string& host, const std::string& port,
+                                                         const std::string& key) {
     tcp::resolver resolver(client_.get_executor());
     std::error_code ec;
     auto results = co_await resolver.async_resolve(host, port, asio::redirect_error(use_awaitable, ec));
@@ -208,9 +238,9 @@ class ForwardRelay final : public RequestRelay {
       if (!(r.endpoint().address().is_loopback() && r.endpoint().port() == shared_.port)) endpoints.push_back(r.endpoint());
     if (endpoints.empty()) co_return plain_reply("400 Bad Request", "the request names the proxy itself");
     co_await asio::async_connect(upstream_, endpoints, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return plain_reply("502 Bad Gateway", "cannot connect to " + authority + " (" + ec.message() + ")");
+    if (ec) co_return plain_reply("502 Bad Gateway", "cannot connect to " + host + ":" + port + " (" + ec.message() + ")");
     upstream_.set_option(tcp::no_delay(true), ec);
-    authority_ = authority;
+    authority_ = key;
     open_ = true;
     changed_.notify();
     co_return std::nullopt;
@@ -221,7 +251,7 @@ class ForwardRelay final : public RequestRelay {
   ProxyShared& shared_;
   Activity& activity_;
   tcp::socket upstream_;
-  std::string authority_;  // the host[:port] upstream_ is connected to (lower case)
+  std::string authority_;  // the host[:port] upstream_ is connected to (lower case), or kThroughCallersProxy
   bool open_ = false;      // upstream_ is connected and its responses are being copied
   bool leaving_ = false;   // we ended our side of upstream_ to change hosts or finish
   Signal changed_;         // open_ changed

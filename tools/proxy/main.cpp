@@ -239,9 +239,12 @@ int main(int argc, char** argv) {
     shared.report_pool = &report_pool;
     shared.inspect_hosts = options.inspect_hosts;
     if (options.idle_timeout_ms > 0) shared.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
-    std::string upstream_problem;
-    shared.https_upstream = ap::upstream_proxy_from_environment(&upstream_problem);
-    if (!upstream_problem.empty()) std::fprintf(stderr, "agentguard-proxy: %s\n", upstream_problem.c_str());
+    for (auto scheme : {ap::ProxiedScheme::https, ap::ProxiedScheme::http}) {
+      std::string problem;
+      auto upstream = ap::upstream_proxy_from_environment(scheme, &problem);
+      (scheme == ap::ProxiedScheme::https ? shared.https_upstream : shared.http_upstream) = std::move(upstream);
+      if (!problem.empty()) std::fprintf(stderr, "agentguard-proxy: %s\n", problem.c_str());
+    }
     load_rules(shared);
     shared.load_upstream_trust = [&upstream_tls, cas = options.upstream_cas] { load_upstream_trust(upstream_tls, cas); };
 

@@ -35,6 +35,7 @@ struct ProxyShared {
   unsigned short port = 0;                     // our listening port
   std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;  // a connection silent this long is closed
   std::optional<UpstreamProxy> https_upstream;  // the caller's HTTPS proxy: CONNECT tunnels go through it
+  std::optional<UpstreamProxy> http_upstream;   // the caller's HTTP proxy: forwarded http:// requests go through it
 };
 
 }  // namespace agentguard::proxy

@@ -80,14 +80,15 @@ bool UpstreamProxy::bypassed_for(const std::string& target_host, const std::stri
   return false;
 }
 
-std::optional<UpstreamProxy> upstream_proxy_from_environment(std::string* problem) {
-  std::string url = first_set("HTTPS_PROXY", "https_proxy");
+std::optional<UpstreamProxy> upstream_proxy_from_environment(ProxiedScheme proxied, std::string* problem) {
+  const char* variable = proxied == ProxiedScheme::https ? "HTTPS_PROXY" : "HTTP_PROXY";
+  std::string url = proxied == ProxiedScheme::https ? first_set("HTTPS_PROXY", "https_proxy") : first_set("HTTP_PROXY", "http_proxy");
   if (url.empty()) return std::nullopt;
   const std::size_t scheme_end = url.find("://");
   if (scheme_end != std::string::npos) {
     const std::string scheme = lower(url.substr(0, scheme_end));
     if (scheme != "http") {
-      if (problem) *problem = "the caller's HTTPS_PROXY (" + scheme + "://) is not an http:// proxy; tunnels go direct";
+      if (problem) *problem = std::string("the caller's ") + variable + " (" + scheme + "://) is not an http:// proxy; not used";
       return std::nullopt;
     }
     url = url.substr(scheme_end + 3);
@@ -109,7 +110,7 @@ std::optional<UpstreamProxy> upstream_proxy_from_environment(std::string* proble
     if (colon != std::string::npos) p.port = url.substr(colon + 1);
   }
   if (p.host.empty() || p.port.empty() || p.port.find_first_not_of("0123456789") != std::string::npos) {
-    if (problem) *problem = "the caller's HTTPS_PROXY cannot be read; tunnels go direct";
+    if (problem) *problem = std::string("the caller's ") + variable + " cannot be read; not used";
     return std::nullopt;
   }
   std::string list = first_set("NO_PROXY", "no_proxy");

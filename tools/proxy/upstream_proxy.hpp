@@ -1,9 +1,9 @@
 #pragma once
-// The proxy the caller of `agentguard run` had configured for HTTPS (a company's outbound proxy).
-// The gate points static programs' HTTPS_PROXY at the session proxy, which then opens their
-// tunnels through the caller's proxy instead of going direct, as those programs would have.
-// Read as Go's net/http reads it (golang.org/x/net/http/httpproxy): HTTPS_PROXY, else
-// https_proxy; NO_PROXY, else no_proxy.
+// The proxies the caller of `agentguard run` had configured (a company's outbound proxy). The gate
+// points static programs' HTTPS_PROXY and HTTP_PROXY at the session proxy, which then sends their
+// tunnels and http:// requests through the caller's proxies instead of going direct, as those
+// programs would have. Read as Go's net/http reads them (golang.org/x/net/http/httpproxy):
+// HTTPS_PROXY else https_proxy, HTTP_PROXY else http_proxy, NO_PROXY else no_proxy.
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,8 +21,10 @@ struct UpstreamProxy {
   bool bypassed_for(const std::string& target_host, const std::string& target_port) const;
 };
 
-// The caller's HTTPS proxy from this process's environment, or nullopt (none, or one the session
-// proxy cannot use: another scheme than http://; *problem then says why).
-std::optional<UpstreamProxy> upstream_proxy_from_environment(std::string* problem);
+// The caller's proxy for https:// (HTTPS_PROXY, https_proxy) or http:// (HTTP_PROXY, http_proxy)
+// from this process's environment, or nullopt (none, or one the session proxy cannot use: another
+// scheme than http://; *problem then says why).
+enum class ProxiedScheme { https, http };
+std::optional<UpstreamProxy> upstream_proxy_from_environment(ProxiedScheme scheme, std::string* problem);
 
 }  // namespace agentguard::proxy
