@@ -112,8 +112,13 @@ class Bench:
         CPU time is the steadier figure when other work shares the machine."""
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            # Which run failed, and what it said: a failure must be diagnosable from the report.
+            preload = env.get("LD_PRELOAD", "") if env else ""
+            raise RuntimeError(f"{argv} exited {proc.returncode} (LD_PRELOAD={preload or 'none'}): "
+                               f"{proc.stderr.decode(errors='replace')[-600:].strip()}")
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.last_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         self.last_faults = after.ru_minflt - before.ru_minflt
@@ -441,7 +446,7 @@ def main():
             before = len(bench.rows)
             try:
                 getattr(bench, name)()
-            except (subprocess.CalledProcessError, OSError, ValueError, KeyError) as e:
+            except (subprocess.CalledProcessError, OSError, ValueError, KeyError, RuntimeError) as e:
                 bench.skip(name, f"failed: {e}")
             if len(bench.rows) == before:
                 bench.skip(name, "produced no row")
