@@ -11,6 +11,7 @@ Needs a build (cmake --build build). Prints a Markdown table (wall ratio and CPU
 load average before and after); --json FILE also writes the raw numbers. Exits 1 when a measure
 gave no figure, except the TLS rows while the preload has no TLS hooks (the row says so)."""
 import argparse
+import atexit
 import glob
 import json
 import os
@@ -69,19 +70,42 @@ class Bench:
                    for line in out.splitlines() if line.strip())
 
     def _session_env(self):
-        """The environment `agentguard run` gives an agent: captured once, reused for every guarded run."""
+        """The environment `agentguard run` gives an agent: captured once, reused for every guarded run.
+        The session stays open until the bench ends: its files are sealed by device and inode
+        (AGENTGUARD_SEALED), and once they were deleted a file the bench creates could get one of
+        those numbers and be refused (a smoke run's `tar x` failed so)."""
         state = os.path.join(self.work, "state")
-        out = subprocess.run([self.cli, "run", "--default-only", "--state-dir", state, "--", "env", "-0"],
-                             env=self.plain_env, capture_output=True, check=True).stdout.decode()
+        captured = os.path.join(self.work, "session.env")
+        self.session = subprocess.Popen(
+            [self.cli, "run", "--default-only", "--state-dir", state, "--", "sh", "-c",
+             f'env -0 > "{captured}.part" && mv "{captured}.part" "{captured}" && exec sleep 86400'],
+            env=self.plain_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        atexit.register(self._end_session)
+        for _ in range(600):
+            if os.path.exists(captured) or self.session.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not os.path.exists(captured):
+            raise RuntimeError(f"agentguard run did not start a session (exit {self.session.poll()})")
+        with open(captured, "rb") as f:
+            out = f.read().decode()
         env = dict(self.plain_env)
         for entry in out.split("\0"):
             name, _, value = entry.partition("=")
             if name == "LD_PRELOAD" or name.startswith("AGENTGUARD_"):
                 env[name] = value
-        # The session's proxy ended with that `run`: a redirect to it would fail every TCP connect
-        # of a program without a shared libssl. The proxy has its own figures (bench/proxy_bench.py).
+        # Not the session's proxy: redirected to it, the TCP measures of programs without a shared
+        # libssl would measure the proxy's splicing. The proxy has its own figures (bench/proxy_bench.py).
         env.pop("AGENTGUARD_PROXY", None)
         return env
+
+    def _end_session(self):
+        if self.session.poll() is None:
+            self.session.terminate()
+            try:
+                self.session.wait(30)
+            except subprocess.TimeoutExpired:
+                self.session.kill()
 
     def _snoopy_env(self):
         lib = "/tmp/snoopy-x/lib/x86_64-linux-gnu/libsnoopy.so"
