@@ -41,26 +41,6 @@ std::string lowered(http::Text t) {
   return s;
 }
 
-// "host", "host:port", "[v6]:port" -> host and port ("80" when absent); false when malformed.
-bool split_authority(const std::string& authority, std::string& host, std::string& port) {
-  port = "80";
-  if (!authority.empty() && authority[0] == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string::npos) return false;
-    host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return false;
-      port = authority.substr(close + 2);
-    }
-  } else {
-    const std::size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string::npos) port = authority.substr(colon + 1);
-  }
-  if (authority.find('@') != std::string::npos) return false;  // no userinfo
-  return !host.empty() && !port.empty() && port.size() <= 5 &&
-         port.find_first_not_of("0123456789") == std::string::npos;
-}
 
 // A condition variable for coroutines on one io thread: waiters re-check their predicate.
 class Signal {

@@ -56,6 +56,26 @@ bool is_loopback(const std::string& host) {
 
 }  // namespace
 
+bool split_authority(const std::string& authority, std::string& host, std::string& port) {
+  port = "80";
+  if (!authority.empty() && authority[0] == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string::npos) return false;
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return false;
+      port = authority.substr(close + 2);
+    }
+  } else {
+    const std::size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string::npos) port = authority.substr(colon + 1);
+  }
+  if (authority.find('@') != std::string::npos) return false;  // no userinfo
+  return !host.empty() && !port.empty() && port.size() <= 5 &&
+         port.find_first_not_of("0123456789") == std::string::npos;
+}
+
 bool UpstreamProxy::bypassed_for(const std::string& target_host, const std::string& target_port) const {
   const std::string name = lower(target_host);
   if (is_loopback(name)) return true;
@@ -99,17 +119,7 @@ std::optional<UpstreamProxy> upstream_proxy_from_environment(ProxiedScheme proxi
     p.authorization = "Basic " + base64(unescaped(url.substr(0, at)));
     url = url.substr(at + 1);
   }
-  p.port = "80";
-  if (!url.empty() && url[0] == '[') {
-    const std::size_t close = url.find(']');
-    p.host = url.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    if (close != std::string::npos && close + 1 < url.size() && url[close + 1] == ':') p.port = url.substr(close + 2);
-  } else {
-    const std::size_t colon = url.rfind(':');
-    p.host = url.substr(0, colon);
-    if (colon != std::string::npos) p.port = url.substr(colon + 1);
-  }
-  if (p.host.empty() || p.port.empty() || p.port.find_first_not_of("0123456789") != std::string::npos) {
+  if (!split_authority(url, p.host, p.port)) {
     if (problem) *problem = std::string("the caller's ") + variable + " cannot be read; not used";
     return std::nullopt;
   }

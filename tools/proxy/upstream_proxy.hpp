@@ -21,6 +21,10 @@ struct UpstreamProxy {
   bool bypassed_for(const std::string& target_host, const std::string& target_port) const;
 };
 
+// "host", "host:port", "[v6]:port" -> host and port ("80" when absent); false when malformed (also
+// for user info: "user@host"). Shared by the forwarded http:// requests and the caller's proxy URL.
+bool split_authority(const std::string& authority, std::string& host, std::string& port);
+
 // The caller's proxy for https:// (HTTPS_PROXY, https_proxy) or http:// (HTTP_PROXY, http_proxy)
 // from this process's environment, or nullopt (none, or one the session proxy cannot use: another
 // scheme than http://; *problem then says why).
